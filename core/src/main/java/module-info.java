@@ -1,0 +1,12 @@
+/**
+ * multiprocessing4j: Python's {@code multiprocessing} and {@code concurrent.futures} on the JVM.
+ *
+ * <p>Only {@link org.multiprocessing4j} is exported; everything under {@code
+ * org.multiprocessing4j.internal} is an implementation detail.
+ */
+module org.multiprocessing4j {
+  requires static org.jspecify;
+  requires jdk.unsupported;
+
+  exports org.multiprocessing4j;
+}

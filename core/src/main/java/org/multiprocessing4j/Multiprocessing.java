@@ -1,0 +1,9 @@
+package org.multiprocessing4j;
+
+public final class Multiprocessing {
+  private Multiprocessing() {}
+
+  public static int cpuCount() {
+    return Runtime.getRuntime().availableProcessors();
+  }
+}
