@@ -1,9 +1,96 @@
 package org.multiprocessing4j;
 
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Entry point: the default context, new contexts, and facts about this machine.
+ *
+ * <p>Python's module-level functions live here or on {@link JvmProcess}: {@code cpu_count()} is
+ * {@link #cpuCount()}; {@code current_process()}, {@code parent_process()} and {@code
+ * active_children()} are {@link JvmProcess#current()}, {@link JvmProcess#parent()} and {@link
+ * JvmProcess#activeChildren()}.
+ */
 public final class Multiprocessing {
+
+  private static final LocalContext DEFAULT = new LocalContext(ProcessOptions.defaults(), false);
+
   private Multiprocessing() {}
 
+  /**
+   * Returns this JVM's default local context, the one {@code new JvmProcess(...)} uses.
+   *
+   * @return the default context; closing it does nothing
+   */
+  public static MultiprocessingContext local() {
+    return DEFAULT;
+  }
+
+  /**
+   * Creates a local context whose processes start with the given defaults. Closing it kills the
+   * processes it created that are still running.
+   *
+   * @param defaults the options its processes start with
+   * @return a new context
+   */
+  public static MultiprocessingContext newLocalContext(ProcessOptions defaults) {
+    return new LocalContext(Objects.requireNonNull(defaults, "defaults"), true);
+  }
+
+  /**
+   * Returns the number of processors available to this JVM, as Python's {@code cpu_count()} (but
+   * honouring container limits, as {@link Runtime#availableProcessors()} does).
+   *
+   * @return at least 1
+   */
   public static int cpuCount() {
     return Runtime.getRuntime().availableProcessors();
+  }
+
+  /** The one-host context. */
+  private static final class LocalContext implements MultiprocessingContext {
+    private final ProcessOptions defaults;
+    private final boolean closeable;
+    private final List<JvmProcess> created = new CopyOnWriteArrayList<>();
+
+    LocalContext(ProcessOptions defaults, boolean closeable) {
+      this.defaults = defaults;
+      this.closeable = closeable;
+    }
+
+    @Override
+    public ProcessOptions defaults() {
+      return defaults;
+    }
+
+    @Override
+    public JvmProcess process(ProcessTarget target) {
+      return track(new JvmProcess(target));
+    }
+
+    @Override
+    public <A> JvmProcess process(ProcessTarget.Arg1<A> target, A arg) {
+      return track(new JvmProcess(target, arg));
+    }
+
+    private JvmProcess track(JvmProcess p) {
+      p.setOptions(defaults);
+      if (closeable) {
+        created.removeIf(JvmProcess::isClosedOrEnded);
+        created.add(p);
+      }
+      return p;
+    }
+
+    @Override
+    public void close() {
+      if (closeable) {
+        for (JvmProcess p : created) {
+          p.killIfRunning();
+        }
+        created.clear();
+      }
+    }
   }
 }

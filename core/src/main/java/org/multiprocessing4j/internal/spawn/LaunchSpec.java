@@ -1,0 +1,53 @@
+package org.multiprocessing4j.internal.spawn;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Everything needed to launch one child JVM, resolved from the public options.
+ *
+ * @param jvmOptions options for the child's {@code java} command, {@code -D} properties included
+ * @param extraClassPath entries appended to this JVM's class path
+ * @param environment variables added to this process's environment
+ * @param workingDirectory the child's working directory, or null for ours
+ * @param stdout where the child's standard output goes
+ * @param stderr where the child's standard error goes
+ * @param startTimeoutNanos how long to wait for the child to load its target
+ * @param name the process's name, used for thread names and messages
+ */
+public record LaunchSpec(
+    List<String> jvmOptions,
+    List<Path> extraClassPath,
+    Map<String, String> environment,
+    @Nullable Path workingDirectory,
+    Sink stdout,
+    Sink stderr,
+    long startTimeoutNanos,
+    String name) {
+
+  /** Where one output stream of the child goes. */
+  public enum SinkKind {
+    /** Copied into this JVM's System.out or System.err. */
+    PARENT,
+    /** The child writes to our file descriptor directly. */
+    INHERIT,
+    /** Thrown away. */
+    DISCARD,
+    /** Written to a file. */
+    FILE,
+    /** Appended to a file. */
+    APPEND,
+    /** Kept in memory. */
+    CAPTURE
+  }
+
+  /**
+   * One output destination.
+   *
+   * @param kind the kind
+   * @param file the file for FILE and APPEND, else null
+   */
+  public record Sink(SinkKind kind, @Nullable Path file) {}
+}
