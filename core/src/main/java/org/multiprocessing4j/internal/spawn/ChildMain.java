@@ -28,6 +28,12 @@ public final class ChildMain {
   /** How often the parent's pid is compared with ours' parent, as a backstop to the other two. */
   private static final long PARENT_POLL_MILLIS = 500;
 
+  /**
+   * Set to {@code false} to skip PR_SET_PDEATHSIG, leaving the control channel and the parent-pid
+   * poll to notice a dead parent; the tests use it to prove those work alone.
+   */
+  public static final String PDEATHSIG_PROPERTY = "org.multiprocessing4j.pdeathsig";
+
   private ChildMain() {}
 
   /**
@@ -42,7 +48,9 @@ public final class ChildMain {
       System.exit(2);
     }
     long parentPid = Long.parseLong(args[1]);
-    Libc.setParentDeathSignal(Libc.SIGKILL);
+    if (!"false".equals(System.getProperty(PDEATHSIG_PROPERTY))) {
+      Libc.setParentDeathSignal(Libc.SIGKILL);
+    }
     if (parentPid() != parentPid) {
       Runtime.getRuntime().halt(1); // the parent died before PDEATHSIG was armed
     }
