@@ -1,0 +1,50 @@
+package org.multiprocessing4j.examples;
+
+import java.util.List;
+import java.util.Optional;
+
+/** The scenarios that exist so far, in the order of {@code SCENARIOS.md}. */
+public final class Scenarios {
+
+  private Scenarios() {}
+
+  /**
+   * Returns every scenario that exists so far, in the order of {@code SCENARIOS.md}.
+   *
+   * <p>The list grows as scenarios are written; the comments below mark where the missing ones go.
+   *
+   * @return a new immutable list of new scenario instances
+   */
+  public static List<Scenario> all() {
+    return List.of(
+        new ProcessStart(),
+        new ProcessSubclass(),
+        new Isolation(),
+        new Join(),
+        new JoinConcurrent(),
+        new Daemon(),
+        new DaemonNoChildren(),
+        new DaemonMixed(),
+        // print-race, mutex, tickets: ProcessLock
+        // queue-basics, producer-consumer, sentinel, joinable-queue: ProcessQueue
+        new ThreadsStart(),
+        new ThreadsShare(),
+        new Pid(),
+        new ThreadApi(),
+        new DaemonThread(),
+        new Race(),
+        new LockVsJoin()
+        // deadlock, process-pool, thread-pool, futures, message-queue
+        );
+  }
+
+  /**
+   * Finds a scenario by its id.
+   *
+   * @param id an id of {@code SCENARIOS.md}, for example {@code "race"}
+   * @return the scenario, or empty if none with that id exists (yet)
+   */
+  public static Optional<Scenario> find(String id) {
+    return all().stream().filter(s -> s.id().equals(id)).findFirst();
+  }
+}
