@@ -1,0 +1,93 @@
+package org.multiprocessing4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.multiprocessing4j.cli.StubScenario.Behaviour.FAIL;
+import static org.multiprocessing4j.cli.StubScenario.Behaviour.PASS;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.multiprocessing4j.examples.Scenario;
+import org.multiprocessing4j.examples.Scenarios;
+
+class DemoCommandTest {
+
+  private static final List<Scenario> STUBS =
+      List.of(new StubScenario("good-one", PASS), new StubScenario("bad-one", FAIL));
+
+  @Test
+  void demo_unknownId_failsWithErrorListingValidIds() {
+    Run run = Run.mp4j(Scenarios.all(), "demo", "no-such-scenario");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("unknown scenario 'no-such-scenario'", "Valid ids:");
+    for (Scenario scenario : Scenarios.all()) {
+      assertThat(run.err()).contains("  " + scenario.id() + " ");
+    }
+    assertThat(run.out()).isEmpty();
+  }
+
+  @Test
+  void demo_noId_failsWithErrorListingValidIds() {
+    Run run = Run.mp4j(STUBS, "demo");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("missing the id", "good-one", "bad-one");
+  }
+
+  @Test
+  void demo_list_printsIdsWithTitlesInOrder() {
+    Run run = Run.mp4j(STUBS, "demo", "--list");
+
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out().lines())
+        .containsExactly("  good-one  Stub that does PASS", "  bad-one   Stub that does FAIL");
+  }
+
+  @Test
+  void demo_help_listsScenariosWithTitles() {
+    Run run = Run.mp4j(Scenarios.all(), "demo", "--help");
+
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out()).contains("Usage: mp4j demo", "Scenarios:");
+    for (Scenario scenario : Scenarios.all()) {
+      assertThat(run.out()).contains(scenario.id() + "  ", scenario.title());
+    }
+  }
+
+  @Test
+  void demo_help_linesFitEightyColumns() {
+    Run run = Run.mp4j(Scenarios.all(), "demo", "--help");
+
+    assertThat(run.out().lines()).allMatch(line -> line.length() <= 80);
+  }
+
+  @Test
+  void demo_passingScenario_printsReportAndExitsZero() {
+    Run run = Run.mp4j(STUBS, "demo", "good-one");
+
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out().lines())
+        .containsSubsequence(
+            "== good-one: Stub that does PASS (tutorial: test)",
+            "expected: stub expects good-one",
+            "good-one output line",
+            "observed: good-one observed fine",
+            "PASS");
+  }
+
+  @Test
+  void demo_failingScenario_exitsOne() {
+    Run run = Run.mp4j(STUBS, "demo", "bad-one");
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.out().lines()).endsWith("FAIL");
+  }
+
+  @Test
+  void demo_realScenario_runsAndPasses() {
+    Run run = Run.mp4j(Scenarios.all(), "demo", "threads-share");
+
+    assertThat(run.exitCode()).as(run.out()).isZero();
+    assertThat(run.out()).contains("main thread: n = 0", "PASS");
+  }
+}
