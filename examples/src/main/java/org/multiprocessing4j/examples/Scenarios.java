@@ -17,19 +17,13 @@ public final class Scenarios {
    */
   public static List<Scenario> all() {
     return List.of(
-        new ProcessStart(),
-        new ProcessSubclass(),
-        new Isolation(),
-        new Join(),
-        new JoinConcurrent(),
-        new Daemon(),
-        new DaemonNoChildren(),
-        new DaemonMixed(),
+        // process-start, process-subclass, isolation, join, join-concurrent, daemon,
+        // daemon-no-children, daemon-mixed: JvmProcess
         // print-race, mutex, tickets: ProcessLock
         // queue-basics, producer-consumer, sentinel, joinable-queue: ProcessQueue
         new ThreadsStart(),
         new ThreadsShare(),
-        new Pid(),
+        // pid: threads and a JvmProcess
         new ThreadApi(),
         new DaemonThread(),
         new Race(),
