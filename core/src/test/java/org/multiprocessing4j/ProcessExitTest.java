@@ -127,7 +127,7 @@ class ProcessExitTest {
     JvmProcess d =
         new JvmProcess(
             () -> {
-              Thread.sleep(1_000);
+              Thread.sleep(2_000); // longer than starting the other child takes
               write(daemonDone, "end123");
             });
     JvmProcess n =

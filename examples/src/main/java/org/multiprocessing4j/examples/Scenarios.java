@@ -17,13 +17,19 @@ public final class Scenarios {
    */
   public static List<Scenario> all() {
     return List.of(
-        // process-start, process-subclass, isolation, join, join-concurrent, daemon,
-        // daemon-no-children, daemon-mixed: JvmProcess
+        new ProcessStart(),
+        new ProcessSubclass(),
+        new Isolation(),
+        new Join(),
+        new JoinConcurrent(),
+        new Daemon(),
+        new DaemonNoChildren(),
+        new DaemonMixed(),
         // print-race, mutex, tickets: ProcessLock
         // queue-basics, producer-consumer, sentinel, joinable-queue: ProcessQueue
         new ThreadsStart(),
         new ThreadsShare(),
-        // pid: threads and a JvmProcess
+        new Pid(),
         new ThreadApi(),
         new DaemonThread(),
         new Race(),
