@@ -68,21 +68,31 @@ final class DemoCommand implements Callable<Integer> {
     return Mp4j.USAGE;
   }
 
+  /** The width of the listing's lines, that of picocli's usage help. */
+  static final int LINE_WIDTH = 80;
+
   /**
-   * Lists the scenarios, one a line: id and title.
+   * Lists the scenarios, one a line: id and title, a long title wrapped under itself so that no
+   * line is longer than {@link #LINE_WIDTH}.
    *
    * @param scenarios the scenarios, in order
    * @return the listing, each line indented and ended by a line separator
    */
   static String listing(List<Scenario> scenarios) {
-    int width = scenarios.stream().mapToInt(s -> s.id().length()).max().orElse(0);
+    int idWidth = scenarios.stream().mapToInt(s -> s.id().length()).max().orElse(0);
+    int titleColumn = 2 + idWidth + 2;
+    int titleWidth = Math.max(20, LINE_WIDTH - titleColumn);
     StringBuilder text = new StringBuilder();
     for (Scenario s : scenarios) {
+      List<String> title = TextTable.wrap(s.title(), titleWidth);
       text.append("  ")
           .append(s.id())
-          .append(" ".repeat(width - s.id().length() + 2))
-          .append(s.title())
+          .append(" ".repeat(titleColumn - 2 - s.id().length()))
+          .append(title.getFirst())
           .append(System.lineSeparator());
+      for (String more : title.subList(1, title.size())) {
+        text.append(" ".repeat(titleColumn)).append(more).append(System.lineSeparator());
+      }
     }
     return text.toString();
   }

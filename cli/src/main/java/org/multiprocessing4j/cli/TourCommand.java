@@ -4,7 +4,9 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.examples.Outcome;
 import org.multiprocessing4j.examples.Scenario;
 import org.multiprocessing4j.examples.Stopwatch;
@@ -49,7 +51,7 @@ final class TourCommand implements Callable<Integer> {
       }
     }
     Duration elapsed = total.elapsed();
-    out.print(table(results));
+    out.print(table(results, terminalWidth()));
     long failed = results.stream().filter(r -> !r.outcome().passed()).count();
     out.printf(
         "%d scenarios: %d passed, %d failed, in %s%n",
@@ -58,21 +60,37 @@ final class TourCommand implements Callable<Integer> {
     return failed == 0 ? CommandLine.ExitCode.OK : Mp4j.FAILED;
   }
 
+  /** The table's width when the terminal's is unknown. */
+  static final int DEFAULT_WIDTH = 120;
+
+  /** The narrowest the expected and observed columns get, however narrow the terminal. */
+  private static final int MIN_TEXT_WIDTH = 24;
+
   /**
    * Renders the table of results: scenario, expected, observed, time, result.
    *
+   * <p>The expected and observed columns share what the other columns leave of {@code width}, and
+   * wrap; the table is wider than {@code width} only if those columns would be narrower than
+   * {@value #MIN_TEXT_WIDTH}.
+   *
    * @param results the results, in the order the scenarios ran
+   * @param width the width to fit the table in, in characters
    * @return the table, each line ended by a line separator
    */
-  static String table(List<Result> results) {
+  static String table(List<Result> results, int width) {
     int idWidth =
         Math.max(
             "scenario".length(),
             results.stream().mapToInt(r -> r.scenario().id().length()).max().orElse(0));
+    int timeWidth = 7; // "12.34 s"
+    int resultWidth = "result".length();
+    int borders = 3 * 5 + 1; // "| " before each cell, " |" after the last, " " after the rest
+    int textWidth =
+        Math.max(MIN_TEXT_WIDTH, (width - borders - idWidth - timeWidth - resultWidth) / 2);
     TextTable table =
         new TextTable(
             List.of("scenario", "expected", "observed", "time", "result"),
-            List.of(idWidth, 30, 30, 7, 6));
+            List.of(idWidth, textWidth, textWidth, timeWidth, resultWidth));
     for (Result r : results) {
       table.addRow(
           List.of(
@@ -83,5 +101,24 @@ final class TourCommand implements Callable<Integer> {
               r.outcome().passed() ? "PASS" : "FAIL"));
     }
     return table.render();
+  }
+
+  /**
+   * Returns the width of the terminal, as the {@code mp4j} launcher passes it in the system
+   * property {@code mp4j.columns}, or as the {@code COLUMNS} environment variable says; {@link
+   * #DEFAULT_WIDTH} if neither is a number from 40 to 1000.
+   */
+  static int terminalWidth() {
+    return columns(System.getProperty("mp4j.columns"))
+        .or(() -> columns(System.getenv("COLUMNS")))
+        .orElse(DEFAULT_WIDTH);
+  }
+
+  private static Optional<Integer> columns(@Nullable String value) {
+    if (value == null || !value.strip().matches("\\d{2,4}")) {
+      return Optional.empty();
+    }
+    int columns = Integer.parseInt(value.strip());
+    return columns >= 40 && columns <= 1000 ? Optional.of(columns) : Optional.empty();
   }
 }

@@ -49,9 +49,26 @@ class DemoCommandTest {
 
     assertThat(run.exitCode()).isZero();
     assertThat(run.out()).contains("Usage: mp4j demo", "Scenarios:");
+    String listed = run.out().replaceAll("\\s+", " ");
     for (Scenario scenario : Scenarios.all()) {
-      assertThat(run.out()).contains(scenario.id() + "  ", scenario.title());
+      assertThat(run.out()).contains("  " + scenario.id() + "  ");
+      assertThat(listed).contains(scenario.title()); // a long title is wrapped under itself
     }
+  }
+
+  @Test
+  void demo_list_longTitle_wrapsUnderItself() {
+    String id = "a-rather-long-scenario-id";
+    String title =
+        "A title too long to share one line of eighty columns with the id in front of it";
+    Run run = Run.mp4j(List.of(new StubScenario(id, PASS, title)), "demo", "--list");
+
+    List<String> lines = run.out().lines().toList();
+    String titleIndent = " ".repeat(2 + id.length() + 2);
+    assertThat(lines).hasSize(2).allMatch(line -> line.length() <= 80);
+    assertThat(lines.getFirst()).startsWith("  " + id + "  A title");
+    assertThat(lines.get(1)).startsWith(titleIndent).doesNotStartWith(titleIndent + " ");
+    assertThat(String.join(" ", lines).replaceAll("\\s+", " ")).endsWith(title);
   }
 
   @Test

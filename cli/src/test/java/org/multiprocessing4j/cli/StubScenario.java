@@ -16,7 +16,11 @@ final class StubScenario extends Scenario {
   private final Behaviour behaviour;
 
   StubScenario(String id, Behaviour behaviour) {
-    super(id, "test", "Stub that does " + behaviour, "stub expects " + id);
+    this(id, behaviour, "Stub that does " + behaviour);
+  }
+
+  StubScenario(String id, Behaviour behaviour, String title) {
+    super(id, "test", title, "stub expects " + id);
     this.behaviour = behaviour;
   }
 

@@ -5,8 +5,10 @@ import static org.multiprocessing4j.cli.StubScenario.Behaviour.FAIL;
 import static org.multiprocessing4j.cli.StubScenario.Behaviour.PASS;
 import static org.multiprocessing4j.cli.StubScenario.Behaviour.THROW;
 
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.multiprocessing4j.examples.Outcome;
 
 class TourCommandTest {
 
@@ -66,7 +68,34 @@ class TourCommandTest {
     assertThat(table).hasSize(7); // rule, header, rule, row, rule, row, rule
     assertThat(table).allMatch(line -> line.length() == table.getFirst().length());
     assertThat(table.getFirst()).matches("\\+(-+\\+)+");
-    assertThat(table.getFirst().length()).isLessThanOrEqualTo(100);
+  }
+
+  @Test
+  void table_fitsTheGivenWidth() {
+    List<TourCommand.Result> results =
+        List.of(
+            new TourCommand.Result(
+                new StubScenario("daemon-no-children", PASS),
+                Outcome.of(true, "a long observation ".repeat(10).strip()),
+                Duration.ofMillis(1234)));
+
+    for (int width : new int[] {100, 120, 160}) {
+      assertThat(TourCommand.table(results, width).lines())
+          .as("width %d", width)
+          .allMatch(line -> line.length() <= width && line.length() > width - 2);
+    }
+  }
+
+  @Test
+  void table_tooNarrowWidth_keepsTextColumnsReadable() {
+    List<TourCommand.Result> results =
+        List.of(
+            new TourCommand.Result(
+                new StubScenario("race", PASS), Outcome.of(true, "n = 99"), Duration.ZERO));
+
+    String rule = TourCommand.table(results, 40).lines().findFirst().orElseThrow();
+
+    assertThat(rule).matches("\\+-{10}\\+-{26}\\+-{26}\\+-{9}\\+-{8}\\+");
   }
 
   @Test
