@@ -1,9 +1,14 @@
 package org.multiprocessing4j.internal.os;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -23,6 +28,32 @@ public final class Libc {
 
   /** {@code SIGKILL}. */
   public static final int SIGKILL = 9;
+
+  /** {@code SYS_futex}: 202 on x86-64, 98 on aarch64; 0 elsewhere (not linked). */
+  private static final long SYS_FUTEX =
+      switch (System.getProperty("os.arch", "")) {
+        case "amd64", "x86_64" -> 202;
+        case "aarch64" -> 98;
+        default -> 0;
+      };
+
+  /** {@code FUTEX_WAIT}: shared (no {@code FUTEX_PRIVATE_FLAG}), waiters are in other processes. */
+  private static final long FUTEX_WAIT = 0;
+
+  /** {@code FUTEX_WAKE}, shared. */
+  private static final long FUTEX_WAKE = 1;
+
+  /** {@code EAGAIN}: the futex word did not hold the expected value. */
+  public static final int EAGAIN = 11;
+
+  /** {@code EINTR}: a signal interrupted the wait. */
+  public static final int EINTR = 4;
+
+  /** {@code ETIMEDOUT}: the wait's timeout elapsed. */
+  public static final int ETIMEDOUT = 110;
+
+  /** Returned by the futex calls when futexes cannot be used here. */
+  public static final int UNSUPPORTED = -1;
 
   private static final boolean LINUX =
       System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux");
@@ -52,6 +83,115 @@ public final class Libc {
       } catch (RuntimeException | LinkageError e) {
         return Optional.empty();
       }
+    }
+  }
+
+  /** The {@code syscall} handles for futexes, linked on first use. */
+  private static final class Futex {
+    static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    static final VarHandle ERRNO =
+        CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+    /**
+     * {@code long syscall(long n, ...)} called as (n, uaddr, op, val, timeout*), errno captured.
+     */
+    static final Optional<MethodHandle> WAIT = link(true);
+
+    /** The same without errno capture, for wakes. */
+    static final Optional<MethodHandle> WAKE = link(false);
+
+    private static Optional<MethodHandle> link(boolean captureErrno) {
+      if (!LINUX || SYS_FUTEX == 0 || !Libc.class.getModule().isNativeAccessEnabled()) {
+        return Optional.empty();
+      }
+      try {
+        Linker linker = Linker.nativeLinker();
+        FunctionDescriptor fd =
+            FunctionDescriptor.of(
+                ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_LONG,
+                ValueLayout.ADDRESS);
+        Linker.Option[] options =
+            captureErrno
+                ? new Linker.Option[] {
+                  Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno")
+                }
+                : new Linker.Option[] {Linker.Option.firstVariadicArg(1)};
+        return linker
+            .defaultLookup()
+            .find("syscall")
+            .map(addr -> linker.downcallHandle(addr, fd, options));
+      } catch (RuntimeException | LinkageError e) {
+        return Optional.empty();
+      }
+    }
+  }
+
+  /**
+   * Returns whether {@link #futexWait} and {@link #futexWake} work here: Linux on x86-64 or
+   * aarch64, with native access enabled for this module.
+   *
+   * @return true if futexes can be used
+   */
+  public static boolean futexAvailable() {
+    return Futex.WAIT.isPresent() && Futex.WAKE.isPresent();
+  }
+
+  /**
+   * Blocks while the 32-bit word at {@code address} holds {@code expected}, at most {@code
+   * timeoutNanos}: {@code futex(FUTEX_WAIT)} without the private flag, so that a wake from any
+   * process mapping the same memory ends it. The calling thread cannot be interrupted while in the
+   * call; keep timeouts short where interrupts matter. May return early for no reason.
+   *
+   * @param address the word's address; 4-byte aligned, in memory shared with the wakers
+   * @param expected the value to wait on
+   * @param timeoutNanos the longest wait; positive
+   * @return 0 when woken, {@link #EAGAIN} if the word did not hold {@code expected}, {@link
+   *     #ETIMEDOUT}, {@link #EINTR}, another errno, or {@link #UNSUPPORTED}
+   */
+  public static int futexWait(long address, int expected, long timeoutNanos) {
+    Optional<MethodHandle> wait = Futex.WAIT;
+    if (wait.isEmpty()) {
+      return UNSUPPORTED;
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment timespec = arena.allocate(16, 8);
+      timespec.set(ValueLayout.JAVA_LONG, 0, timeoutNanos / 1_000_000_000L);
+      timespec.set(ValueLayout.JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
+      MemorySegment capture = arena.allocate(Futex.CAPTURE);
+      long r =
+          (long)
+              wait.get()
+                  .invokeExact(capture, SYS_FUTEX, address, FUTEX_WAIT, (long) expected, timespec);
+      return r == 0 ? 0 : (int) Futex.ERRNO.get(capture, 0L);
+    } catch (Throwable t) {
+      return UNSUPPORTED;
+    }
+  }
+
+  /**
+   * Wakes up to {@code count} threads, in any process, blocked in {@link #futexWait} on the word at
+   * {@code address}.
+   *
+   * @param address the word's address
+   * @param count how many to wake at most; {@link Integer#MAX_VALUE} for all
+   * @return the number woken, a negative value on error, or {@link #UNSUPPORTED}
+   */
+  public static int futexWake(long address, int count) {
+    Optional<MethodHandle> wake = Futex.WAKE;
+    if (wake.isEmpty()) {
+      return UNSUPPORTED;
+    }
+    try {
+      return (int)
+          (long)
+              wake.get()
+                  .invokeExact(SYS_FUTEX, address, FUTEX_WAKE, (long) count, MemorySegment.NULL);
+    } catch (Throwable t) {
+      return UNSUPPORTED;
     }
   }
 

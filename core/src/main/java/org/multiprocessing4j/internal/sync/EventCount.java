@@ -1,0 +1,145 @@
+package org.multiprocessing4j.internal.sync;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.multiprocessing4j.internal.os.Libc;
+
+/**
+ * A futex word in shared memory on which threads of any process wait for a condition that others
+ * make true: an event count, the primitive under every blocking call of the shared-memory queues.
+ *
+ * <pre>
+ *   32-bit word, 4-byte aligned:  [ counter (31 bits) | W ]
+ *                                   bumped by signalAll   W = 1: someone may be waiting
+ * </pre>
+ *
+ * <h2>Protocol</h2>
+ *
+ * A waiter sets W (compareAndSet, a full fence), then checks its condition, then {@code
+ * FUTEX_WAIT}s on the word with W set. A signaller first makes the condition true with a volatile
+ * write or a compareAndSet, then reads the word (getVolatile); if W is set it replaces the word
+ * with {@code counter + 1, W = 0} and wakes every waiter. This is Dekker's pattern: in the total
+ * order of the volatile accesses, either the signaller's read comes after the waiter's CAS (it sees
+ * W and wakes; the futex wait returns because the word changed or because of the wake) or before
+ * it, and then the waiter's condition check comes after the signaller's write and sees the
+ * condition true. The common case, a signal with no waiter, costs one read of a cache line that
+ * nobody writes.
+ *
+ * <h2>Failure</h2>
+ *
+ * W only means "may be waiting": a waiter killed while waiting leaves W set, costing the next
+ * signaller one extra {@code FUTEX_WAKE}, after which W is clear again. Nothing is held, so a dead
+ * waiter cannot block anyone. A signaller without futexes (see {@link Waiting}) clears W without
+ * waking; futex waiters then see the change at the end of their slice, {@link
+ * Waiting#FUTEX_SLICE_NANOS} at most.
+ */
+public final class EventCount {
+
+  private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+  private static final int WAITERS = 1;
+
+  private final MemorySegment memory;
+  private final long offset;
+  private final long address;
+
+  /**
+   * Uses the int at {@code offset} of {@code memory} as the word.
+   *
+   * @param memory shared memory; zero-filled is a valid initial state
+   * @param offset a 4-byte aligned offset
+   */
+  public EventCount(MemorySegment memory, long offset) {
+    if ((offset & 3) != 0) {
+      throw new IllegalArgumentException("futex word offset must be 4-byte aligned: " + offset);
+    }
+    this.memory = memory;
+    this.offset = offset;
+    this.address = memory.address() + offset;
+  }
+
+  /**
+   * Waits until {@code condition} returns true: spins briefly, then blocks without using CPU.
+   *
+   * <p>The condition is evaluated by the calling thread, possibly many times; it must read shared
+   * state with acquire (or stronger) loads, and may have side effects only when it returns true
+   * (such as a successful compareAndSet).
+   *
+   * @param condition what to wait for
+   * @param timeoutNanos the longest wait; 0 or less evaluates the condition once; {@link
+   *     Waiting#FOREVER} never times out
+   * @return true if the condition returned true, false if the timeout elapsed first
+   * @throws InterruptedException if the thread is interrupted while blocked (seen within {@link
+   *     Waiting#FUTEX_SLICE_NANOS}); the interrupt status is cleared
+   */
+  public boolean await(BooleanSupplier condition, long timeoutNanos) throws InterruptedException {
+    if (condition.getAsBoolean()) {
+      return true;
+    }
+    if (timeoutNanos <= 0) {
+      return false;
+    }
+    long start = System.nanoTime();
+    if (Waiting.spin(condition, start, timeoutNanos)) {
+      return true;
+    }
+    boolean futex = Waiting.futexForCurrentThread();
+    long park = Waiting.PARK_MIN_NANOS;
+    while (true) {
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
+      int key = futex ? announceWaiter() : 0;
+      if (condition.getAsBoolean()) {
+        return true;
+      }
+      long remaining = timeoutNanos - (System.nanoTime() - start);
+      if (remaining <= 0) {
+        return false;
+      }
+      if (futex) {
+        int r = Libc.futexWait(address, key, Math.min(remaining, Waiting.FUTEX_SLICE_NANOS));
+        if (r != 0 && r != Libc.EAGAIN && r != Libc.ETIMEDOUT && r != Libc.EINTR) {
+          futex = false; // unusable here (unsupported, or the memory was unmapped): poll instead
+        }
+      } else {
+        LockSupport.parkNanos(this, Math.min(remaining, park));
+        park = Math.min(park * 2, Waiting.PARK_MAX_NANOS);
+      }
+    }
+  }
+
+  /** Sets the waiters bit (a full fence) and returns the word's value with it set. */
+  private int announceWaiter() {
+    while (true) {
+      int s = (int) INT.getVolatile(memory, offset);
+      if ((s & WAITERS) != 0 || INT.compareAndSet(memory, offset, s, s | WAITERS)) {
+        return s | WAITERS;
+      }
+    }
+  }
+
+  /**
+   * Wakes every thread, in any process, waiting in {@link #await}. Call after making the condition
+   * true with a volatile write or a compareAndSet (so that this method's read of the word cannot
+   * move before it).
+   */
+  public void signalAll() {
+    int s = (int) INT.getVolatile(memory, offset);
+    while ((s & WAITERS) != 0) {
+      if (INT.compareAndSet(memory, offset, s, (s & ~WAITERS) + 2)) {
+        Libc.futexWake(address, Integer.MAX_VALUE);
+        return;
+      }
+      s = (int) INT.getVolatile(memory, offset);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "EventCount@" + Long.toHexString(address) + "=" + INT.getVolatile(memory, offset);
+  }
+}

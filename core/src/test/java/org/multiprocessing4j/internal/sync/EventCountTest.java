@@ -1,0 +1,248 @@
+package org.multiprocessing4j.internal.sync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.multiprocessing4j.JvmProcess;
+import org.multiprocessing4j.ProcessOptions;
+import org.multiprocessing4j.ShmCleanup;
+import org.multiprocessing4j.internal.shm.SegmentOwner;
+import org.multiprocessing4j.internal.shm.SharedSegment;
+
+/** Event counts between real processes: wake-ups, CPU use while blocked, fallback, interrupts. */
+@ExtendWith(ShmCleanup.class)
+class EventCountTest {
+
+  static final Duration CHILD_BOUND = Duration.ofSeconds(60);
+
+  static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+  static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+
+  // Layout of the test segment.
+  static final long FLAG = 0; // int: the condition
+  static final long WORD = 64; // the event count
+  static final long CPU = 128; // long: the waiter thread's CPU nanos over the window
+  static final long WINDOW = 136; // long: the window's length in nanos
+  static final long REPORTED = 144; // int: CPU and WINDOW are written
+  static final long WOKE = 148; // int: 1 if the waiter saw the flag, 2 if it timed out
+  static final long READY = 152; // int: the waiter is about to wait
+
+  /** How long the child measures its blocked waiter. */
+  static final long WINDOW_MILLIS = 3_000;
+
+  private final SegmentOwner owner = SegmentOwner.open();
+
+  @AfterEach
+  void close() {
+    owner.close();
+  }
+
+  static boolean flagSet(MemorySegment m) {
+    return (int) INT.getVolatile(m, FLAG) == 1;
+  }
+
+  static void setFlagAndSignal(MemorySegment m) {
+    INT.setVolatile(m, FLAG, 1);
+    new EventCount(m, WORD).signalAll();
+  }
+
+  static void waitForFlag(MemorySegment m) throws InterruptedException {
+    INT.setVolatile(m, READY, 1);
+    boolean seen = new EventCount(m, WORD).await(() -> flagSet(m), TimeUnit.SECONDS.toNanos(60));
+    INT.setVolatile(m, WOKE, seen ? 1 : 2);
+  }
+
+  static void waitForFlagIn(String name) throws InterruptedException {
+    waitForFlag(SharedSegment.attach(name).memory());
+  }
+
+  static boolean waiterAnnounced(MemorySegment m) {
+    return ((int) INT.getVolatile(m, WORD) & 1) == 1;
+  }
+
+  @Test
+  void await_signalFromOtherProcess_wakesBlockedWaiter() throws Exception {
+    SharedSegment s = owner.create("e", 4096);
+    MemorySegment m = s.memory();
+    JvmProcess child = new JvmProcess(EventCountTest::waitForFlagIn, s.name()).start();
+    await().atMost(CHILD_BOUND).until(() -> waiterAnnounced(m));
+    setFlagAndSignal(m);
+    assertThat(child.join(CHILD_BOUND)).isTrue();
+    assertThat(child.exitCode()).hasValue(0);
+    assertThat((int) INT.getVolatile(m, WOKE)).isEqualTo(1);
+  }
+
+  /** The kernel's thread folder of the calling thread, {@code /proc/<pid>/task/<tid>}. */
+  static Path threadSelf() throws Exception {
+    return Path.of("/proc").resolve(Files.readSymbolicLink(Path.of("/proc/thread-self")));
+  }
+
+  /** A thread's CPU time (user + system) from its {@code stat}, in nanoseconds (10 ms steps). */
+  static long cpuNanos(Path task) throws Exception {
+    String stat = Files.readString(task.resolve("stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
+    long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15
+    return ticks * TimeUnit.SECONDS.toNanos(1) / 100; // USER_HZ is 100 on Linux
+  }
+
+  /** Blocks a thread on the flag, measures that thread's CPU time, then waits for it to wake. */
+  static void measureIdleWaiter(String name) throws Exception {
+    MemorySegment m = SharedSegment.attach(name).memory();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    AtomicReference<Path> task = new AtomicReference<>();
+    Thread waiter =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    task.set(threadSelf());
+                    waitForFlag(m);
+                  } catch (Throwable t) {
+                    failure.set(t);
+                  }
+                });
+    while (!waiterAnnounced(m)) {
+      Thread.sleep(5);
+    }
+    long cpu0 = cpuNanos(task.get());
+    long t0 = System.nanoTime();
+    Thread.sleep(WINDOW_MILLIS); // the measurement window, not synchronisation
+    long cpu1 = cpuNanos(task.get());
+    LONG.setVolatile(m, CPU, cpu1 - cpu0);
+    LONG.setVolatile(m, WINDOW, System.nanoTime() - t0);
+    INT.setVolatile(m, REPORTED, 1);
+    waiter.join();
+    if (failure.get() != null) {
+      throw new AssertionError(failure.get());
+    }
+  }
+
+  /** The bar: an idle blocked consumer uses under 1% of a core. */
+  @Test
+  void await_blockedWaiterInOtherProcess_usesUnderOnePercentOfACore() throws Exception {
+    assumeTrue(Waiting.futexEnabled(), "futexes need Linux and native access");
+    SharedSegment s = owner.create("e", 4096);
+    MemorySegment m = s.memory();
+    JvmProcess child = new JvmProcess(EventCountTest::measureIdleWaiter, s.name()).start();
+    await()
+        .atMost(CHILD_BOUND.plusMillis(WINDOW_MILLIS))
+        .until(() -> (int) INT.getVolatile(m, REPORTED) == 1);
+    setFlagAndSignal(m);
+    assertThat(child.join(CHILD_BOUND)).isTrue();
+    assertThat(child.exitCode()).hasValue(0);
+    long cpu = (long) LONG.getVolatile(m, CPU);
+    long window = (long) LONG.getVolatile(m, WINDOW);
+    assertThat(window).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(WINDOW_MILLIS));
+    assertThat((double) cpu / window)
+        .as("waiter CPU share (%d ns in %d ns)", cpu, window)
+        .isLessThan(0.01);
+    assertThat((int) INT.getVolatile(m, WOKE)).isEqualTo(1);
+  }
+
+  @Test
+  void await_childWithoutFutexes_seesSignalByPolling() throws Exception {
+    SharedSegment s = owner.create("e", 4096);
+    MemorySegment m = s.memory();
+    JvmProcess child = new JvmProcess(EventCountTest::waitForFlagIn, s.name());
+    child.setOptions(ProcessOptions.builder().jvmOptions("-Dmp4j.futex=false").build());
+    child.start();
+    await().atMost(CHILD_BOUND).until(() -> (int) INT.getVolatile(m, READY) == 1);
+    // Let the waiter get past its spin phase into parking (not needed for the outcome).
+    await().pollDelay(Duration.ofMillis(300)).until(() -> true);
+    setFlagAndSignal(m);
+    assertThat(child.join(CHILD_BOUND)).isTrue();
+    assertThat(child.exitCode()).hasValue(0);
+    assertThat((int) INT.getVolatile(m, WOKE)).isEqualTo(1);
+  }
+
+  @Test
+  void await_virtualThread_usesParkingFallbackAndSeesSignal() throws Exception {
+    try (Arena arena = Arena.ofShared()) {
+      MemorySegment m = arena.allocate(4096, 64);
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      Thread waiter =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      waitForFlag(m);
+                    } catch (Throwable t) {
+                      failure.set(t);
+                    }
+                  });
+      setFlagAndSignal(m);
+      waiter.join(CHILD_BOUND);
+      assertThat(failure.get()).isNull();
+      assertThat((int) INT.getVolatile(m, WOKE)).isEqualTo(1);
+      assertThat(waiterAnnounced(m)).as("a parked waiter does not announce itself").isFalse();
+    }
+  }
+
+  @Test
+  void await_timeoutElapses_returnsFalse() throws Exception {
+    try (Arena arena = Arena.ofShared()) {
+      MemorySegment m = arena.allocate(4096, 64);
+      long start = System.nanoTime();
+      boolean seen =
+          new EventCount(m, WORD).await(() -> flagSet(m), TimeUnit.MILLISECONDS.toNanos(200));
+      assertThat(seen).isFalse();
+      assertThat(System.nanoTime() - start)
+          .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(200));
+    }
+  }
+
+  @Test
+  void await_zeroTimeout_checksOnce() throws Exception {
+    try (Arena arena = Arena.ofShared()) {
+      MemorySegment m = arena.allocate(4096, 64);
+      assertThat(new EventCount(m, WORD).await(() -> flagSet(m), 0)).isFalse();
+      INT.setVolatile(m, FLAG, 1);
+      assertThat(new EventCount(m, WORD).await(() -> flagSet(m), 0)).isTrue();
+    }
+  }
+
+  @Test
+  void await_interrupted_throwsInterruptedException() throws Exception {
+    try (Arena arena = Arena.ofShared()) {
+      MemorySegment m = arena.allocate(4096, 64);
+      AtomicReference<Throwable> thrown = new AtomicReference<>();
+      Thread waiter =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      new EventCount(m, WORD).await(() -> flagSet(m), Waiting.FOREVER);
+                    } catch (Throwable t) {
+                      thrown.set(t);
+                    }
+                  });
+      await().atMost(CHILD_BOUND).until(() -> waiterAnnounced(m) || !Waiting.futexEnabled());
+      waiter.interrupt();
+      waiter.join(CHILD_BOUND);
+      assertThat(waiter.isAlive()).isFalse();
+      assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+    }
+  }
+
+  @Test
+  void signalAll_noWaiter_leavesWordUnchanged() {
+    try (Arena arena = Arena.ofShared()) {
+      MemorySegment m = arena.allocate(4096, 64);
+      new EventCount(m, WORD).signalAll();
+      assertThat((int) INT.getVolatile(m, WORD)).isZero();
+    }
+  }
+}
