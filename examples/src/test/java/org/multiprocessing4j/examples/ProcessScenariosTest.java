@@ -20,16 +20,16 @@ class ProcessScenariosTest {
   void processStart_parentLineFirst_childDoneAboutThreeSecondsLater() throws Exception {
     CapturedOutput out = new CapturedOutput();
     run(new ProcessStart(), out);
-    assertThat(out.lines())
-        .containsSubsequence("  | main", "  | child 1 is running", "  | child 1 is done");
+    assertThat(out.lines()).containsSubsequence("  | child 1 is running", "  | child 1 is done");
+    assertThat(out.lines()).containsSubsequence("  | main", "  | child 1 is done");
   }
 
   @Test
   void processSubclass_fieldsCarriedIntoChild() throws Exception {
     CapturedOutput out = new CapturedOutput();
     run(new ProcessSubclass(), out);
-    assertThat(out.lines())
-        .containsSubsequence("  | main", "  | child is running", "  | child is done");
+    assertThat(out.lines()).containsSubsequence("  | child is running", "  | child is done");
+    assertThat(out.lines()).containsSubsequence("  | main", "  | child is done");
   }
 
   @Test
