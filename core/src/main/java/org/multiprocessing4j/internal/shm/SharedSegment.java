@@ -103,6 +103,19 @@ public final class SharedSegment {
    * @throws UncheckedIOException if it cannot be mapped
    */
   public static SharedSegment attach(String name) {
+    return attach(name, Arena.ofAuto());
+  }
+
+  /**
+   * Maps an existing file, whole, until {@code arena} closes.
+   *
+   * @param name the file's name in {@link ShmDirectory#dir()}
+   * @param arena the arena whose closing unmaps it
+   * @return the mapped segment
+   * @throws SegmentGoneException if the file does not exist (its owner removed it)
+   * @throws UncheckedIOException if it cannot be mapped
+   */
+  public static SharedSegment attach(String name, Arena arena) {
     ShmDirectory.checkName(name);
     Path path = ShmDirectory.dir().resolve(name);
     try (FileChannel ch = FileChannel.open(path, ATTACH)) {
@@ -110,8 +123,7 @@ public final class SharedSegment {
       if (size == 0) {
         throw new SegmentGoneException(name, "it is empty");
       }
-      return new SharedSegment(
-          name, path, ch.map(FileChannel.MapMode.READ_WRITE, 0, size, Arena.ofAuto()));
+      return new SharedSegment(name, path, ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena));
     } catch (NoSuchFileException e) {
       throw new SegmentGoneException(name, "it no longer exists");
     } catch (IOException e) {
@@ -132,6 +144,20 @@ public final class SharedSegment {
   /** Returns the mapped memory, page aligned. */
   public MemorySegment memory() {
     return memory;
+  }
+
+  /**
+   * Removes the named file, if it exists; mappings stay valid.
+   *
+   * @param name a well-formed name
+   */
+  public static void unlink(String name) {
+    ShmDirectory.checkName(name);
+    try {
+      Files.deleteIfExists(ShmDirectory.dir().resolve(name));
+    } catch (IOException e) {
+      // Best effort: the owner removes it at close, or the sweep once the owner has ended.
+    }
   }
 
   /** Removes the file (idempotent); mappings stay valid. */

@@ -1,0 +1,744 @@
+package org.multiprocessing4j.internal.ring;
+
+import static org.multiprocessing4j.internal.ring.RingLayout.CAPACITY;
+import static org.multiprocessing4j.internal.ring.RingLayout.HEAD;
+import static org.multiprocessing4j.internal.ring.RingLayout.HEADER_LENGTH;
+import static org.multiprocessing4j.internal.ring.RingLayout.J_HEAD;
+import static org.multiprocessing4j.internal.ring.RingLayout.J_OVERFLOW_IN;
+import static org.multiprocessing4j.internal.ring.RingLayout.J_OVERFLOW_OUT;
+import static org.multiprocessing4j.internal.ring.RingLayout.J_PUT_COUNT;
+import static org.multiprocessing4j.internal.ring.RingLayout.J_TAIL;
+import static org.multiprocessing4j.internal.ring.RingLayout.J_TAKE_COUNT;
+import static org.multiprocessing4j.internal.ring.RingLayout.MAGIC;
+import static org.multiprocessing4j.internal.ring.RingLayout.MAGIC_VALUE;
+import static org.multiprocessing4j.internal.ring.RingLayout.MAX_INLINE;
+import static org.multiprocessing4j.internal.ring.RingLayout.MAX_ITEMS;
+import static org.multiprocessing4j.internal.ring.RingLayout.OVERFLOW;
+import static org.multiprocessing4j.internal.ring.RingLayout.OVERFLOW_BUDGET;
+import static org.multiprocessing4j.internal.ring.RingLayout.OVERFLOW_IN;
+import static org.multiprocessing4j.internal.ring.RingLayout.OVERFLOW_OUT;
+import static org.multiprocessing4j.internal.ring.RingLayout.OVERFLOW_REF_HEADER;
+import static org.multiprocessing4j.internal.ring.RingLayout.OVERFLOW_SEQUENCE;
+import static org.multiprocessing4j.internal.ring.RingLayout.PADDING;
+import static org.multiprocessing4j.internal.ring.RingLayout.PUT_COUNT;
+import static org.multiprocessing4j.internal.ring.RingLayout.RECORD_HEADER;
+import static org.multiprocessing4j.internal.ring.RingLayout.TAIL;
+import static org.multiprocessing4j.internal.ring.RingLayout.TAKE_COUNT;
+import static org.multiprocessing4j.internal.ring.RingLayout.VERSION;
+import static org.multiprocessing4j.internal.ring.RingLayout.VERSION_VALUE;
+import static org.multiprocessing4j.internal.ring.RingLayout.recordLength;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.multiprocessing4j.internal.shm.SegmentGoneException;
+import org.multiprocessing4j.internal.shm.SharedSegment;
+import org.multiprocessing4j.internal.sync.EventCount;
+import org.multiprocessing4j.internal.sync.RobustLock;
+import org.multiprocessing4j.internal.sync.Waiting;
+
+/**
+ * A bounded queue of variable-length byte records in shared memory, for any number of producer and
+ * consumer threads in any number of processes, that survives the death of any of them.
+ *
+ * <p>Items are opaque payloads with an {@code int} type tag (the codec's). Each {@code offer} and
+ * {@code poll} can block, with a timeout, until there is room or an item; blocking spins briefly,
+ * then waits on a futex without using CPU (see {@link EventCount}).
+ */
+public final class MpmcRingBuffer {
+  /*
+   * Implementation notes.
+   *
+   * Design. A two-lock queue (Michael & Scott's two-lock queue; the JDK's LinkedBlockingQueue)
+   * over a byte ring (Agrona's ring buffers): producers serialize on the put lock, consumers on the
+   * take lock, and between the two sides the ring is single-producer single-consumer: the producer
+   * holding the put lock writes a record beyond TAIL and publishes it by moving TAIL; the consumer
+   * holding the take lock reads the record at HEAD and frees it by moving HEAD. A producer and a
+   * consumer never wait for each other's locks. Each lock is a RobustLock in shared memory,
+   * preceded by a ReentrantLock per JVM so that threads of one process queue up parked (and
+   * interruptibly) instead of all contending for the shared word.
+   *
+   * Why locks and not a lock-free multi-producer ring: in a lock-free design (Agrona's
+   * ManyToOneRingBuffer, Vyukov's queue) a producer claims space first and commits later, so a
+   * producer killed between the two leaves a claimed, never-committed hole that every consumer
+   * waits behind; telling a dead producer from a slow one (a GC pause while copying 1 MiB) takes a
+   * timeout, which is a guess. A lock owner is named in the lock word, so its death is a fact the
+   * others can check (pid and start time), and what it left half done is undone exactly. The
+   * price is one uncontended CAS per operation on a line only that side touches.
+   *
+   * Records never wrap: one that does not fit before the end of the data area is preceded by a
+   * PADDING record up to the end, written and published together with it. An item whose record
+   * would take more than a quarter of the ring (MAX_INLINE) is written to an overflow file (named
+   * after this ring, so the ring's owner removes it at close) and the ring carries an OVERFLOW
+   * record naming it: items of any size pass through a small ring, and a 64 MiB item does not
+   * hold the put lock while it is copied. OVERFLOW_BUDGET bounds the bytes in overflow files
+   * (0 = unbounded); one item larger than the budget still passes when no other is outstanding.
+   *
+   * Memory ordering. Producer: record bytes (plain) -> journal -> TAIL (setRelease) -> counts
+   * (setRelease) -> unlock (CAS, a full fence) -> NOT_EMPTY.signalAll (getVolatile). Consumer:
+   * TAIL (getAcquire) -> record bytes (plain) -> ... -> HEAD (setRelease). The setRelease of TAIL
+   * pairs with the consumer's getAcquire of TAIL, so a consumer that sees a TAIL sees every record
+   * byte below it (the publication hole jcstress tests guard). The full fence of the unlock CAS
+   * orders TAIL before the read of the event count word (Dekker; see EventCount). Symmetric on the
+   * consumer side with HEAD and NOT_FULL. PUT_COUNT and TAKE_COUNT lag TAIL and HEAD by one
+   * operation at most; sizes are approximate while others operate, as in Python.
+   *
+   * Failure. The commit point of a put is the single store to TAIL; of a take, to HEAD.
+   *  - Producer killed before its TAIL store: the bytes it wrote beyond TAIL are invisible and are
+   *    overwritten by the next producer. No torn item is ever visible; the item is not delivered
+   *    (its put never returned). An overflow file it had written stays until the owner closes.
+   *  - Producer killed after its TAIL store: the item is delivered; the counts it had not yet
+   *    updated are repaired from the journal by the next producer (below).
+   *  - Consumer killed before its HEAD store: the item stays at the head and goes to the next
+   *    consumer: nothing is lost; the killed consumer's get never returned, so no one saw it twice.
+   *  - Consumer killed after its HEAD store: its get had copied the item into its heap; the item
+   *    goes with it, as with any consumer that dies after get returns. An overflow file it had
+   *    not yet removed stays until the owner closes.
+   *  - A process killed while blocked in a wait holds nothing (see EventCount).
+   *  In every case the next locker takes the dead holder's lock over (RobustLock, within ~10 ms of
+   *  contending) and repairs: the journal (J_TAIL, J_PUT_COUNT, J_OVERFLOW_IN, written in that
+   *  order before TAIL) tells whether the dead holder's TAIL store happened (J_TAIL == TAIL); if
+   *  so, the counts are set from the journal, otherwise they are already right. J_TAIL is written
+   *  first, so a journal whose counts are new always has a new J_TAIL, which differs from TAIL
+   *  until the commit. The same holds for the consumer side with J_HEAD.
+   *
+   * References. Michael & Scott, "Simple, Fast, and Practical Non-Blocking and Blocking
+   * Concurrent Queue Algorithms" (1996); Agrona's ManyToOneRingBuffer and RecordDescriptor; the
+   * Linux robust-futex design (Documentation/locking/robust-futexes.rst).
+   */
+
+  /**
+   * Reads one record's payload, called while the take lock is held: copy what is needed, do not
+   * block, do not keep {@code memory}.
+   *
+   * @param <T> what the reader makes of the payload; never null
+   */
+  @FunctionalInterface
+  public interface RecordReader<T> {
+    /**
+     * Reads a payload.
+     *
+     * @param type the type the producer gave
+     * @param memory memory holding the payload
+     * @param offset where it starts
+     * @param length its length
+     * @return the value; not null
+     */
+    T read(int type, MemorySegment memory, long offset, long length);
+  }
+
+  private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+  private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+  private final SharedSegment segment; // keeps an attached mapping reachable
+  private final MemorySegment mem;
+  private final long capacity;
+  private final long mask;
+  private final long maxItems;
+  private final long overflowBudget;
+  private final long maxInline;
+  private final RobustLock putLock;
+  private final RobustLock takeLock;
+  private final EventCount notEmpty;
+  private final EventCount notFull;
+  private final ReentrantLock putLocal = new ReentrantLock();
+  private final ReentrantLock takeLocal = new ReentrantLock();
+  private long cachedHead; // guarded by putLocal; a lower bound of HEAD
+  private long cachedTail; // guarded by takeLocal; a lower bound of TAIL
+
+  private MpmcRingBuffer(SharedSegment segment) {
+    this.segment = segment;
+    this.mem = segment.memory();
+    this.capacity = (long) LONG.getAcquire(mem, CAPACITY);
+    this.mask = capacity - 1;
+    this.maxItems = (long) LONG.getAcquire(mem, MAX_ITEMS);
+    this.overflowBudget = (long) LONG.getAcquire(mem, OVERFLOW_BUDGET);
+    this.maxInline = (long) LONG.getAcquire(mem, MAX_INLINE);
+    this.putLock = new RobustLock(mem, RingLayout.PUT_LOCK);
+    this.takeLock = new RobustLock(mem, RingLayout.TAKE_LOCK);
+    this.notEmpty = new EventCount(mem, RingLayout.NOT_EMPTY);
+    this.notFull = new EventCount(mem, RingLayout.NOT_FULL);
+  }
+
+  /**
+   * Lays out a new ring in a zero-filled segment. Call before the segment's name is given to
+   * anyone.
+   *
+   * @param segment a new segment of at least {@link RingLayout#segmentSize(long)} bytes
+   * @param capacity data bytes; a power of two (see {@link RingLayout#checkCapacity})
+   * @param maxItems the most items it holds at once; 0 for no limit but its bytes
+   * @param overflowBudget the most bytes held in overflow files at once; 0 for no limit
+   * @return the ring
+   */
+  public static MpmcRingBuffer create(
+      SharedSegment segment, long capacity, long maxItems, long overflowBudget) {
+    RingLayout.checkCapacity(capacity);
+    if (maxItems < 0 || overflowBudget < 0) {
+      throw new IllegalArgumentException(
+          "maxItems and overflowBudget must be >= 0: " + maxItems + ", " + overflowBudget);
+    }
+    MemorySegment m = segment.memory();
+    if (m.byteSize() < RingLayout.segmentSize(capacity)) {
+      throw new IllegalArgumentException("segment too small for capacity " + capacity);
+    }
+    LONG.set(m, CAPACITY, capacity);
+    LONG.set(m, MAX_ITEMS, maxItems);
+    LONG.set(m, OVERFLOW_BUDGET, overflowBudget);
+    LONG.set(m, MAX_INLINE, capacity / 4 - RECORD_HEADER);
+    INT.set(m, VERSION, VERSION_VALUE);
+    INT.setRelease(m, MAGIC, MAGIC_VALUE);
+    return new MpmcRingBuffer(segment);
+  }
+
+  /**
+   * Uses a ring laid out by {@link #create}, in this or another process.
+   *
+   * @param segment the mapped segment
+   * @return the ring
+   * @throws IllegalArgumentException if the segment does not hold a ring of this version
+   */
+  public static MpmcRingBuffer attach(SharedSegment segment) {
+    MemorySegment m = segment.memory();
+    if (m.byteSize() < RingLayout.HEADER_LENGTH
+        || (int) INT.getAcquire(m, MAGIC) != MAGIC_VALUE
+        || (int) INT.get(m, VERSION) != VERSION_VALUE) {
+      throw new IllegalArgumentException(segment.name() + " does not hold a ring of this version");
+    }
+    long capacity = (long) LONG.get(m, CAPACITY);
+    RingLayout.checkCapacity(capacity);
+    if (m.byteSize() < RingLayout.segmentSize(capacity)) {
+      throw new IllegalArgumentException(segment.name() + " is shorter than its ring");
+    }
+    return new MpmcRingBuffer(segment);
+  }
+
+  /** Returns the name of the segment, by which other processes attach. */
+  public String name() {
+    return segment.name();
+  }
+
+  /** Returns the data capacity in bytes. */
+  public long capacityBytes() {
+    return capacity;
+  }
+
+  /** Returns the most items held at once, or 0 if only bytes limit it. */
+  public long maxItems() {
+    return maxItems;
+  }
+
+  /** Returns the largest payload copied into the ring itself; larger ones go to overflow files. */
+  public long maxInlinePayload() {
+    return maxInline;
+  }
+
+  // ------------------------------------------------------------------------------------ produce
+
+  /**
+   * Appends a record, waiting up to {@code timeoutNanos} for room.
+   *
+   * <p>Waiting for the put lock is not bounded by a timeout of 0 or less (the lock is held only
+   * while a record is copied; a dead holder's lock is taken over), as {@link
+   * java.util.concurrent.ArrayBlockingQueue#offer(Object)} waits for its lock.
+   *
+   * @param type the payload's type; 0 or more
+   * @param payload the bytes to append, all of them
+   * @param timeoutNanos the longest wait for room: 0 or less for none, {@link Waiting#FOREVER}
+   * @param interruptible whether to throw {@link InterruptedException} (else the interrupt status
+   *     is kept, and waits for room are not allowed)
+   * @return true if appended; false if there was no room in time (nothing was appended)
+   * @throws InterruptedException if interrupted while waiting; nothing was appended
+   * @throws java.io.UncheckedIOException if an overflow file cannot be written
+   */
+  public boolean offer(int type, MemorySegment payload, long timeoutNanos, boolean interruptible)
+      throws InterruptedException {
+    if (type < 0) {
+      throw new IllegalArgumentException("type < 0: " + type);
+    }
+    if (!interruptible && timeoutNanos > 0) {
+      throw new IllegalArgumentException("only interruptible calls may wait for room");
+    }
+    long start = System.nanoTime();
+    long length = payload.byteSize();
+    if (length <= maxInline) {
+      return offerRecord(type, payload, 0, start, timeoutNanos, interruptible);
+    }
+    return offerOverflow(type, payload, start, timeoutNanos, interruptible);
+  }
+
+  private boolean offerOverflow(
+      int type, MemorySegment payload, long start, long timeoutNanos, boolean interruptible)
+      throws InterruptedException {
+    long length = payload.byteSize();
+    // Wait for budget before writing the file, so that a full queue does not fill /dev/shm.
+    if (!hasRoom(0, length)) {
+      long remaining = timeoutNanos - (System.nanoTime() - start);
+      if (remaining <= 0 || !notFull.await(() -> hasRoom(0, length), remaining)) {
+        return false;
+      }
+    }
+    String name = segment.name() + ".x" + (long) LONG.getAndAdd(mem, OVERFLOW_SEQUENCE, 1L);
+    try (Arena arena = Arena.ofConfined()) {
+      SharedSegment file = SharedSegment.createFor(name, length, arena);
+      MemorySegment.copy(payload, 0, file.memory(), 0, length);
+    }
+    byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+    MemorySegment ref = MemorySegment.ofArray(new byte[OVERFLOW_REF_HEADER + nameBytes.length]);
+    ref.set(ValueLayout.JAVA_INT_UNALIGNED, 0, type);
+    ref.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, length);
+    MemorySegment.copy(
+        nameBytes, 0, ref, ValueLayout.JAVA_BYTE, OVERFLOW_REF_HEADER, nameBytes.length);
+    boolean appended = false;
+    try {
+      appended = offerRecord(OVERFLOW, ref, length, start, timeoutNanos, interruptible);
+      return appended;
+    } finally {
+      if (!appended) {
+        SharedSegment.unlink(name);
+      }
+    }
+  }
+
+  private boolean offerRecord(
+      int type,
+      MemorySegment payload,
+      long overflowBytes,
+      long start,
+      long timeoutNanos,
+      boolean interruptible)
+      throws InterruptedException {
+    long length = payload.byteSize();
+    while (true) {
+      if (!lock(putLocal, putLock, true, remaining(start, timeoutNanos), interruptible)) {
+        return false;
+      }
+      boolean written;
+      try {
+        written = tryWrite(type, payload, overflowBytes);
+      } finally {
+        unlock(putLocal, putLock);
+      }
+      if (written) {
+        notEmpty.signalAll();
+        return true;
+      }
+      long remaining = timeoutNanos - (System.nanoTime() - start);
+      if (remaining <= 0 || !notFull.await(() -> hasRoom(length, overflowBytes), remaining)) {
+        return false;
+      }
+    }
+  }
+
+  /** Writes and publishes one record if there is room. Call only when holding the put locks. */
+  private boolean tryWrite(int type, MemorySegment payload, long overflowBytes) {
+    // assert putLocal.isHeldByCurrentThread() && putLock.isHeldByThisProcess();
+    long tail = (long) LONG.getAcquire(mem, TAIL);
+    long putCount = (long) LONG.getAcquire(mem, PUT_COUNT);
+    long overflowIn = (long) LONG.getAcquire(mem, OVERFLOW_IN);
+    if (!countsAllow(putCount, overflowIn, overflowBytes)) {
+      return false;
+    }
+    long length = payload.byteSize();
+    long record = recordLength(length);
+    long index = tail & mask;
+    long toEnd = capacity - index;
+    long padding = record <= toEnd ? 0 : toEnd;
+    long newTail = tail + padding + record;
+    if (newTail - cachedHead > capacity) {
+      cachedHead = (long) LONG.getAcquire(mem, HEAD);
+      if (newTail - cachedHead > capacity) {
+        return false;
+      }
+    }
+    if (padding > 0) {
+      INT.set(mem, HEADER_LENGTH + index, (int) padding);
+      INT.set(mem, HEADER_LENGTH + index + 4, PADDING);
+      index = 0;
+    }
+    long at = HEADER_LENGTH + index;
+    INT.set(mem, at, (int) length);
+    INT.set(mem, at + 4, type);
+    MemorySegment.copy(payload, 0, mem, at + RECORD_HEADER, length);
+    // Journal: J_TAIL first (see Failure in the notes), then the counts the commit implies.
+    LONG.set(mem, J_TAIL, newTail);
+    LONG.setRelease(mem, J_PUT_COUNT, putCount + 1);
+    LONG.setRelease(mem, J_OVERFLOW_IN, overflowIn + overflowBytes);
+    // Commit: the record (and its padding) becomes visible to consumers with this store.
+    LONG.setRelease(mem, TAIL, newTail);
+    LONG.setRelease(mem, PUT_COUNT, putCount + 1);
+    LONG.setRelease(mem, OVERFLOW_IN, overflowIn + overflowBytes);
+    return true;
+  }
+
+  private boolean countsAllow(long putCount, long overflowIn, long overflowBytes) {
+    if (maxItems > 0 && putCount - (long) LONG.getAcquire(mem, TAKE_COUNT) >= maxItems) {
+      return false;
+    }
+    if (overflowBytes > 0 && overflowBudget > 0) {
+      long outstanding = overflowIn - (long) LONG.getAcquire(mem, OVERFLOW_OUT);
+      return outstanding <= 0 || outstanding + overflowBytes <= overflowBudget;
+    }
+    return true;
+  }
+
+  /** Whether a record of {@code length} payload bytes would fit now; read without locks. */
+  private boolean hasRoom(long length, long overflowBytes) {
+    long tail = (long) LONG.getAcquire(mem, TAIL);
+    if (!countsAllow(
+        (long) LONG.getAcquire(mem, PUT_COUNT),
+        (long) LONG.getAcquire(mem, OVERFLOW_IN),
+        overflowBytes)) {
+      return false;
+    }
+    long record = recordLength(length);
+    long toEnd = capacity - (tail & mask);
+    long newTail = tail + (record <= toEnd ? 0 : toEnd) + record;
+    return newTail - (long) LONG.getAcquire(mem, HEAD) <= capacity;
+  }
+
+  /** Restores the producer counts after a producer died holding the put lock. */
+  private void repairPut() {
+    // assert putLock.isHeldByThisProcess();
+    if ((long) LONG.getAcquire(mem, J_TAIL) == (long) LONG.getAcquire(mem, TAIL)) {
+      LONG.setRelease(mem, PUT_COUNT, (long) LONG.getAcquire(mem, J_PUT_COUNT));
+      LONG.setRelease(mem, OVERFLOW_IN, (long) LONG.getAcquire(mem, J_OVERFLOW_IN));
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ consume
+
+  /**
+   * Removes the record at the head, waiting up to {@code timeoutNanos} for one, and returns what
+   * {@code reader} made of it. The record is removed only after {@code reader} returned; if it
+   * throws, the record stays.
+   *
+   * @param reader copies the payload out; called with the take lock held
+   * @param timeoutNanos the longest wait for a record: 0 or less for none, {@link Waiting#FOREVER}
+   * @param interruptible whether to throw {@link InterruptedException} (else the interrupt status
+   *     is kept, and waits for records are not allowed)
+   * @return the reader's value, or null if there was no record in time
+   * @throws InterruptedException if interrupted while waiting; nothing was removed
+   * @throws LostItemException if the head record's overflow file is gone (it was removed)
+   */
+  public <T> @Nullable T poll(RecordReader<T> reader, long timeoutNanos, boolean interruptible)
+      throws InterruptedException {
+    if (!interruptible && timeoutNanos > 0) {
+      throw new IllegalArgumentException("only interruptible calls may wait for records");
+    }
+    long start = System.nanoTime();
+    while (true) {
+      if (!lock(takeLocal, takeLock, false, remaining(start, timeoutNanos), interruptible)) {
+        return null;
+      }
+      Taken<T> taken;
+      try {
+        taken = tryRead(reader, true);
+      } finally {
+        unlock(takeLocal, takeLock);
+      }
+      if (taken != null) {
+        notFull.signalAll();
+        if (taken.overflowFile != null) {
+          SharedSegment.unlink(taken.overflowFile);
+        }
+        if (taken.lost != null) {
+          throw taken.lost;
+        }
+        return taken.value;
+      }
+      long remaining = timeoutNanos - (System.nanoTime() - start);
+      if (remaining <= 0 || !notEmpty.await(this::hasRecord, remaining)) {
+        return null;
+      }
+    }
+  }
+
+  /**
+   * Returns what {@code reader} makes of the head record, without removing it.
+   *
+   * @return the reader's value, or null if the ring is empty
+   * @throws LostItemException if the head record's overflow file is gone
+   */
+  public <T> @Nullable T peek(RecordReader<T> reader) {
+    lockUninterruptibly(takeLocal, takeLock, false);
+    try {
+      Taken<T> taken = tryRead(reader, false);
+      if (taken != null && taken.lost != null) {
+        throw taken.lost;
+      }
+      return taken == null ? null : taken.value;
+    } finally {
+      unlock(takeLocal, takeLock);
+    }
+  }
+
+  /**
+   * Passes what {@code reader} makes of every record, head first, to {@code sink}, without removing
+   * them; records appended meanwhile may or may not be included.
+   */
+  public <T> void forEach(RecordReader<T> reader, Consumer<? super T> sink) {
+    lockUninterruptibly(takeLocal, takeLock, false);
+    try {
+      long head = (long) LONG.getAcquire(mem, HEAD);
+      long tail = (long) LONG.getAcquire(mem, TAIL);
+      while (tail - head > 0) {
+        long at = HEADER_LENGTH + (head & mask);
+        int length = (int) INT.get(mem, at);
+        int type = (int) INT.get(mem, at + 4);
+        if (type == PADDING) {
+          head += length;
+          continue;
+        }
+        if (type == OVERFLOW) {
+          T value = readOverflow(reader, at + RECORD_HEADER).value;
+          if (value != null) { // else lost: skipped here, reported by poll
+            sink.accept(value);
+          }
+        } else {
+          sink.accept(reader.read(type, mem, at + RECORD_HEADER, length));
+        }
+        head += recordLength(length);
+      }
+    } finally {
+      unlock(takeLocal, takeLock);
+    }
+  }
+
+  /** An item that was in the ring but cannot be read: its overflow file was removed. */
+  public static final class LostItemException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    LostItemException(String file, long length) {
+      super(
+          "an item of "
+              + length
+              + " bytes was lost: its overflow file "
+              + file
+              + " is gone (the queue's owning context was closed, or the file was deleted)");
+    }
+  }
+
+  /** What one read found. */
+  private record Taken<T>(
+      @Nullable T value, @Nullable String overflowFile, @Nullable LostItemException lost) {}
+
+  /** Reads (and, if {@code remove}, removes) the head record. Call only when holding take locks. */
+  private <T> @Nullable Taken<T> tryRead(RecordReader<T> reader, boolean remove) {
+    // assert takeLocal.isHeldByCurrentThread() && takeLock.isHeldByThisProcess();
+    long head = (long) LONG.getAcquire(mem, HEAD);
+    if (cachedTail - head <= 0) {
+      cachedTail = (long) LONG.getAcquire(mem, TAIL);
+      if (cachedTail - head <= 0) {
+        return null;
+      }
+    }
+    long at = HEADER_LENGTH + (head & mask);
+    int length = (int) INT.get(mem, at);
+    int type = (int) INT.get(mem, at + 4);
+    long newHead = head;
+    if (type == PADDING) {
+      newHead += length; // published together with the record after it, at index 0
+      at = HEADER_LENGTH;
+      length = (int) INT.get(mem, at);
+      type = (int) INT.get(mem, at + 4);
+    }
+    newHead += recordLength(length);
+    Taken<T> taken;
+    long overflowBytes = 0;
+    if (type == OVERFLOW) {
+      taken = readOverflow(reader, at + RECORD_HEADER);
+      overflowBytes = mem.get(ValueLayout.JAVA_LONG_UNALIGNED, at + RECORD_HEADER + 8);
+    } else {
+      taken = new Taken<>(reader.read(type, mem, at + RECORD_HEADER, length), null, null);
+    }
+    if (remove) {
+      long takeCount = (long) LONG.getAcquire(mem, TAKE_COUNT);
+      long overflowOut = (long) LONG.getAcquire(mem, OVERFLOW_OUT);
+      LONG.set(mem, J_HEAD, newHead);
+      LONG.setRelease(mem, J_TAKE_COUNT, takeCount + 1);
+      LONG.setRelease(mem, J_OVERFLOW_OUT, overflowOut + overflowBytes);
+      // Commit: the record's bytes may be overwritten by producers from here on.
+      LONG.setRelease(mem, HEAD, newHead);
+      LONG.setRelease(mem, TAKE_COUNT, takeCount + 1);
+      LONG.setRelease(mem, OVERFLOW_OUT, overflowOut + overflowBytes);
+    }
+    return taken;
+  }
+
+  private <T> Taken<T> readOverflow(RecordReader<T> reader, long refAt) {
+    int type = mem.get(ValueLayout.JAVA_INT_UNALIGNED, refAt);
+    long length = mem.get(ValueLayout.JAVA_LONG_UNALIGNED, refAt + 8);
+    int refLength = (int) INT.get(mem, refAt - RECORD_HEADER);
+    byte[] nameBytes = new byte[refLength - OVERFLOW_REF_HEADER];
+    MemorySegment.copy(
+        mem, ValueLayout.JAVA_BYTE, refAt + OVERFLOW_REF_HEADER, nameBytes, 0, nameBytes.length);
+    String file = new String(nameBytes, StandardCharsets.UTF_8);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment data = SharedSegment.attach(file, arena).memory();
+      return new Taken<>(reader.read(type, data, 0, length), file, null);
+    } catch (SegmentGoneException e) {
+      return new Taken<>(null, null, new LostItemException(file, length));
+    }
+  }
+
+  private boolean hasRecord() {
+    return (long) LONG.getAcquire(mem, TAIL) - (long) LONG.getAcquire(mem, HEAD) > 0;
+  }
+
+  /** Restores the consumer counts after a consumer died holding the take lock. */
+  private void repairTake() {
+    // assert takeLock.isHeldByThisProcess();
+    if ((long) LONG.getAcquire(mem, J_HEAD) == (long) LONG.getAcquire(mem, HEAD)) {
+      LONG.setRelease(mem, TAKE_COUNT, (long) LONG.getAcquire(mem, J_TAKE_COUNT));
+      LONG.setRelease(mem, OVERFLOW_OUT, (long) LONG.getAcquire(mem, J_OVERFLOW_OUT));
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ state
+
+  /**
+   * Returns the number of items, exact when no one else is operating on the ring, otherwise a value
+   * it had recently.
+   */
+  public long size() {
+    long taken = (long) LONG.getAcquire(mem, TAKE_COUNT);
+    long put = (long) LONG.getAcquire(mem, PUT_COUNT);
+    return Math.max(0, put - taken);
+  }
+
+  /** Returns whether the ring holds no record (as of the moment of the reads). */
+  public boolean isEmpty() {
+    return !hasRecord();
+  }
+
+  /** Returns whether {@link #maxItems()} items are held. */
+  public boolean isFullByCount() {
+    return maxItems > 0 && size() >= maxItems;
+  }
+
+  /** Returns the memory the ring lives in, for structures that extend its header. */
+  public MemorySegment memory() {
+    return mem;
+  }
+
+  /** Returns the number of items appended since creation. */
+  public long putCount() {
+    return (long) LONG.getAcquire(mem, PUT_COUNT);
+  }
+
+  /** Returns the number of items removed since creation. */
+  public long takeCount() {
+    return (long) LONG.getAcquire(mem, TAKE_COUNT);
+  }
+
+  // ------------------------------------------------------------------------------------ locks
+
+  private static long remaining(long start, long timeoutNanos) {
+    if (timeoutNanos == Waiting.FOREVER || timeoutNanos <= 0) {
+      return Waiting.FOREVER; // zero timeouts do not bound the lock wait (see offer)
+    }
+    return Math.max(1, timeoutNanos - (System.nanoTime() - start));
+  }
+
+  /**
+   * Takes the JVM-local lock, then the shared one, repairing after a dead holder.
+   *
+   * @return false if the timeout elapsed (neither lock is held)
+   */
+  private boolean lock(
+      ReentrantLock local,
+      RobustLock shared,
+      boolean putSide,
+      long timeoutNanos,
+      boolean interruptible)
+      throws InterruptedException {
+    if (!interruptible) {
+      lockUninterruptibly(local, shared, putSide);
+      return true;
+    }
+    long start = System.nanoTime();
+    if (timeoutNanos == Waiting.FOREVER) {
+      local.lockInterruptibly();
+    } else if (!local.tryLock(timeoutNanos, TimeUnit.NANOSECONDS)) {
+      return false;
+    }
+    boolean held = false;
+    try {
+      long left =
+          timeoutNanos == Waiting.FOREVER
+              ? Waiting.FOREVER
+              : Math.max(1, timeoutNanos - (System.nanoTime() - start));
+      int r = shared.lock(left);
+      if (r == RobustLock.RECOVERED) {
+        repair(putSide);
+      }
+      held = r != RobustLock.TIMED_OUT;
+      return held;
+    } finally {
+      if (!held) {
+        local.unlock();
+      }
+    }
+  }
+
+  private void lockUninterruptibly(ReentrantLock local, RobustLock shared, boolean putSide) {
+    local.lock();
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          if (shared.lock(Waiting.FOREVER) == RobustLock.RECOVERED) {
+            repair(putSide);
+          }
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } catch (RuntimeException | Error e) {
+      local.unlock();
+      throw e;
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void repair(boolean putSide) {
+    if (putSide) {
+      repairPut();
+    } else {
+      repairTake();
+    }
+  }
+
+  private static void unlock(ReentrantLock local, RobustLock shared) {
+    try {
+      shared.unlock();
+    } finally {
+      local.unlock();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "MpmcRingBuffer["
+        + segment.name()
+        + ", "
+        + capacity
+        + " bytes, "
+        + size()
+        + " items, put lock "
+        + putLock
+        + ", take lock "
+        + takeLock
+        + "]";
+  }
+}

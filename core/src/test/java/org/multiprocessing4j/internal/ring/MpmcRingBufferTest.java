@@ -1,0 +1,357 @@
+package org.multiprocessing4j.internal.ring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.multiprocessing4j.ShmCleanup;
+import org.multiprocessing4j.internal.shm.SegmentOwner;
+import org.multiprocessing4j.internal.shm.SharedSegment;
+import org.multiprocessing4j.internal.shm.ShmDirectory;
+import org.multiprocessing4j.internal.sync.Waiting;
+
+/** The ring within one JVM: FIFO, wrap-around, limits, timeouts, overflow files, interrupts. */
+@ExtendWith(ShmCleanup.class)
+class MpmcRingBufferTest {
+
+  static final long BOUND_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+  /** A record as read back. */
+  @SuppressWarnings("ArrayRecordComponent") // a test value; equality is not used
+  record Rec(int type, byte[] bytes) {}
+
+  static final MpmcRingBuffer.RecordReader<Rec> READER =
+      (type, m, off, len) -> {
+        byte[] b = new byte[(int) len];
+        MemorySegment.copy(m, ValueLayout.JAVA_BYTE, off, b, 0, (int) len);
+        return new Rec(type, b);
+      };
+
+  private final SegmentOwner owner = SegmentOwner.open();
+
+  @AfterEach
+  void close() {
+    owner.close();
+  }
+
+  MpmcRingBuffer ring(long capacity, long maxItems, long overflowBudget) {
+    SharedSegment s = owner.create("r", RingLayout.segmentSize(capacity));
+    return MpmcRingBuffer.create(s, capacity, maxItems, overflowBudget);
+  }
+
+  static byte[] bytes(int length, int seed) {
+    byte[] b = new byte[length];
+    new Random(seed).nextBytes(b);
+    return b;
+  }
+
+  static boolean offerNow(MpmcRingBuffer r, int type, byte[] b) throws InterruptedException {
+    return r.offer(type, MemorySegment.ofArray(b), 0, true);
+  }
+
+  static Rec pollNow(MpmcRingBuffer r) throws InterruptedException {
+    return Objects.requireNonNull(r.poll(READER, 0, true), "empty");
+  }
+
+  @Test
+  void offerThenPoll_manyRecordsOfMixedSizes_comeOutInOrderIntact() throws Exception {
+    MpmcRingBuffer r = ring(4096, 0, 0);
+    Random random = new Random(1);
+    for (int i = 0; i < 20_000; i++) {
+      int length = random.nextInt(200); // wraps the ring many times, with padding
+      byte[] b = bytes(length, i);
+      assertThat(offerNow(r, i % 7, b)).isTrue();
+      if (random.nextInt(3) == 0) {
+        assertThat(offerNow(r, 0, new byte[0])).isTrue();
+        assertThat(pollNow(r).bytes()).isEqualTo(b);
+        assertThat(pollNow(r).bytes()).isEmpty();
+      } else {
+        Rec rec = pollNow(r);
+        assertThat(rec.type()).isEqualTo(i % 7);
+        assertThat(rec.bytes()).isEqualTo(b);
+      }
+    }
+    assertThat(r.isEmpty()).isTrue();
+    assertThat(r.size()).isZero();
+  }
+
+  @Test
+  void offer_ringOutOfBytes_returnsFalseAndKeepsEarlierRecords() throws Exception {
+    MpmcRingBuffer r = ring(1024, 0, 0);
+    int accepted = 0;
+    while (offerNow(r, 0, bytes(100, accepted))) {
+      accepted++;
+    }
+    assertThat(accepted).isEqualTo(1024 / 112); // 100 bytes + 8 header, aligned to 112
+    assertThat(r.size()).isEqualTo(accepted);
+    for (int i = 0; i < accepted; i++) {
+      assertThat(pollNow(r).bytes()).isEqualTo(bytes(100, i));
+    }
+  }
+
+  @Test
+  void offer_maxItemsReached_returnsFalseUntilOneIsTaken() throws Exception {
+    MpmcRingBuffer r = ring(4096, 3, 0);
+    for (int i = 0; i < 3; i++) {
+      assertThat(offerNow(r, 0, new byte[] {(byte) i})).isTrue();
+    }
+    assertThat(r.isFullByCount()).isTrue();
+    assertThat(offerNow(r, 0, new byte[] {3})).isFalse();
+    pollNow(r);
+    assertThat(offerNow(r, 0, new byte[] {3})).isTrue();
+    assertThat(r.size()).isEqualTo(3);
+  }
+
+  @Test
+  void offer_fullWithTimeout_waitsAtLeastTheTimeout() throws Exception {
+    MpmcRingBuffer r = ring(4096, 1, 0);
+    offerNow(r, 0, new byte[1]);
+    long start = System.nanoTime();
+    assertThat(r.offer(0, MemorySegment.ofArray(new byte[1]), 200_000_000L, true)).isFalse();
+    assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(200_000_000L);
+  }
+
+  @Test
+  void poll_emptyWithTimeout_returnsNullAfterTheTimeout() throws Exception {
+    MpmcRingBuffer r = ring(4096, 0, 0);
+    long start = System.nanoTime();
+    assertThat(r.poll(READER, 200_000_000L, true)).isNull();
+    assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(200_000_000L);
+    assertThat(r.poll(READER, 0, false)).isNull();
+  }
+
+  @Test
+  void poll_blockedThenOfferFromAnotherThread_receivesIt() throws Exception {
+    MpmcRingBuffer r = ring(4096, 0, 0);
+    AtomicReference<@Nullable Rec> got = new AtomicReference<>();
+    Thread consumer =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    got.set(r.poll(READER, BOUND_NANOS, true));
+                  } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                  }
+                });
+    offerNow(r, 5, new byte[] {42});
+    consumer.join(TimeUnit.NANOSECONDS.toMillis(BOUND_NANOS));
+    Rec rec = Objects.requireNonNull(got.get());
+    assertThat(rec.type()).isEqualTo(5);
+    assertThat(rec.bytes()).containsExactly(42);
+  }
+
+  @Test
+  void poll_interruptedWhileWaiting_throwsAndRingStaysUsable() throws Exception {
+    MpmcRingBuffer r = ring(4096, 0, 0);
+    AtomicReference<@Nullable Throwable> thrown = new AtomicReference<>();
+    Thread consumer =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    r.poll(READER, Waiting.FOREVER, true);
+                  } catch (Throwable t) {
+                    thrown.set(t);
+                  }
+                });
+    consumer.interrupt();
+    consumer.join(TimeUnit.NANOSECONDS.toMillis(BOUND_NANOS));
+    assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+    offerNow(r, 0, new byte[] {1});
+    assertThat(pollNow(r).bytes()).containsExactly(1);
+  }
+
+  @Test
+  void offer_interruptedWhileWaitingForRoom_throwsAndAppendsNothing() throws Exception {
+    MpmcRingBuffer r = ring(4096, 1, 0);
+    offerNow(r, 0, new byte[] {1});
+    AtomicReference<@Nullable Throwable> thrown = new AtomicReference<>();
+    Thread producer =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    r.offer(0, MemorySegment.ofArray(new byte[] {2}), Waiting.FOREVER, true);
+                  } catch (Throwable t) {
+                    thrown.set(t);
+                  }
+                });
+    producer.interrupt();
+    producer.join(TimeUnit.NANOSECONDS.toMillis(BOUND_NANOS));
+    assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+    assertThat(pollNow(r).bytes()).containsExactly(1);
+    assertThat(r.poll(READER, 0, true)).isNull();
+  }
+
+  @Test
+  void offer_itemsLargerThanTheRing_passThroughOverflowFilesWhichAreRemoved() throws Exception {
+    MpmcRingBuffer r = ring(1024, 0, 0);
+    int[] sizes = {1, 247, 248, 249, 1024, 100_000, 64 << 20};
+    Thread consumer =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    for (int size : sizes) {
+                      Rec rec = Objects.requireNonNull(r.poll(READER, BOUND_NANOS, true));
+                      assertThat(rec.bytes()).hasSize(size);
+                      assertThat(rec.bytes()).isEqualTo(bytes(size, size));
+                    }
+                  } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                  }
+                });
+    for (int size : sizes) {
+      assertThat(r.offer(1, MemorySegment.ofArray(bytes(size, size)), BOUND_NANOS, true)).isTrue();
+    }
+    consumer.join(TimeUnit.NANOSECONDS.toMillis(BOUND_NANOS));
+    assertThat(consumer.isAlive()).isFalse();
+    assertThat(r.isEmpty()).isTrue();
+    assertThat(ShmDirectory.list(r.name() + ".x")).as("overflow files left").isEmpty();
+  }
+
+  @Test
+  void offer_overflowBudgetSpent_waitsForTheConsumer() throws Exception {
+    MpmcRingBuffer r = ring(1024, 0, 10_000);
+    assertThat(offerNow(r, 0, bytes(6_000, 1))).isTrue();
+    assertThat(offerNow(r, 0, bytes(6_000, 2))).as("over budget").isFalse();
+    assertThat(ShmDirectory.list(r.name() + ".x")).hasSize(1);
+    assertThat(offerNow(r, 0, bytes(100, 3))).as("inline items are not limited").isTrue();
+    assertThat(pollNow(r).bytes()).isEqualTo(bytes(6_000, 1));
+    assertThat(offerNow(r, 0, bytes(20_000, 4))).as("alone, larger than the budget").isTrue();
+    assertThat(pollNow(r).bytes()).isEqualTo(bytes(100, 3));
+    assertThat(pollNow(r).bytes()).isEqualTo(bytes(20_000, 4));
+  }
+
+  @Test
+  void poll_overflowFileRemoved_throwsLostItemAndMovesOn() throws Exception {
+    MpmcRingBuffer r = ring(1024, 0, 0);
+    offerNow(r, 0, bytes(5_000, 1));
+    offerNow(r, 0, new byte[] {7});
+    for (var p : ShmDirectory.list(r.name() + ".x")) {
+      java.nio.file.Files.delete(p);
+    }
+    assertThatThrownBy(() -> r.poll(READER, 0, true))
+        .isInstanceOf(MpmcRingBuffer.LostItemException.class)
+        .hasMessageContaining("5000 bytes");
+    assertThat(pollNow(r).bytes()).containsExactly(7);
+  }
+
+  @Test
+  void peekAndForEach_readWithoutRemoving() throws Exception {
+    MpmcRingBuffer r = ring(1024, 0, 0);
+    assertThat(r.peek(READER)).isNull();
+    for (int i = 0; i < 5; i++) {
+      offerNow(r, i, i == 3 ? bytes(2_000, i) : new byte[] {(byte) i});
+    }
+    assertThat(r.peek(READER)).isNotNull().extracting(Rec::type).isEqualTo(0);
+    List<Integer> types = new ArrayList<>();
+    r.forEach(READER, rec -> types.add(rec.type()));
+    assertThat(types).containsExactly(0, 1, 2, 3, 4);
+    assertThat(r.size()).isEqualTo(5);
+  }
+
+  @Test
+  void attach_sameSegment_seesTheSameRing() throws Exception {
+    MpmcRingBuffer r = ring(4096, 7, 0);
+    offerNow(r, 3, new byte[] {9});
+    MpmcRingBuffer other = MpmcRingBuffer.attach(SharedSegment.attach(r.name()));
+    assertThat(other.maxItems()).isEqualTo(7);
+    assertThat(other.capacityBytes()).isEqualTo(4096);
+    assertThat(pollNow(other).bytes()).containsExactly(9);
+    assertThat(r.isEmpty()).isTrue();
+  }
+
+  @Test
+  void attach_notARing_throwsIllegalArgument() {
+    SharedSegment s = owner.create("z", 4096);
+    assertThatThrownBy(() -> MpmcRingBuffer.attach(s))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("does not hold a ring");
+  }
+
+  @Test
+  void create_capacityNotAPowerOfTwo_throwsIllegalArgument() {
+    SharedSegment s = owner.create("z", 8192);
+    assertThatThrownBy(() -> MpmcRingBuffer.create(s, 3000, 0, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("power of two")
+        .hasMessageContaining("3000");
+  }
+
+  @Test
+  void threads_fourProducersFourConsumers_everyRecordOnceInProducerOrder() throws Exception {
+    MpmcRingBuffer r = ring(2048, 0, 0);
+    int producers = 4;
+    int perProducer = 20_000;
+    List<Thread> threads = new ArrayList<>();
+    long[][] lastSeen = new long[producers][producers];
+    boolean[][] seen = new boolean[producers][perProducer];
+    AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
+    for (int p = 0; p < producers; p++) {
+      int id = p;
+      threads.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      for (int i = 0; i < perProducer; i++) {
+                        byte[] b = new byte[8 + (i % 50)];
+                        MemorySegment.ofArray(b).set(ValueLayout.JAVA_INT_UNALIGNED, 0, id);
+                        MemorySegment.ofArray(b).set(ValueLayout.JAVA_INT_UNALIGNED, 4, i);
+                        r.offer(0, MemorySegment.ofArray(b), BOUND_NANOS, true);
+                      }
+                    } catch (Throwable t) {
+                      failure.compareAndSet(null, t);
+                    }
+                  }));
+    }
+    for (int c = 0; c < producers; c++) {
+      int me = c;
+      Arrays.fill(lastSeen[me], -1);
+      threads.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      for (int n = 0; n < perProducer; n++) {
+                        Rec rec = Objects.requireNonNull(r.poll(READER, BOUND_NANOS, true));
+                        MemorySegment m = MemorySegment.ofArray(rec.bytes());
+                        int id = m.get(ValueLayout.JAVA_INT_UNALIGNED, 0);
+                        int i = m.get(ValueLayout.JAVA_INT_UNALIGNED, 4);
+                        assertThat(i).isGreaterThan((int) lastSeen[me][id]);
+                        lastSeen[me][id] = i;
+                        synchronized (seen) {
+                          assertThat(seen[id][i]).as("duplicate").isFalse();
+                          seen[id][i] = true;
+                        }
+                      }
+                    } catch (Throwable t) {
+                      failure.compareAndSet(null, t);
+                    }
+                  }));
+    }
+    for (Thread t : threads) {
+      t.join(TimeUnit.NANOSECONDS.toMillis(BOUND_NANOS) * 2);
+    }
+    assertThat(failure.get()).isNull();
+    for (boolean[] s : seen) {
+      for (boolean b : s) {
+        assertThat(b).isTrue();
+      }
+    }
+  }
+}
