@@ -385,7 +385,9 @@ public class JvmProcess implements Serializable, AutoCloseable {
         sink(o.stdout()),
         sink(o.stderr()),
         o.startTimeout().toNanos(),
-        name);
+        name,
+        o.aotCache(),
+        o.warmSpares());
   }
 
   private static LaunchSpec.Sink sink(Output out) {

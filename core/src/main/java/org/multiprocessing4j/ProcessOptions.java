@@ -8,10 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
+import org.multiprocessing4j.internal.spawn.LaunchSpec;
 
 /**
  * How a child JVM is launched: JVM options, system properties, extra class path, environment,
- * working directory, where its output goes and how long it may take to start.
+ * working directory, where its output goes, how long it may take to start, and how its start is
+ * made fast (an AOT cache, warm spare JVMs).
  *
  * <p>Immutable and thread-safe. A context holds defaults ({@link
  * MultiprocessingContext#defaults()}) that every process it creates uses, and a process can be
@@ -25,6 +27,21 @@ import org.jspecify.annotations.Nullable;
  * <p>The child always runs the {@code java} launcher of this JVM's {@code java.home}, with this
  * JVM's class path (and module path, when the library runs as a named module) followed by {@link
  * Builder#classPath(Path...) extra entries}.
+ *
+ * <h2>Start latency</h2>
+ *
+ * A child is a new JVM, so {@link JvmProcess#start()} costs a JVM start-up. Two options cut it:
+ *
+ * <ul>
+ *   <li>{@link Builder#aotCache(boolean)}, on by default: children use a JDK AOT cache of the
+ *       classes their bootstrap loads, made once per class path in the background and kept in a
+ *       user cache folder;
+ *   <li>{@link Builder#warmSpares(int)}, off by default: this JVM keeps spare child JVMs started
+ *       and waiting, so that {@code start()} only hands the process object over, in a few
+ *       milliseconds.
+ * </ul>
+ *
+ * {@code docs/benchmarks.md} has the measured numbers.
  */
 public final class ProcessOptions {
 
@@ -38,6 +55,8 @@ public final class ProcessOptions {
   private final Output stdout;
   private final Output stderr;
   private final Duration startTimeout;
+  private final boolean aotCache;
+  private final int warmSpares;
 
   private ProcessOptions(Builder b) {
     this.jvmOptions = List.copyOf(b.jvmOptions);
@@ -48,11 +67,13 @@ public final class ProcessOptions {
     this.stdout = b.stdout;
     this.stderr = b.stderr;
     this.startTimeout = b.startTimeout;
+    this.aotCache = b.aotCache;
+    this.warmSpares = b.warmSpares;
   }
 
   /**
    * Returns the library's defaults: no extra JVM options, output copied to this JVM's streams, a 60
-   * second start timeout.
+   * second start timeout, the AOT cache on and no warm spares.
    *
    * @return the default options
    */
@@ -84,6 +105,8 @@ public final class ProcessOptions {
     b.stdout = stdout;
     b.stderr = stderr;
     b.startTimeout = startTimeout;
+    b.aotCache = aotCache;
+    b.warmSpares = warmSpares;
     return b;
   }
 
@@ -161,6 +184,26 @@ public final class ProcessOptions {
     return startTimeout;
   }
 
+  /**
+   * Returns whether children use (and this JVM makes) an AOT cache of their bootstrap; see {@link
+   * Builder#aotCache(boolean)}.
+   *
+   * @return true by default
+   */
+  public boolean aotCache() {
+    return aotCache;
+  }
+
+  /**
+   * Returns how many spare child JVMs this JVM keeps ready for processes started with these
+   * options; see {@link Builder#warmSpares(int)}.
+   *
+   * @return zero by default
+   */
+  public int warmSpares() {
+    return warmSpares;
+  }
+
   @Override
   public boolean equals(@Nullable Object o) {
     return o instanceof ProcessOptions p
@@ -171,7 +214,9 @@ public final class ProcessOptions {
         && Objects.equals(workingDirectory, p.workingDirectory)
         && stdout.equals(p.stdout)
         && stderr.equals(p.stderr)
-        && startTimeout.equals(p.startTimeout);
+        && startTimeout.equals(p.startTimeout)
+        && aotCache == p.aotCache
+        && warmSpares == p.warmSpares;
   }
 
   @Override
@@ -184,7 +229,9 @@ public final class ProcessOptions {
         workingDirectory,
         stdout,
         stderr,
-        startTimeout);
+        startTimeout,
+        aotCache,
+        warmSpares);
   }
 
   @Override
@@ -205,6 +252,10 @@ public final class ProcessOptions {
         + stderr
         + ", startTimeout="
         + startTimeout
+        + ", aotCache="
+        + aotCache
+        + ", warmSpares="
+        + warmSpares
         + "}";
   }
 
@@ -218,6 +269,8 @@ public final class ProcessOptions {
     private Output stdout = Output.parent();
     private Output stderr = Output.parent();
     private Duration startTimeout = Duration.ofSeconds(60);
+    private boolean aotCache = LaunchSpec.DEFAULT_AOT_CACHE;
+    private int warmSpares;
 
     private Builder() {}
 
@@ -338,6 +391,64 @@ public final class ProcessOptions {
         throw new IllegalArgumentException("start timeout must be positive: " + timeout);
       }
       this.startTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Sets whether children use a JDK AOT cache (JEP 483 and 514) of the classes their bootstrap
+     * loads, parsed and linked ahead of time, which shortens each child's start. On by default.
+     *
+     * <p>The cache is made by this library, not by you: the first start of a child whose cache is
+     * missing goes ahead without it and, in the background, runs one short training JVM with the
+     * same command line, which writes the cache. It is kept per {@code java.home}, JDK version,
+     * class path, module path and JVM options, in {@code $XDG_CACHE_HOME/mp4j/aot} or else {@code
+     * ~/.cache/mp4j/aot} (the system property {@code org.multiprocessing4j.aot.dir} of this JVM
+     * chooses another folder), about 15 MB a file. A jar of the class path that changes (size or
+     * modification time) makes a new cache, and the old one is deleted; caches unused for 30 days
+     * are deleted when a new one is made.
+     *
+     * <p>The cache never fails a start and never writes to the child's output: a cache the JVM
+     * rejects is silently not used. There is none when the class path holds a folder of classes
+     * (the JDK archives only jars; so not under {@code mvn test} or in an IDE), when the JVM
+     * options already choose class data sharing ({@code -Xshare}, {@code -XX:SharedArchiveFile},
+     * {@code -XX:AOTCache} and the like, also in {@code JAVA_TOOL_OPTIONS}), or when no user cache
+     * folder can be written. The system property {@code org.multiprocessing4j.aot.log}, naming a
+     * file, collects the training runs' output there, to see why a cache is missing.
+     *
+     * @param enabled whether to use the cache
+     * @return this builder
+     */
+    public Builder aotCache(boolean enabled) {
+      this.aotCache = enabled;
+      return this;
+    }
+
+    /**
+     * Sets how many spare child JVMs to keep started and waiting for processes started with these
+     * options, so that {@link JvmProcess#start()} takes one and only hands it the process object: a
+     * few milliseconds instead of a JVM start. Zero, the default, keeps none.
+     *
+     * <p>The first start with these options creates the spares in the background (that start itself
+     * is cold); each start that takes one has a replacement started in the background, one JVM at a
+     * time. Spares are shared by all processes whose options differ at most in name, daemon flag,
+     * start timeout and target; processes whose output goes to a file ({@link Output#file(Path)},
+     * {@link Output#appendTo(Path)}) never use spares.
+     *
+     * <p>A spare is an idle JVM (some tens of megabytes of memory each). It is not a child until it
+     * is handed a process: {@link JvmProcess#activeChildren()} does not list it. Spares are killed
+     * when this JVM exits, and die as children do if it is killed. A spare that cannot start (a bad
+     * JVM option) turns spares off for those options, and the start reports the error.
+     *
+     * @param count how many spares to keep ready; 0 to 64
+     * @return this builder
+     * @throws IllegalArgumentException if the count is negative or above 64
+     */
+    public Builder warmSpares(int count) {
+      if (count < 0 || count > 64) {
+        throw new IllegalArgumentException(
+            "warm spares must be between 0 and 64, got " + count + "; 0 keeps none");
+      }
+      this.warmSpares = count;
       return this;
     }
 

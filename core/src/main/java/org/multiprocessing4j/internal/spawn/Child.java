@@ -1,23 +1,11 @@
 package org.multiprocessing4j.internal.spawn;
 
-import java.io.File;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.ProcessStartException;
 import org.multiprocessing4j.internal.codec.ThrowableInfo;
@@ -29,9 +17,10 @@ import org.multiprocessing4j.internal.codec.ThrowableInfo;
  * <pre>
  *   parent JVM                                          child JVM
  *   ----------                                          ---------
- *   bind  <runtime dir>/<n>.sock
- *   spawn java ... ChildMain <sock> <parent pid>  --->  prctl(PDEATHSIG), check getppid()
- *   accept  <-------------------------------------------  connect
+ *   bind  <runtime dir>/<n>.sock                                        \  SpawnedJvm.spawn, at
+ *   spawn [setpriv] java ... ChildMain <sock> <pid> --> (prctl(PDEATHSIG)), |  once or ahead of
+ *                                                       check getppid()    |  time for a warm
+ *   accept  <-------------------------------------------  connect          /  spare (WarmSpares)
  *   send LAUNCH(serialized JvmProcess)  ----------------> deserialize
  *   start() returns  <----------------------------------  STARTED     (or START_FAILED + cause)
  *                                                         run()
@@ -57,8 +46,6 @@ import org.multiprocessing4j.internal.codec.ThrowableInfo;
  */
 public final class Child {
 
-  private static final AtomicLong SOCKETS = new AtomicLong();
-
   private final Process process;
   private final long pid;
   private final boolean daemon;
@@ -77,25 +64,20 @@ public final class Child {
 
   private @Nullable Integer exitCode; // guarded by this
 
-  private Child(
-      Process process,
-      boolean daemon,
-      Object owner,
-      ControlChannel channel,
-      @Nullable OutputPump out,
-      @Nullable OutputPump err) {
-    this.process = process;
+  private Child(SpawnedJvm jvm, boolean daemon, Object owner) {
+    this.process = jvm.process;
     this.pid = process.pid();
     this.daemon = daemon;
     this.owner = owner;
-    this.channel = channel;
-    this.out = out;
-    this.err = err;
+    this.channel = jvm.channel;
+    this.out = jvm.out;
+    this.err = jvm.err;
   }
 
   /**
    * Launches a child JVM, hands it the serialized process object, and waits until it reports that
-   * the object loaded.
+   * the object loaded. With {@link LaunchSpec#warmSpares()} above zero, takes a spare JVM that is
+   * already running and connected, if one is ready, so that only the hand-over is waited for.
    *
    * @param spec how to launch
    * @param payload the serialized process object
@@ -106,151 +88,31 @@ public final class Child {
    */
   public static Child launch(LaunchSpec spec, byte[] payload, boolean daemon, Object owner) {
     long deadline = System.nanoTime() + spec.startTimeoutNanos();
-    Path socketPath;
-    ServerSocketChannel server;
-    try {
-      socketPath = RuntimeDir.get().resolve(SOCKETS.incrementAndGet() + ".sock");
-      server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-      server.bind(UnixDomainSocketAddress.of(socketPath));
-    } catch (IOException e) {
-      throw new ProcessStartException(
-          "cannot create the control socket for " + spec.name() + ": " + e, null, "", e);
+    SpawnedJvm jvm = WarmSpares.take(spec);
+    if (jvm == null) {
+      jvm = SpawnedJvm.spawn(spec, spec.name(), deadline, false);
     }
-    Process process = null;
-    OutputPump out = null;
-    OutputPump err = null;
+    Child child = new Child(jvm, daemon, owner);
     try {
-      ProcessBuilder pb = new ProcessBuilder(command(spec, socketPath));
-      pb.environment().putAll(spec.environment());
-      if (spec.workingDirectory() != null) {
-        pb.directory(spec.workingDirectory().toFile());
-      }
-      pb.redirectOutput(redirect(spec.stdout(), ProcessBuilder.Redirect.INHERIT));
-      pb.redirectError(redirect(spec.stderr(), ProcessBuilder.Redirect.INHERIT));
-      try {
-        process = Spawner.start(pb);
-      } catch (IOException e) {
-        throw new ProcessStartException(
-            "cannot launch a JVM for " + spec.name() + ": " + e.getMessage(), null, "", e);
-      }
-      out = pump(process.getInputStream(), spec.stdout(), () -> System.out, spec, "stdout");
-      err = pump(process.getErrorStream(), spec.stderr(), () -> System.err, spec, "stderr");
-
-      SocketChannel socket = accept(server, process, deadline, spec, err);
-      Child child = new Child(process, daemon, owner, new ControlChannel(socket), out, err);
       child.channel.send(ControlChannel.LAUNCH, payload);
       child.startReader(spec.name());
       child.awaitStarted(deadline, spec);
-      if (err != null) {
-        err.stopRecording();
+      if (child.err != null) {
+        child.err.stopRecording();
       }
       Children.register(child);
       return child;
     } catch (IOException e) {
-      killQuietly(process);
+      SpawnedJvm.killQuietly(jvm.process);
       throw new ProcessStartException(
-          spec.name() + " could not talk to its child JVM: " + e, exitValue(process), "", e);
+          spec.name() + " could not talk to its child JVM: " + e,
+          SpawnedJvm.exitValue(jvm.process),
+          "",
+          e);
     } catch (RuntimeException e) {
-      killQuietly(process);
+      SpawnedJvm.killQuietly(jvm.process);
       throw e;
-    } finally {
-      try {
-        server.close();
-        Files.deleteIfExists(socketPath);
-      } catch (IOException e) {
-        // The runtime folder is deleted at exit anyway.
-      }
     }
-  }
-
-  private static List<String> command(LaunchSpec spec, Path socketPath) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(spec.jvmOptions());
-    Module module = Child.class.getModule();
-    String modulePath = System.getProperty("jdk.module.path");
-    StringBuilder cp = new StringBuilder(System.getProperty("java.class.path", ""));
-    for (Path p : spec.extraClassPath()) {
-      if (!cp.isEmpty()) {
-        cp.append(File.pathSeparatorChar);
-      }
-      cp.append(p);
-    }
-    if (!cp.isEmpty()) {
-      cmd.add("-cp");
-      cmd.add(cp.toString());
-    }
-    if (module.isNamed() && modulePath != null) {
-      cmd.add("--module-path");
-      cmd.add(modulePath);
-      cmd.add("--add-modules");
-      cmd.add("ALL-MODULE-PATH");
-      cmd.add("--enable-native-access=" + module.getName());
-      cmd.add("-m");
-      cmd.add(module.getName() + "/" + ChildMain.class.getName());
-    } else {
-      cmd.add("--enable-native-access=ALL-UNNAMED");
-      cmd.add(ChildMain.class.getName());
-    }
-    cmd.add(socketPath.toString());
-    cmd.add(Long.toString(ProcessHandle.current().pid()));
-    cmd.add(spec.name());
-    return cmd;
-  }
-
-  private static ProcessBuilder.Redirect redirect(
-      LaunchSpec.Sink sink, ProcessBuilder.Redirect inherit) {
-    return switch (sink.kind()) {
-      case PARENT, CAPTURE -> ProcessBuilder.Redirect.PIPE;
-      case INHERIT -> inherit;
-      case DISCARD -> ProcessBuilder.Redirect.DISCARD;
-      case FILE -> ProcessBuilder.Redirect.to(requireFile(sink));
-      case APPEND -> ProcessBuilder.Redirect.appendTo(requireFile(sink));
-    };
-  }
-
-  private static File requireFile(LaunchSpec.Sink sink) {
-    Path file = sink.file();
-    if (file == null) {
-      throw new IllegalArgumentException("output " + sink.kind() + " has no file");
-    }
-    return file.toFile();
-  }
-
-  private static @Nullable OutputPump pump(
-      java.io.InputStream in,
-      LaunchSpec.Sink sink,
-      Supplier<PrintStream> parentStream,
-      LaunchSpec spec,
-      String which) {
-    String thread = "mp4j-" + which + "-" + spec.name();
-    return switch (sink.kind()) {
-      case PARENT -> new OutputPump(in, parentStream, thread);
-      case CAPTURE -> new OutputPump(in, null, thread);
-      default -> null;
-    };
-  }
-
-  private static SocketChannel accept(
-      ServerSocketChannel server,
-      Process process,
-      long deadline,
-      LaunchSpec spec,
-      @Nullable OutputPump err)
-      throws IOException {
-    CompletableFuture<SocketChannel> accepted = new CompletableFuture<>();
-    Thread.ofVirtual()
-        .name("mp4j-accept-" + spec.name())
-        .start(
-            () -> {
-              try {
-                accepted.complete(server.accept());
-              } catch (IOException e) {
-                accepted.completeExceptionally(e);
-              }
-            });
-    awaitEither(accepted, process, deadline, spec, err, "connect to its parent");
-    return accepted.join();
   }
 
   private void startReader(String name) {
@@ -284,7 +146,7 @@ public final class Child {
   }
 
   private void awaitStarted(long deadline, LaunchSpec spec) {
-    awaitEither(started, process, deadline, spec, err, "load its target");
+    SpawnedJvm.awaitEither(started, process, deadline, spec, spec.name(), err, "load its target");
     if (!started.join()) {
       ThrowableInfo cause = startFailure;
       String text = err == null ? "" : err.startupText();
@@ -295,90 +157,7 @@ public final class Child {
             text,
             null);
       }
-      throw launchFailed(spec, process, text, "load its target");
-    }
-  }
-
-  /** Waits for {@code step} to complete, failing if the child exits or the deadline passes. */
-  private static void awaitEither(
-      CompletableFuture<?> step,
-      Process process,
-      long deadline,
-      LaunchSpec spec,
-      @Nullable OutputPump err,
-      String what) {
-    try {
-      CompletableFuture.anyOf(step, process.onExit())
-          .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      killQuietly(process);
-      throw new ProcessStartException(
-          spec.name()
-              + " did not "
-              + what
-              + " within "
-              + TimeUnit.NANOSECONDS.toMillis(spec.startTimeoutNanos())
-              + " ms; the child JVM was killed. Raise ProcessOptions.startTimeout if the machine"
-              + " is slow.",
-          null,
-          err == null ? "" : err.startupText(),
-          e);
-    } catch (InterruptedException e) {
-      killQuietly(process);
-      Thread.currentThread().interrupt();
-      throw new ProcessStartException(
-          "interrupted while starting " + spec.name() + "; the child JVM was killed", null, "", e);
-    } catch (ExecutionException e) {
-      // The step failed (accept was closed): fall through to the exit check below.
-    }
-    if (!step.isDone() || step.isCompletedExceptionally()) {
-      String text = "";
-      if (err != null) {
-        try {
-          err.awaitEnd(2, TimeUnit.SECONDS); // let the child's last words arrive
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        text = err.startupText();
-      }
-      throw launchFailed(spec, process, text, what);
-    }
-  }
-
-  private static ProcessStartException launchFailed(
-      LaunchSpec spec, Process process, String text, String what) {
-    killQuietly(process);
-    Integer code = exitValue(process);
-    String msg =
-        spec.name()
-            + ": the child JVM exited"
-            + (code == null ? "" : " with code " + code)
-            + " before it could "
-            + what
-            + (text.isBlank()
-                ? " (its standard error is not redirected to the parent; look there)"
-                : ". It said:\n" + text.strip());
-    return new ProcessStartException(msg, code, text, null);
-  }
-
-  private static @Nullable Integer exitValue(@Nullable Process process) {
-    if (process == null) {
-      return null;
-    }
-    try {
-      process.waitFor(2, TimeUnit.SECONDS);
-      return process.exitValue();
-    } catch (IllegalThreadStateException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    }
-  }
-
-  private static void killQuietly(@Nullable Process process) {
-    if (process != null && process.isAlive()) {
-      process.destroyForcibly();
+      throw SpawnedJvm.launchFailed(spec.name(), process, text, "load its target");
     }
   }
 
@@ -514,17 +293,9 @@ public final class Child {
   /** Releases the control channel and the streams; call only after the child exited. */
   public void close() {
     channel.close();
-    closeQuietly(process.getOutputStream());
-    closeQuietly(process.getInputStream());
-    closeQuietly(process.getErrorStream());
+    SpawnedJvm.closeQuietly(process.getOutputStream());
+    SpawnedJvm.closeQuietly(process.getInputStream());
+    SpawnedJvm.closeQuietly(process.getErrorStream());
     Children.unregister(this);
-  }
-
-  private static void closeQuietly(java.io.Closeable c) {
-    try {
-      c.close();
-    } catch (IOException e) {
-      // Closing a pipe to an exited process: nothing to report.
-    }
   }
 }

@@ -1,11 +1,18 @@
 package org.multiprocessing4j.internal.spawn;
 
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.ObjectStreamClass;
+import java.lang.reflect.Method;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import org.multiprocessing4j.JvmProcess;
+import org.multiprocessing4j.ProcessTarget;
 import org.multiprocessing4j.internal.codec.JavaSerialization;
 import org.multiprocessing4j.internal.codec.ThrowableInfo;
 import org.multiprocessing4j.internal.os.Libc;
@@ -14,12 +21,15 @@ import org.multiprocessing4j.internal.os.Signals;
 /**
  * The main class of every child JVM: {@code ChildMain <socket> <parent pid> <name>}.
  *
- * <p>In order: ask for SIGKILL when the parent dies and check the parent did not die already;
- * connect the control channel; load the process object; start the watch on the parent; report
- * STARTED; run the target in the main thread. An uncaught exception is printed to standard error
- * (as Python prints a child's traceback), reported to the parent, and ends the JVM with status 1. A
- * normal return ends {@code main}, so the JVM exits when the target's own non-daemon threads end,
- * with status 0, as a Python child joins its threads.
+ * <p>In order: ask for SIGKILL when the parent dies (unless the launcher already did) and check the
+ * parent did not die already; connect the control channel; install the signal handlers and the
+ * shutdown report; load the process object; start the watch on the parent; report STARTED; run the
+ * target in the main thread. Everything before loading the process object is done before the parent
+ * sends it, so a warm spare JVM (see {@code WarmSpares}) has done it all while it waits. An
+ * uncaught exception is printed to standard error (as Python prints a child's traceback), reported
+ * to the parent, and ends the JVM with status 1. A normal return ends {@code main}, so the JVM
+ * exits when the target's own non-daemon threads end, with status 0, as a Python child joins its
+ * threads.
  *
  * <p>This is the only class of the library that calls {@code System.exit} and {@code Runtime.halt}.
  */
@@ -28,11 +38,30 @@ public final class ChildMain {
   /** How often the parent's pid is compared with ours' parent, as a backstop to the other two. */
   private static final long PARENT_POLL_MILLIS = 500;
 
+  /** Deserializations a spare runs while it waits, enough for the JIT to compile the hot path. */
+  private static final int WARM_UP_ROUNDS = 200;
+
   /**
    * Set to {@code false} to skip PR_SET_PDEATHSIG, leaving the control channel and the parent-pid
    * poll to notice a dead parent; the tests use it to prove those work alone.
    */
   public static final String PDEATHSIG_PROPERTY = "org.multiprocessing4j.pdeathsig";
+
+  /**
+   * The value of {@link #PDEATHSIG_PROPERTY} that says the launcher ({@code setpriv --pdeathsig
+   * KILL}) armed PR_SET_PDEATHSIG before it executed {@code java}, which keeps it: the child then
+   * skips its own FFM call, whose downcall linking costs 100 ms and more of a cold start.
+   */
+  static final String PDEATHSIG_BY_LAUNCHER = "launcher";
+
+  /**
+   * Set to {@code true} on the command line of a warm spare JVM ({@link WarmSpares}): before it
+   * waits for LAUNCH, it warms up what loading and starting a process does the first time.
+   */
+  static final String SPARE_PROPERTY = "org.multiprocessing4j.spare";
+
+  /** Set by the shutdown report once it has closed the channel on purpose. */
+  private static volatile boolean channelClosed;
 
   private ChildMain() {}
 
@@ -48,7 +77,8 @@ public final class ChildMain {
       System.exit(2);
     }
     long parentPid = Long.parseLong(args[1]);
-    if (!"false".equals(System.getProperty(PDEATHSIG_PROPERTY))) {
+    String pdeathsig = System.getProperty(PDEATHSIG_PROPERTY);
+    if (!"false".equals(pdeathsig) && !PDEATHSIG_BY_LAUNCHER.equals(pdeathsig)) {
       Libc.setParentDeathSignal(Libc.SIGKILL);
     }
     if (parentPid() != parentPid) {
@@ -64,10 +94,31 @@ public final class ChildMain {
       System.exit(1);
       return;
     }
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(() -> reportShutdown(channel), "mp4j-shutdown-report"));
+    for (String name : new String[] {"TERM", "INT", "HUP"}) {
+      handleSignal(channel, name);
+    }
+
+    if (Boolean.getBoolean(SPARE_PROPERTY)) {
+      warmUp();
+      try {
+        channel.send(ControlChannel.SPARE_READY, new byte[0]);
+      } catch (IOException e) {
+        Runtime.getRuntime().halt(1); // the parent is gone
+      }
+    }
 
     JvmProcess process;
     try {
-      ControlChannel.Frame launch = channel.read();
+      ControlChannel.Frame launch;
+      try {
+        launch = channel.read();
+      } catch (EOFException e) {
+        // The parent died, or ended this spare JVM unused: nobody is left to read an error.
+        Runtime.getRuntime().halt(1);
+        return;
+      }
       if (launch.type() != ControlChannel.LAUNCH) {
         throw new IOException("expected LAUNCH, got frame type " + launch.type());
       }
@@ -88,13 +139,6 @@ public final class ChildMain {
 
     CurrentProcess.set(process, parentPid);
     watchParent(channel, parentPid);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> sendQuietly(channel, ControlChannel.SHUTDOWN), "mp4j-shutdown-report"));
-    for (String name : new String[] {"TERM", "INT", "HUP"}) {
-      handleSignal(channel, name);
-    }
 
     try {
       channel.send(ControlChannel.STARTED, new byte[0]);
@@ -132,48 +176,123 @@ public final class ChildMain {
    * parent pid changes (we were re-parented). PR_SET_PDEATHSIG does the same from the kernel.
    */
   private static void watchParent(ControlChannel channel, long parentPid) {
-    Thread reader =
-        new Thread(
-            () -> {
-              try {
-                while (true) {
-                  channel.read(); // the parent sends nothing more yet; EOF means it is gone
-                }
-              } catch (IOException | RuntimeException e) {
-                Runtime.getRuntime().halt(1);
-              }
-            },
-            "mp4j-parent-watch");
+    Thread reader = new Thread(new ParentWatch(channel), "mp4j-parent-watch");
     reader.setDaemon(true);
     reader.start();
-    Thread poll =
-        new Thread(
-            () -> {
-              while (true) {
-                try {
-                  Thread.sleep(PARENT_POLL_MILLIS);
-                } catch (InterruptedException e) {
-                  return;
-                }
-                if (parentPid() != parentPid) {
-                  Runtime.getRuntime().halt(1);
-                }
-              }
-            },
-            "mp4j-parent-poll");
+    Thread poll = new Thread(new ParentPoll(parentPid), "mp4j-parent-poll");
     poll.setDaemon(true);
     poll.start();
   }
+
+  // Classes rather than lambdas: a lambda's class is spun when its line first runs, which for these
+  // is after LAUNCH, on the path a warm spare must keep short.
+
+  /** Reads the control channel; its end of stream means the parent is gone. */
+  private static final class ParentWatch implements Runnable {
+    private final ControlChannel channel;
+
+    ParentWatch(ControlChannel channel) {
+      this.channel = channel;
+    }
+
+    @Override
+    public void run() {
+      try {
+        while (true) {
+          channel.read(); // the parent sends nothing more yet; EOF means it is gone
+        }
+      } catch (IOException | RuntimeException e) {
+        if (!channelClosed) {
+          Runtime.getRuntime().halt(1);
+        }
+      }
+    }
+  }
+
+  /** Compares our parent's pid with the expected one, as a backstop to the other two watches. */
+  private static final class ParentPoll implements Runnable {
+    private final long parentPid;
+
+    ParentPoll(long parentPid) {
+      this.parentPid = parentPid;
+    }
+
+    @Override
+    public void run() {
+      while (true) {
+        try {
+          Thread.sleep(PARENT_POLL_MILLIS);
+        } catch (InterruptedException e) {
+          return;
+        }
+        if (parentPid() != parentPid) {
+          Runtime.getRuntime().halt(1);
+        }
+      }
+    }
+  }
+
+  /**
+   * In a warm spare, while it waits for LAUNCH: does, until the JIT has compiled the hot paths,
+   * what loading a process does (Java serialization, deserializing lambdas with and without
+   * arguments, among them the wrappers that {@code JvmProcess} puts around a target with
+   * arguments), and loads the classes that starting it uses, so that after LAUNCH little more than
+   * the process's own classes is left to load. Nothing here touches a process object, so a spare
+   * keeps no trace of it (a {@code JvmProcess} made here would use up a name). Failures are
+   * ignored: the real load reports its own.
+   */
+  private static void warmUp() {
+    ClassLoader loader = ClassLoader.getSystemClassLoader();
+    List<Object> samples = new ArrayList<>();
+    samples.add((ProcessTarget) ChildMain::warmUpTarget);
+    ProcessTarget.Arg1<String> withArgument = ChildMain::warmUpTarget;
+    samples.add(withArgument);
+    try {
+      // JvmProcess wraps a target with arguments in a lambda of its own; it is private, and in
+      // this module.
+      Method wrap =
+          JvmProcess.class.getDeclaredMethod("withArg", ProcessTarget.Arg1.class, Object.class);
+      wrap.setAccessible(true);
+      samples.add(Objects.requireNonNull(wrap.invoke(null, withArgument, "warm-up")));
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      // Renamed or gone: warm up without it.
+    }
+    try {
+      for (int i = 0; i < WARM_UP_ROUNDS; i++) {
+        for (Object sample : samples) {
+          JavaSerialization.deserialize(JavaSerialization.serialize(sample, "warm-up"), loader);
+        }
+      }
+      ObjectStreamClass.lookup(JvmProcess.class);
+      Class.forName(JvmProcess.class.getName(), true, loader);
+      Class.forName(ParentWatch.class.getName(), true, loader);
+      Class.forName(ParentPoll.class.getName(), true, loader);
+    } catch (IOException | ClassNotFoundException | RuntimeException e) {
+      // Only a warm-up.
+    }
+  }
+
+  private static void warmUpTarget() {}
+
+  private static void warmUpTarget(String argument) {}
 
   private static long parentPid() {
     return ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
   }
 
-  private static void sendQuietly(ControlChannel channel, byte type) {
+  /**
+   * Tells the parent that this JVM shuts down in an orderly way, then closes the channel. Closing
+   * matters for speed: the parent watch is blocked in a native socket read, and a JVM that exits
+   * with a thread in native code waits 300 ms for it (HotSpot's VM_Exit), which would add 300 ms to
+   * every child's exit.
+   */
+  private static void reportShutdown(ControlChannel channel) {
     try {
-      channel.send(type, new byte[0]);
+      channel.send(ControlChannel.SHUTDOWN, new byte[0]);
     } catch (IOException ignored) {
       // The parent is gone.
     }
+    channelClosed = true;
+    channel.close();
   }
 }

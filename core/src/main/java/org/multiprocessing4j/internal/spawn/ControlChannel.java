@@ -40,6 +40,9 @@ final class ControlChannel implements AutoCloseable {
   /** Child to parent: the child's JVM began an orderly shutdown (normal end or System.exit). */
   static final byte SHUTDOWN = 6;
 
+  /** Child to parent, from a warm spare only: warmed up and waiting for LAUNCH. */
+  static final byte SPARE_READY = 7;
+
   /** Largest frame accepted, to fail fast on garbage rather than allocate it. */
   private static final int MAX_FRAME = 1 << 30;
 
