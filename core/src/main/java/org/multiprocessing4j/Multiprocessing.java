@@ -50,6 +50,9 @@ public final class Multiprocessing {
 
   /** The one-host context. */
   private static final class LocalContext implements MultiprocessingContext {
+    // touches no file until used
+    private final org.multiprocessing4j.internal.sync.LocalSync sync =
+        new org.multiprocessing4j.internal.sync.LocalSync();
     private final ProcessOptions defaults;
     private final boolean closeable;
     private final List<JvmProcess> created = new CopyOnWriteArrayList<>();
@@ -62,6 +65,36 @@ public final class Multiprocessing {
     @Override
     public ProcessOptions defaults() {
       return defaults;
+    }
+
+    @Override
+    public ProcessLock lock() {
+      return sync.lock();
+    }
+
+    @Override
+    public ReentrantProcessLock reentrantLock() {
+      return sync.reentrantLock();
+    }
+
+    @Override
+    public ProcessCondition condition() {
+      return sync.condition();
+    }
+
+    @Override
+    public ProcessCondition condition(ProcessLock lock) {
+      return sync.condition(Objects.requireNonNull(lock, "lock"));
+    }
+
+    @Override
+    public void setDeadlockDetection(boolean enabled) {
+      sync.setDeadlockDetection(enabled);
+    }
+
+    @Override
+    public List<Deadlock> findDeadlocks() {
+      return sync.findDeadlocks();
     }
 
     @Override
@@ -86,6 +119,7 @@ public final class Multiprocessing {
     @Override
     public void close() {
       if (closeable) {
+        sync.close();
         for (JvmProcess p : created) {
           p.killIfRunning();
         }

@@ -18,6 +18,75 @@ public interface MultiprocessingContext extends AutoCloseable {
   ProcessOptions defaults();
 
   /**
+   * Creates a lock shared by the threads of every process it is handed to, as Python's {@code
+   * ctx.Lock()}; it survives the death of its holder (see {@link ProcessLock}).
+   *
+   * @return a new, unlocked lock, owned by this context
+   * @throws IllegalStateException if this context is closed, or its shared memory for
+   *     synchronisation objects is used up
+   * @throws java.io.UncheckedIOException if that shared memory cannot be created
+   */
+  ProcessLock lock();
+
+  /**
+   * Creates a reentrant lock, as Python's {@code ctx.RLock()} (see {@link ReentrantProcessLock}).
+   *
+   * @return a new, unlocked lock, owned by this context
+   * @throws IllegalStateException if this context is closed, or its shared memory for
+   *     synchronisation objects is used up
+   * @throws java.io.UncheckedIOException if that shared memory cannot be created
+   */
+  ReentrantProcessLock reentrantLock();
+
+  /**
+   * Creates a condition variable with a new {@link ReentrantProcessLock}, as Python's {@code
+   * ctx.Condition()}.
+   *
+   * @return a new condition, owned by this context
+   * @throws IllegalStateException if this context is closed, or its shared memory for
+   *     synchronisation objects is used up
+   * @throws java.io.UncheckedIOException if that shared memory cannot be created
+   */
+  ProcessCondition condition();
+
+  /**
+   * Creates a condition variable bound to {@code lock}, as Python's {@code ctx.Condition(lock)}.
+   *
+   * @param lock a lock created by a context of the same kind as this one
+   * @return a new condition; its memory belongs to the context that created {@code lock}
+   * @throws IllegalArgumentException if {@code lock} comes from a context of another kind
+   * @throws IllegalStateException if the lock's context is closed
+   */
+  ProcessCondition condition(ProcessLock lock);
+
+  /**
+   * Turns the deadlock detector on or off for the locks of this context, in every process that uses
+   * them (the setting lives in their shared memory). Off by default.
+   *
+   * <p>When on, a thread that has waited for one of the context's locks for a while (about 50 ms)
+   * looks, every 50 ms, for a cycle of threads each waiting for a lock the next one holds; when it
+   * sees the same cycle twice, exactly one thread of the cycle gets a {@link
+   * ProcessDeadlockException} from its acquire call (the others keep waiting, and proceed once it
+   * releases its locks). Waiting on conditions, semaphores and barriers is not part of the
+   * analysis.
+   *
+   * @param enabled true to turn detection on
+   * @throws IllegalStateException if this context is closed
+   */
+  void setDeadlockDetection(boolean enabled);
+
+  /**
+   * Returns the cycles of threads, in any processes, that wait for one another's locks of this
+   * context right now: a report of deadlocks, as {@code ThreadMXBean.findDeadlockedThreads()} gives
+   * for one JVM. Works whether the detector is on or not; sees only waits that have lasted about 50
+   * ms or more.
+   *
+   * @return the cycles, each once; empty if there is none
+   * @throws IllegalStateException if this context is closed
+   */
+  java.util.List<Deadlock> findDeadlocks();
+
+  /**
    * Creates a process that will run {@code target}, with this context's defaults. Not started.
    *
    * @param target the code to run in the child; serializable

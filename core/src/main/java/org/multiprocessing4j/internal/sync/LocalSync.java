@@ -1,0 +1,98 @@
+package org.multiprocessing4j.internal.sync;
+
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.multiprocessing4j.Deadlock;
+import org.multiprocessing4j.ProcessCondition;
+import org.multiprocessing4j.ProcessLock;
+import org.multiprocessing4j.ReentrantProcessLock;
+import org.multiprocessing4j.internal.shm.SegmentOwner;
+
+/**
+ * The synchronisation objects and shared values of one local context: creates them in the context's
+ * {@link SyncHeap} (made on first use), and releases its shared memory at close.
+ */
+public final class LocalSync implements AutoCloseable {
+
+  private final SegmentOwner owner = SegmentOwner.open();
+  private @Nullable SyncHeap heap; // guarded by this
+  private boolean detectDeadlocks; // guarded by this; applied when the heap is made
+
+  /** Returns the heap, creating it on first use. */
+  synchronized SyncHeap heap() {
+    SyncHeap h = heap;
+    if (h == null) {
+      h = SyncHeap.create(owner);
+      h.setDetectDeadlocks(detectDeadlocks);
+      heap = h;
+    }
+    return h;
+  }
+
+  /** Returns the owner of the context's shared-memory files of this kind. */
+  SegmentOwner owner() {
+    return owner;
+  }
+
+  /** Creates a {@link ProcessLock}. */
+  public ProcessLock lock() {
+    return ShmLock.create(heap());
+  }
+
+  /** Creates a {@link ReentrantProcessLock}. */
+  public ReentrantProcessLock reentrantLock() {
+    return ShmReentrantLock.create(heap());
+  }
+
+  /** Creates a condition with a new reentrant lock, as Python's {@code Condition()}. */
+  public ProcessCondition condition() {
+    return ShmCondition.create(ShmReentrantLock.create(heap()));
+  }
+
+  /**
+   * Creates a condition bound to {@code lock}.
+   *
+   * @throws IllegalArgumentException if the lock is not a local process lock
+   */
+  public ProcessCondition condition(ProcessLock lock) {
+    return ShmCondition.create(shmLock(lock));
+  }
+
+  static ShmLock shmLock(ProcessLock lock) {
+    if (lock instanceof ShmLock l) {
+      return l;
+    }
+    throw new IllegalArgumentException(
+        "not a lock of a local context: " + lock + " (" + lock.getClass().getName() + ")");
+  }
+
+  /** Turns the deadlock detector on or off for every lock of this context, in every process. */
+  public synchronized void setDeadlockDetection(boolean on) {
+    detectDeadlocks = on;
+    if (heap != null) {
+      heap.setDetectDeadlocks(on);
+    }
+  }
+
+  /** Returns the cycles of waits among this context's locks, now. */
+  public List<Deadlock> findDeadlocks() {
+    SyncHeap h;
+    synchronized (this) {
+      h = heap;
+    }
+    return h == null ? List.of() : h.waits().findAll();
+  }
+
+  /** Removes the context's shared memory; objects stop working in this process. Idempotent. */
+  @Override
+  public void close() {
+    SyncHeap h;
+    synchronized (this) {
+      h = heap;
+    }
+    if (h != null) {
+      h.forget();
+    }
+    owner.close();
+  }
+}
