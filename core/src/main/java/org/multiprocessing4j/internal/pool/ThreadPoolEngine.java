@@ -279,7 +279,6 @@ public final class ThreadPoolEngine implements PoolEngine {
       if (j.runner == null || j.future.isDone()) {
         return;
       }
-      j.runner.interrupt();
     } finally {
       lock.unlock();
     }
@@ -289,6 +288,14 @@ public final class ThreadPoolEngine implements PoolEngine {
                 + Duration.ofNanos(nanos)
                 + "; its thread was interrupted (a thread cannot be stopped: an uninterruptible task"
                 + " goes on running)"));
+    lock.lock();
+    try {
+      if (j.runner != null) {
+        j.runner.interrupt();
+      }
+    } finally {
+      lock.unlock();
+    }
   }
 
   private void runJob(Job j) {
@@ -355,17 +362,26 @@ public final class ThreadPoolEngine implements PoolEngine {
       fail = new ArrayList<>(pending);
       pending.clear();
       fail.addAll(running);
-      for (Job j : running) {
-        if (j.runner != null) {
-          j.runner.interrupt();
-        }
-      }
       work.signalAll();
     } finally {
       lock.unlock();
     }
     for (Job j : fail) {
       j.future.completeExceptionally(e);
+    }
+    interruptRunning();
+  }
+
+  private void interruptRunning() {
+    lock.lock();
+    try {
+      for (Job j : running) {
+        if (j.runner != null) {
+          j.runner.interrupt();
+        }
+      }
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -420,19 +436,15 @@ public final class ThreadPoolEngine implements PoolEngine {
       }
       pending.clear();
       cancel.addAll(running);
-      for (Job j : running) {
-        if (j.runner != null) {
-          j.runner.interrupt();
-        }
-      }
       work.signalAll();
       checkTerminated();
     } finally {
       lock.unlock();
     }
     for (Job j : cancel) {
-      j.future.cancel(false);
+      j.future.cancel(false); // before the interrupt, so the task's reaction cannot complete it
     }
+    interruptRunning();
     return never;
   }
 
