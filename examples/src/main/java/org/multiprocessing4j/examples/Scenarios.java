@@ -33,8 +33,12 @@ public final class Scenarios {
         new ThreadApi(),
         new DaemonThread(),
         new Race(),
-        new LockVsJoin()
-        // deadlock, process-pool, thread-pool, futures, message-queue
+        new LockVsJoin(),
+        // deadlock
+        new ProcessPool(),
+        new ThreadPoolScenario(),
+        new Futures()
+        // message-queue
         );
   }
 
