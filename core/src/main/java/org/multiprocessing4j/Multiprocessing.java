@@ -78,6 +78,34 @@ public final class Multiprocessing {
     }
 
     @Override
+    public ProcessSemaphore semaphore(int permits) {
+      return sync.semaphore(permits, false);
+    }
+
+    @Override
+    public ProcessSemaphore boundedSemaphore(int permits) {
+      return sync.semaphore(permits, true);
+    }
+
+    @Override
+    public ProcessEvent event() {
+      return sync.event();
+    }
+
+    @Override
+    public ProcessBarrier barrier(int parties) {
+      return sync.barrier(parties, null, null);
+    }
+
+    @Override
+    public ProcessBarrier barrier(
+        int parties,
+        @org.jspecify.annotations.Nullable ProcessTarget action,
+        java.time.@org.jspecify.annotations.Nullable Duration timeout) {
+      return sync.barrier(parties, action, timeout);
+    }
+
+    @Override
     public ProcessCondition condition() {
       return sync.condition();
     }

@@ -39,6 +39,73 @@ public interface MultiprocessingContext extends AutoCloseable {
   ReentrantProcessLock reentrantLock();
 
   /**
+   * Creates a semaphore with {@code permits} permits, as Python's {@code ctx.Semaphore(permits)}
+   * (see {@link ProcessSemaphore}). Releases beyond the initial permits are allowed.
+   *
+   * @param permits the initial number of permits; may be 0
+   * @return a new semaphore, owned by this context
+   * @throws IllegalArgumentException if {@code permits} is negative
+   * @throws IllegalStateException if this context is closed, or its shared memory for
+   *     synchronisation objects is used up
+   * @throws java.io.UncheckedIOException if that shared memory cannot be created
+   */
+  ProcessSemaphore semaphore(int permits);
+
+  /**
+   * Creates a bounded semaphore, as Python's {@code ctx.BoundedSemaphore(permits)}: a release that
+   * would raise its permits above {@code permits} throws {@link IllegalStateException}.
+   *
+   * @param permits the initial and largest number of permits; may be 0
+   * @return a new semaphore, owned by this context
+   * @throws IllegalArgumentException if {@code permits} is negative
+   * @throws IllegalStateException if this context is closed, or its shared memory for
+   *     synchronisation objects is used up
+   * @throws java.io.UncheckedIOException if that shared memory cannot be created
+   */
+  ProcessSemaphore boundedSemaphore(int permits);
+
+  /**
+   * Creates an event, cleared, as Python's {@code ctx.Event()} (see {@link ProcessEvent}).
+   *
+   * @return a new event, owned by this context
+   * @throws IllegalStateException if this context is closed, or its shared memory for
+   *     synchronisation objects is used up
+   * @throws java.io.UncheckedIOException if that shared memory cannot be created
+   */
+  ProcessEvent event();
+
+  /**
+   * Creates a barrier for {@code parties} parties, without action or default timeout, as Python's
+   * {@code ctx.Barrier(parties)} (see {@link ProcessBarrier}).
+   *
+   * @param parties how many parties each round waits for; at least 1
+   * @return a new barrier, owned by this context
+   * @throws IllegalArgumentException if {@code parties} is less than 1
+   * @throws IllegalStateException if this context is closed, or its shared memory for
+   *     synchronisation objects is used up
+   * @throws java.io.UncheckedIOException if that shared memory cannot be created
+   */
+  ProcessBarrier barrier(int parties);
+
+  /**
+   * Creates a barrier, as Python's {@code ctx.Barrier(parties, action, timeout)}.
+   *
+   * @param parties how many parties each round waits for; at least 1
+   * @param action run once per round by the party that arrives last, before the others are
+   *     released; serializable, since it travels with the barrier to every process; or null
+   * @param timeout the timeout of {@link ProcessBarrier#await()}, or null for none
+   * @return a new barrier, owned by this context
+   * @throws IllegalArgumentException if {@code parties} is less than 1
+   * @throws IllegalStateException if this context is closed, or its shared memory for
+   *     synchronisation objects is used up
+   * @throws java.io.UncheckedIOException if that shared memory cannot be created
+   */
+  ProcessBarrier barrier(
+      int parties,
+      @org.jspecify.annotations.Nullable ProcessTarget action,
+      java.time.@org.jspecify.annotations.Nullable Duration timeout);
+
+  /**
    * Creates a condition variable with a new {@link ReentrantProcessLock}, as Python's {@code
    * ctx.Condition()}.
    *

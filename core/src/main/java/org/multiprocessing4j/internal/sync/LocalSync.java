@@ -1,10 +1,15 @@
 package org.multiprocessing4j.internal.sync;
 
+import java.time.Duration;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.Deadlock;
+import org.multiprocessing4j.ProcessBarrier;
 import org.multiprocessing4j.ProcessCondition;
+import org.multiprocessing4j.ProcessEvent;
 import org.multiprocessing4j.ProcessLock;
+import org.multiprocessing4j.ProcessSemaphore;
+import org.multiprocessing4j.ProcessTarget;
 import org.multiprocessing4j.ReentrantProcessLock;
 import org.multiprocessing4j.internal.shm.SegmentOwner;
 
@@ -42,6 +47,22 @@ public final class LocalSync implements AutoCloseable {
   /** Creates a {@link ReentrantProcessLock}. */
   public ReentrantProcessLock reentrantLock() {
     return ShmReentrantLock.create(heap());
+  }
+
+  /** Creates a semaphore; {@code bounded} refuses releases beyond {@code permits}. */
+  public ProcessSemaphore semaphore(int permits, boolean bounded) {
+    return ShmSemaphore.create(heap(), permits, bounded);
+  }
+
+  /** Creates a cleared event. */
+  public ProcessEvent event() {
+    return ShmEvent.create(heap());
+  }
+
+  /** Creates a barrier; {@code action} and {@code timeout} may be null. */
+  public ProcessBarrier barrier(
+      int parties, @Nullable ProcessTarget action, @Nullable Duration timeout) {
+    return ShmBarrier.create(heap(), parties, action, timeout);
   }
 
   /** Creates a condition with a new reentrant lock, as Python's {@code Condition()}. */
