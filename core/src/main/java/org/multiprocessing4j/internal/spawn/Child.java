@@ -91,7 +91,18 @@ public final class Child {
     SpawnedJvm jvm = WarmSpares.take(spec);
     if (jvm == null) {
       jvm = SpawnedJvm.spawn(spec, spec.name(), deadline, false);
+    } else {
+      try {
+        return handOver(jvm, spec, payload, daemon, owner, deadline);
+      } finally {
+        WarmSpares.launched(spec); // replace the spare, now that its process runs
+      }
     }
+    return handOver(jvm, spec, payload, daemon, owner, deadline);
+  }
+
+  private static Child handOver(
+      SpawnedJvm jvm, LaunchSpec spec, byte[] payload, boolean daemon, Object owner, long deadline) {
     Child child = new Child(jvm, daemon, owner);
     try {
       child.channel.send(ControlChannel.LAUNCH, payload);
@@ -115,8 +126,14 @@ public final class Child {
     }
   }
 
+  /**
+   * Starts the thread that reads the child's reports. A platform thread: the launch waits for the
+   * STARTED it reads, and a platform thread blocked in a socket read is woken by the kernel itself,
+   * where a virtual one needs the poller and a carrier to be scheduled first, hops that cost
+   * milliseconds on a busy small machine.
+   */
   private void startReader(String name) {
-    Thread.ofVirtual().name("mp4j-control-" + name).start(this::readLoop);
+    Thread.ofPlatform().daemon().name("mp4j-control-" + name).start(this::readLoop);
   }
 
   private void readLoop() {

@@ -7,8 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -39,9 +40,11 @@ import org.jspecify.annotations.Nullable;
  *   or -> KILLED at this JVM's exit by the mp4j-spares-exit hook, or when its pool closes
  * </pre>
  *
- * A pool replenishes itself, one spare at a time, after each {@link #take}, up to the latest {@code
- * warmSpares} asked for with its key. Spares start one after the other, never many at once, so that
- * a burst of starts does not become a burst of JVM boots competing for the CPU.
+ * A pool replenishes itself, one spare at a time, up to the latest {@code warmSpares} asked for
+ * with its key. After a {@link #take}, the replacement starts {@link #REPLENISH_DELAY_MILLIS} after
+ * the taken spare reported STARTED ({@link #launched}), not at once: on a small machine a JVM
+ * booting next to it would slow the very process the spare was kept for. Spares start one after the
+ * other, never many at once, so that a burst of starts does not become a burst of JVM boots.
  *
  * <h2>Failure</h2>
  *
@@ -59,9 +62,12 @@ public final class WarmSpares {
   private static final AtomicLong NAMES = new AtomicLong();
   private static final AtomicLong TAKEN = new AtomicLong();
 
+  /** How long after a taken spare reported STARTED its replacement starts. */
+  static final long REPLENISH_DELAY_MILLIS = 100;
+
   /** Spawns spares one at a time; a daemon, so that it never keeps this JVM alive. */
-  private static final ExecutorService SPAWNER =
-      Executors.newSingleThreadExecutor(
+  private static final ScheduledExecutorService SPAWNER =
+      Executors.newSingleThreadScheduledExecutor(
           r -> {
             Thread t = new Thread(r, "mp4j-spares");
             t.setDaemon(true);
@@ -113,9 +119,10 @@ public final class WarmSpares {
   }
 
   /**
-   * Takes a ready spare for this launch and has a replacement started, or returns null (no spare
-   * ready, spares not wanted, or not possible for these options); the first call for a key creates
-   * its pool and starts filling it.
+   * Takes a ready spare for this launch, or returns null (no spare ready, spares not wanted, or not
+   * possible for these options) and has the pool filled; the first call for a key creates its pool.
+   * The caller of a take that returned a spare calls {@link #launched} once the launch is over, to
+   * have the spare replaced.
    *
    * @param spec the launch
    * @return a connected JVM waiting for LAUNCH, no longer owned by the pool, or null
@@ -132,8 +139,24 @@ public final class WarmSpares {
     SpawnedJvm spare = pool.take(spec);
     if (spare != null) {
       TAKEN.incrementAndGet();
+    } else {
+      pool.replenish(spec, 0); // nothing taken: fill the pool now
     }
     return spare;
+  }
+
+  /**
+   * Tells the pool of this launch that its process has started (or failed to), so that the spare
+   * it took, if any, is replaced; a launch that took a spare must call it.
+   *
+   * @param spec the launch
+   */
+  static void launched(LaunchSpec spec) {
+    Key key = spec.warmSpares() > 0 ? Key.of(spec) : null;
+    Pool pool = key == null ? null : POOLS.get(key);
+    if (pool != null) {
+      pool.replenish(spec, REPLENISH_DELAY_MILLIS);
+    }
   }
 
   /**
@@ -238,7 +261,6 @@ public final class WarmSpares {
           s.discard(); // died idle; onExit will count it
         }
       }
-      replenish(spec);
       return spare;
     }
 
@@ -254,7 +276,7 @@ public final class WarmSpares {
       return broken || closed || (spawning == 0 && idle.size() >= wanted);
     }
 
-    private void replenish(LaunchSpec spec) {
+    void replenish(LaunchSpec spec, long delayMillis) {
       synchronized (this) {
         if (broken || closed || idle.size() + spawning >= wanted) {
           return;
@@ -263,7 +285,7 @@ public final class WarmSpares {
       }
       installHook();
       try {
-        SPAWNER.execute(() -> spawnOne(spec));
+        var unused = SPAWNER.schedule(() -> spawnOne(spec), delayMillis, TimeUnit.MILLISECONDS);
       } catch (RejectedExecutionException e) {
         synchronized (this) {
           spawning--;
@@ -311,7 +333,7 @@ public final class WarmSpares {
       }
       SpawnedJvm watched = spare;
       var unused = spare.process.onExit().thenRun(() -> died(watched, spec));
-      replenish(spec); // wanted may have grown meanwhile
+      replenish(spec, 0); // wanted may have grown meanwhile
     }
 
     /** An idle spare exited (killed from outside, or it failed): drop it, maybe replace it. */
@@ -325,7 +347,7 @@ public final class WarmSpares {
         }
       }
       spare.discard();
-      replenish(spec);
+      replenish(spec, 0);
     }
 
     void close() {
