@@ -106,6 +106,31 @@ public final class Multiprocessing {
     }
 
     @Override
+    public SharedLong sharedLong(long initial) {
+      return sync.sharedLong(initial);
+    }
+
+    @Override
+    public SharedDouble sharedDouble(double initial) {
+      return sync.sharedDouble(initial);
+    }
+
+    @Override
+    public SharedLongArray sharedLongArray(int length) {
+      return sync.sharedLongArray(length);
+    }
+
+    @Override
+    public SharedDoubleArray sharedDoubleArray(int length) {
+      return sync.sharedDoubleArray(length);
+    }
+
+    @Override
+    public SharedMemory sharedMemory(long sizeBytes) {
+      return sync.sharedMemory(sizeBytes);
+    }
+
+    @Override
     public ProcessCondition condition() {
       return sync.condition();
     }

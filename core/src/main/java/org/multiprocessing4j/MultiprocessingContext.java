@@ -106,6 +106,67 @@ public interface MultiprocessingContext extends AutoCloseable {
       java.time.@org.jspecify.annotations.Nullable Duration timeout);
 
   /**
+   * Creates a {@code long} in shared memory, as Python's {@code ctx.Value('q', initial)} (see
+   * {@link SharedLong}).
+   *
+   * @param initial the value it starts with
+   * @return a new shared value with its own lock, owned by this context
+   * @throws IllegalStateException if this context is closed, or its shared memory for
+   *     synchronisation objects is used up
+   * @throws java.io.UncheckedIOException if that shared memory cannot be created
+   */
+  SharedLong sharedLong(long initial);
+
+  /**
+   * Creates a {@code double} in shared memory, as Python's {@code ctx.Value('d', initial)} (see
+   * {@link SharedDouble}).
+   *
+   * @param initial the value it starts with
+   * @return a new shared value with its own lock, owned by this context
+   * @throws IllegalStateException if this context is closed, or its shared memory for
+   *     synchronisation objects is used up
+   * @throws java.io.UncheckedIOException if that shared memory cannot be created
+   */
+  SharedDouble sharedDouble(double initial);
+
+  /**
+   * Creates an array of {@code length} zeros in shared memory, as Python's {@code ctx.Array('q',
+   * length)} (see {@link SharedLongArray}).
+   *
+   * @param length the number of elements; may be 0
+   * @return a new shared array with its own lock, owned by this context
+   * @throws IllegalArgumentException if {@code length} is negative
+   * @throws IllegalStateException if this context is closed
+   * @throws java.io.UncheckedIOException if the shared memory cannot be created
+   */
+  SharedLongArray sharedLongArray(int length);
+
+  /**
+   * Creates an array of {@code length} zeros in shared memory, as Python's {@code ctx.Array('d',
+   * length)} (see {@link SharedDoubleArray}).
+   *
+   * @param length the number of elements; may be 0
+   * @return a new shared array with its own lock, owned by this context
+   * @throws IllegalArgumentException if {@code length} is negative
+   * @throws IllegalStateException if this context is closed
+   * @throws java.io.UncheckedIOException if the shared memory cannot be created
+   */
+  SharedDoubleArray sharedDoubleArray(int length);
+
+  /**
+   * Creates a named block of {@code sizeBytes} zeroed bytes of shared memory, as Python's {@code
+   * SharedMemory(create=True, size=sizeBytes)} (see {@link SharedMemory}). Closing this context
+   * unlinks it and closes this process's mapping.
+   *
+   * @param sizeBytes the size; positive
+   * @return the new block, mapped in this process
+   * @throws IllegalArgumentException if {@code sizeBytes} is not positive
+   * @throws IllegalStateException if this context is closed
+   * @throws java.io.UncheckedIOException if the shared memory cannot be created
+   */
+  SharedMemory sharedMemory(long sizeBytes);
+
+  /**
    * Creates a condition variable with a new {@link ReentrantProcessLock}, as Python's {@code
    * ctx.Condition()}.
    *

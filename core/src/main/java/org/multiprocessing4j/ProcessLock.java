@@ -79,7 +79,7 @@ import java.util.concurrent.locks.Lock;
  *
  * <p>Memory consistency effects: actions in a thread, in any process, before it releases the lock
  * happen-before actions after a later successful acquire of the same lock in any thread of any
- * process, for memory shared between them (such as {@code SharedMemory} or {@code SharedLong}).
+ * process, for memory shared between them (such as {@link SharedMemory} or {@link SharedLong}).
  */
 public interface ProcessLock extends Lock {
 

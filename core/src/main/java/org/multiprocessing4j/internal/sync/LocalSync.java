@@ -1,7 +1,9 @@
 package org.multiprocessing4j.internal.sync;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.Deadlock;
 import org.multiprocessing4j.ProcessBarrier;
@@ -11,6 +13,11 @@ import org.multiprocessing4j.ProcessLock;
 import org.multiprocessing4j.ProcessSemaphore;
 import org.multiprocessing4j.ProcessTarget;
 import org.multiprocessing4j.ReentrantProcessLock;
+import org.multiprocessing4j.SharedDouble;
+import org.multiprocessing4j.SharedDoubleArray;
+import org.multiprocessing4j.SharedLong;
+import org.multiprocessing4j.SharedLongArray;
+import org.multiprocessing4j.SharedMemory;
 import org.multiprocessing4j.internal.shm.SegmentOwner;
 
 /**
@@ -22,6 +29,8 @@ public final class LocalSync implements AutoCloseable {
   private final SegmentOwner owner = SegmentOwner.open();
   private @Nullable SyncHeap heap; // guarded by this
   private boolean detectDeadlocks; // guarded by this; applied when the heap is made
+  private final AtomicLong blocks = new AtomicLong();
+  private final List<ShmSharedMemory> created = new ArrayList<>(); // guarded by this
 
   /** Returns the heap, creating it on first use. */
   synchronized SyncHeap heap() {
@@ -32,11 +41,6 @@ public final class LocalSync implements AutoCloseable {
       heap = h;
     }
     return h;
-  }
-
-  /** Returns the owner of the context's shared-memory files of this kind. */
-  SegmentOwner owner() {
-    return owner;
   }
 
   /** Creates a {@link ProcessLock}. */
@@ -63,6 +67,40 @@ public final class LocalSync implements AutoCloseable {
   public ProcessBarrier barrier(
       int parties, @Nullable ProcessTarget action, @Nullable Duration timeout) {
     return ShmBarrier.create(heap(), parties, action, timeout);
+  }
+
+  /** Creates a shared long. */
+  public SharedLong sharedLong(long initial) {
+    return ShmValue.createLong(heap(), initial);
+  }
+
+  /** Creates a shared double. */
+  public SharedDouble sharedDouble(double initial) {
+    return ShmValue.createDouble(heap(), initial);
+  }
+
+  /** Creates a shared long array of zeros. */
+  public SharedLongArray sharedLongArray(int length) {
+    return ShmArray.createLong(owner, heap(), length);
+  }
+
+  /** Creates a shared double array of zeros. */
+  public SharedDoubleArray sharedDoubleArray(int length) {
+    return ShmArray.createDouble(owner, heap(), length);
+  }
+
+  /** Creates a named block of zeroed shared memory, unlinked and closed with this context. */
+  public SharedMemory sharedMemory(long sizeBytes) {
+    if (sizeBytes <= 0) {
+      throw new IllegalArgumentException("size must be positive: " + sizeBytes);
+    }
+    heap(); // the owner's first file: it sweeps, and removes our files at exit from now on
+    ShmSharedMemory m =
+        ShmSharedMemory.create(owner.prefix() + "m" + blocks.incrementAndGet(), sizeBytes);
+    synchronized (this) {
+      created.add(m);
+    }
+    return m;
   }
 
   /** Creates a condition with a new reentrant lock, as Python's {@code Condition()}. */
@@ -115,5 +153,13 @@ public final class LocalSync implements AutoCloseable {
       h.forget();
     }
     owner.close();
+    List<ShmSharedMemory> toClose;
+    synchronized (this) {
+      toClose = List.copyOf(created);
+      created.clear();
+    }
+    for (ShmSharedMemory m : toClose) {
+      m.close();
+    }
   }
 }
