@@ -25,7 +25,9 @@ public final class Scenarios {
         new Daemon(),
         new DaemonNoChildren(),
         new DaemonMixed(),
-        // print-race, mutex, tickets: ProcessLock
+        new PrintRace(),
+        new Mutex(),
+        new Tickets(),
         // queue-basics, producer-consumer, sentinel, joinable-queue: ProcessQueue
         new ThreadsStart(),
         new ThreadsShare(),
