@@ -36,7 +36,7 @@ public final class Scenarios {
         new DaemonThread(),
         new Race(),
         new LockVsJoin(),
-        // deadlock
+        new DeadlockScenario(),
         new ProcessPool(),
         new ThreadPoolScenario(),
         new Futures()

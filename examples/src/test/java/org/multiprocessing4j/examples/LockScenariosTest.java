@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 
 /**
- * The lock scenarios of SCENARIOS.md (print-race, mutex, tickets), each run for real: the
+ * The lock scenarios of SCENARIOS.md (print-race, mutex, tickets, deadlock), each run for real: the
  * tutorial's program in a JVM of its own, its children in further JVMs.
  */
 class LockScenariosTest {
@@ -62,8 +62,19 @@ class LockScenariosTest {
   }
 
   @Test
+  void deadlock_detectedAndBrokenInOneWorker_reentrantVersionCompletes() throws Exception {
+    CapturedOutput out = new CapturedOutput();
+    Outcome o = run(new DeadlockScenario(), out);
+    assertThat(o.observed())
+        .contains("1 worker gave up with the cycle reported and 1 finished")
+        .contains("2 of 2 finished");
+    assertThat(out.text()).contains("holds ProcessLock#").contains("-> pid ");
+  }
+
+  @Test
   void scenarios_listLockScenariosAfterDaemonMixed() {
     assertThat(Scenarios.all().stream().map(Scenario::id).toList())
-        .containsSubsequence("daemon-mixed", "print-race", "mutex", "tickets", "threads-start");
+        .containsSubsequence("daemon-mixed", "print-race", "mutex", "tickets", "threads-start")
+        .containsSubsequence("lock-vs-join", "deadlock", "process-pool");
   }
 }
