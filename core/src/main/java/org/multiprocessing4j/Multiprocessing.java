@@ -3,6 +3,8 @@ package org.multiprocessing4j;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.multiprocessing4j.internal.queue.Queues;
+import org.multiprocessing4j.internal.shm.SegmentOwner;
 
 /**
  * Entry point: the default context, new contexts, and facts about this machine.
@@ -56,6 +58,7 @@ public final class Multiprocessing {
     private final ProcessOptions defaults;
     private final boolean closeable;
     private final List<JvmProcess> created = new CopyOnWriteArrayList<>();
+    private final SegmentOwner queues = SegmentOwner.open(); // touches no file until used
 
     LocalContext(ProcessOptions defaults, boolean closeable) {
       this.defaults = defaults;
@@ -151,6 +154,31 @@ public final class Multiprocessing {
     }
 
     @Override
+    public <E> ProcessQueue<E> queue() {
+      return Queues.queue(queues, 0);
+    }
+
+    @Override
+    public <E> ProcessQueue<E> queue(int maxsize) {
+      return Queues.queue(queues, maxsize);
+    }
+
+    @Override
+    public <E> JoinableQueue<E> joinableQueue() {
+      return Queues.joinableQueue(queues, 0);
+    }
+
+    @Override
+    public <E> JoinableQueue<E> joinableQueue(int maxsize) {
+      return Queues.joinableQueue(queues, maxsize);
+    }
+
+    @Override
+    public <E extends @org.jspecify.annotations.Nullable Object> SimpleQueue<E> simpleQueue() {
+      return Queues.simpleQueue(queues);
+    }
+
+    @Override
     public JvmProcess process(ProcessTarget target) {
       return track(new JvmProcess(target));
     }
@@ -177,6 +205,7 @@ public final class Multiprocessing {
           p.killIfRunning();
         }
         created.clear();
+        queues.close();
       }
     }
   }

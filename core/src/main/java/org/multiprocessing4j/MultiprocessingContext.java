@@ -1,5 +1,7 @@
 package org.multiprocessing4j;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Creates processes (and, as the library grows, queues, locks and pools) and owns their resources,
  * as Python's {@code multiprocessing} context objects do.
@@ -234,9 +236,65 @@ public interface MultiprocessingContext extends AutoCloseable {
   <A> JvmProcess process(ProcessTarget.Arg1<A> target, A arg);
 
   /**
+   * Creates a queue without a limit on items, as Python's {@code ctx.Queue()}. Puts wait only when
+   * its memory budget is spent.
+   *
+   * @param <E> the type of the items
+   * @return a new queue, owned by this context
+   * @throws IllegalStateException if this context is closed
+   * @throws java.io.UncheckedIOException if its shared memory cannot be created
+   */
+  <E> ProcessQueue<E> queue();
+
+  /**
+   * Creates a queue that holds at most {@code maxsize} items, as Python's {@code
+   * ctx.Queue(maxsize)}.
+   *
+   * @param maxsize the most items held at once; 0 or less for no limit, as in Python
+   * @param <E> the type of the items
+   * @return a new queue, owned by this context
+   * @throws IllegalStateException if this context is closed
+   * @throws java.io.UncheckedIOException if its shared memory cannot be created
+   */
+  <E> ProcessQueue<E> queue(int maxsize);
+
+  /**
+   * Creates a joinable queue without a limit on items, as Python's {@code ctx.JoinableQueue()}.
+   *
+   * @param <E> the type of the items
+   * @return a new queue, owned by this context
+   * @throws IllegalStateException if this context is closed
+   * @throws java.io.UncheckedIOException if its shared memory cannot be created
+   */
+  <E> JoinableQueue<E> joinableQueue();
+
+  /**
+   * Creates a joinable queue that holds at most {@code maxsize} items, as Python's {@code
+   * ctx.JoinableQueue(maxsize)}.
+   *
+   * @param maxsize the most items held at once; 0 or less for no limit
+   * @param <E> the type of the items
+   * @return a new queue, owned by this context
+   * @throws IllegalStateException if this context is closed
+   * @throws java.io.UncheckedIOException if its shared memory cannot be created
+   */
+  <E> JoinableQueue<E> joinableQueue(int maxsize);
+
+  /**
+   * Creates a simple queue, as Python's {@code ctx.SimpleQueue()}.
+   *
+   * @param <E> the type of the items; null items are allowed
+   * @return a new queue, owned by this context
+   * @throws IllegalStateException if this context is closed
+   * @throws java.io.UncheckedIOException if its shared memory cannot be created
+   */
+  <E extends @Nullable Object> SimpleQueue<E> simpleQueue();
+
+  /**
    * Kills the processes this context created that are still running, and releases the context's
-   * resources. Idempotent. The default context ({@link Multiprocessing#local()}) cannot be closed;
-   * closing it does nothing.
+   * resources (the shared memory of its queues is removed: processes that mapped it keep their
+   * mapping, and this process's handles of it throw {@link IllegalStateException}). Idempotent. The
+   * default context ({@link Multiprocessing#local()}) cannot be closed; closing it does nothing.
    */
   @Override
   void close();

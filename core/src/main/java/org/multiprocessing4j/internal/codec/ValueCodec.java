@@ -1,0 +1,205 @@
+package org.multiprocessing4j.internal.codec;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InvalidClassException;
+import java.io.ObjectInputFilter;
+import java.io.ObjectInputStream;
+import java.io.ObjectStreamClass;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
+import org.multiprocessing4j.UndecodableValueException;
+import org.multiprocessing4j.UnserializableValueException;
+
+/**
+ * Turns values into tagged bytes and back, for queues and pipes.
+ *
+ * <p>The common immutable types have a built-in encoding, with no serialization stream around them:
+ * {@code null}, the boxed primitives, {@link String} (UTF-8) and {@code byte[]} (the array's bytes,
+ * copied once). Everything else goes through Java serialization ({@link
+ * JavaSerialization#serialize}, whose failure names the unserializable class and the path to it)
+ * and is read back through an {@link ObjectInputFilter}: the JVM-wide filter ({@code
+ * jdk.serialFilter}) when one is set, otherwise the pattern of the system property {@code
+ * mp4j.serialFilter}, otherwise {@link #DEFAULT_FILTER}. Shared-memory files are readable only by
+ * their user, so the filter is defence in depth against a confused or compromised peer, not the
+ * only line.
+ *
+ * <p>Multi-byte values are in native byte order: encodings never leave the host.
+ */
+public final class ValueCodec {
+
+  /** Type tags, stored as the record type. */
+  public static final int NULL = 0;
+
+  public static final int BOOLEAN = 1;
+  public static final int BYTE = 2;
+  public static final int SHORT = 3;
+  public static final int CHAR = 4;
+  public static final int INT = 5;
+  public static final int LONG = 6;
+  public static final int FLOAT = 7;
+  public static final int DOUBLE = 8;
+  public static final int STRING = 9;
+  public static final int BYTES = 10;
+  public static final int SERIALIZED = 11;
+
+  /**
+   * Limits that keep a malformed or hostile stream from exhausting the heap or the stack, and a few
+   * classes known as deserialization gadgets.
+   */
+  public static final String DEFAULT_FILTER =
+      "maxdepth=1000;maxrefs=50000000;"
+          + "!org.apache.commons.collections.functors.*;"
+          + "!org.apache.commons.collections4.functors.*;"
+          + "!org.codehaus.groovy.runtime.*;"
+          + "!com.sun.org.apache.xalan.internal.xsltc.trax.*;"
+          + "!org.springframework.beans.factory.*";
+
+  private static final ObjectInputFilter FILTER = chooseFilter();
+
+  private static final ValueLayout.OfInt INT_U = ValueLayout.JAVA_INT_UNALIGNED;
+  private static final ValueLayout.OfLong LONG_U = ValueLayout.JAVA_LONG_UNALIGNED;
+
+  private ValueCodec() {}
+
+  private static ObjectInputFilter chooseFilter() {
+    ObjectInputFilter jvmWide = ObjectInputFilter.Config.getSerialFilter();
+    if (jvmWide != null) {
+      return jvmWide;
+    }
+    return ObjectInputFilter.Config.createFilter(
+        System.getProperty("mp4j.serialFilter", DEFAULT_FILTER));
+  }
+
+  /** A value's type tag and bytes. */
+  public record Encoded(int type, MemorySegment payload) {}
+
+  /** Bytes of a serialized value, copied out of shared memory, to be decoded later. */
+  public static final class Serialized {
+    final byte[] bytes;
+
+    Serialized(byte[] bytes) {
+      this.bytes = bytes;
+    }
+  }
+
+  /** Stands for a decoded {@code null}, where a reader must return an object. */
+  public static final Object NULL_VALUE = new Object();
+
+  /**
+   * Encodes a value.
+   *
+   * @param value the value; may be null
+   * @param what how to name the value in an error, such as "the item"
+   * @return its tag and bytes
+   * @throws UnserializableValueException if it is neither of a built-in type nor serializable
+   */
+  public static Encoded encode(@Nullable Object value, String what) {
+    return switch (value) {
+      case null -> new Encoded(NULL, MemorySegment.ofArray(new byte[0]));
+      case byte[] b -> new Encoded(BYTES, MemorySegment.ofArray(b));
+      case String s ->
+          new Encoded(STRING, MemorySegment.ofArray(s.getBytes(StandardCharsets.UTF_8)));
+      case Integer i -> new Encoded(INT, MemorySegment.ofArray(new int[] {i}));
+      case Long l -> new Encoded(LONG, MemorySegment.ofArray(new long[] {l}));
+      case Double d -> new Encoded(DOUBLE, MemorySegment.ofArray(new double[] {d}));
+      case Boolean b ->
+          new Encoded(BOOLEAN, MemorySegment.ofArray(new byte[] {(byte) (b ? 1 : 0)}));
+      case Byte b -> new Encoded(BYTE, MemorySegment.ofArray(new byte[] {b}));
+      case Short s -> new Encoded(SHORT, MemorySegment.ofArray(new short[] {s}));
+      case Character c -> new Encoded(CHAR, MemorySegment.ofArray(new char[] {c}));
+      case Float f -> new Encoded(FLOAT, MemorySegment.ofArray(new float[] {f}));
+      default ->
+          new Encoded(SERIALIZED, MemorySegment.ofArray(JavaSerialization.serialize(value, what)));
+    };
+  }
+
+  /**
+   * Decodes a built-in value in place, or copies a serialized one out as {@link Serialized}. Cheap
+   * and never throws for well-formed input: meant to run while a lock is held.
+   *
+   * @return the value, {@link #NULL_VALUE}, or {@link Serialized}
+   */
+  public static Object read(int type, MemorySegment m, long offset, long length) {
+    return switch (type) {
+      case NULL -> NULL_VALUE;
+      case INT -> m.get(INT_U, offset);
+      case LONG -> m.get(LONG_U, offset);
+      case DOUBLE -> m.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, offset);
+      case BOOLEAN -> m.get(ValueLayout.JAVA_BYTE, offset) != 0;
+      case BYTE -> m.get(ValueLayout.JAVA_BYTE, offset);
+      case SHORT -> m.get(ValueLayout.JAVA_SHORT_UNALIGNED, offset);
+      case CHAR -> m.get(ValueLayout.JAVA_CHAR_UNALIGNED, offset);
+      case FLOAT -> m.get(ValueLayout.JAVA_FLOAT_UNALIGNED, offset);
+      case STRING -> new String(copy(m, offset, length), StandardCharsets.UTF_8);
+      case BYTES -> copy(m, offset, length);
+      case SERIALIZED -> new Serialized(copy(m, offset, length));
+      default -> new Serialized(new byte[0]); // unknown tag: fails in finish()
+    };
+  }
+
+  /**
+   * Completes {@link #read}: deserializes a {@link Serialized}, maps {@link #NULL_VALUE} to null.
+   *
+   * @param read what {@link #read} returned
+   * @param loader resolves the classes of serialized values
+   * @return the value
+   * @throws UndecodableValueException if a serialized value cannot be read here
+   */
+  public static @Nullable Object finish(Object read, ClassLoader loader) {
+    if (read == NULL_VALUE) {
+      return null;
+    }
+    if (!(read instanceof Serialized serialized)) {
+      return read;
+    }
+    try (ObjectInputStream in = new FilteredInput(serialized.bytes, loader)) {
+      return in.readObject();
+    } catch (InvalidClassException e) {
+      throw new UndecodableValueException(
+          "cannot decode a received value of class "
+              + e.classname
+              + ": "
+              + e.getMessage()
+              + " (rejected by the deserialization filter, or the class changed)",
+          e);
+    } catch (ClassNotFoundException e) {
+      throw new UndecodableValueException(
+          "cannot decode a received value: class "
+              + e.getMessage()
+              + " is not on this process's class path",
+          e);
+    } catch (IOException | RuntimeException e) {
+      throw new UndecodableValueException("cannot decode a received value: " + e, e);
+    }
+  }
+
+  private static byte[] copy(MemorySegment m, long offset, long length) {
+    byte[] b = new byte[Math.toIntExact(length)];
+    MemorySegment.copy(m, ValueLayout.JAVA_BYTE, offset, b, 0, b.length);
+    return b;
+  }
+
+  /** Resolves classes with a given loader, through the filter. */
+  private static final class FilteredInput extends ObjectInputStream {
+    private final ClassLoader loader;
+
+    FilteredInput(byte[] bytes, ClassLoader loader) throws IOException {
+      super(new ByteArrayInputStream(bytes));
+      this.loader = loader;
+      setObjectInputFilter(FILTER);
+    }
+
+    @Override
+    protected Class<?> resolveClass(ObjectStreamClass desc)
+        throws IOException, ClassNotFoundException {
+      try {
+        return Class.forName(desc.getName(), false, loader);
+      } catch (ClassNotFoundException e) {
+        return super.resolveClass(desc);
+      }
+    }
+  }
+}

@@ -1,0 +1,32 @@
+package org.multiprocessing4j.internal.queue;
+
+import java.io.Serial;
+import java.io.Serializable;
+
+/**
+ * The serialized form of every local queue: its name and kind. Reading it back attaches to the same
+ * shared memory in the receiving process.
+ *
+ * @param name the queue's file name
+ * @param kind which public type to rebuild
+ */
+record QueueRef(String name, Kind kind) implements Serializable {
+  @Serial private static final long serialVersionUID = 1L;
+
+  /** The public type of a queue. */
+  enum Kind {
+    QUEUE,
+    JOINABLE,
+    SIMPLE
+  }
+
+  @Serial
+  private Object readResolve() {
+    QueueCore core = QueueCore.attach(name);
+    return switch (kind) {
+      case QUEUE -> new LocalProcessQueue<>(core);
+      case JOINABLE -> new LocalJoinableQueue<>(core);
+      case SIMPLE -> new LocalSimpleQueue<>(core);
+    };
+  }
+}
