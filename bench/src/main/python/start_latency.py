@@ -1,12 +1,14 @@
 """Python's multiprocessing, the peer of org.multiprocessing4j.bench.StartLatency.
 
-Usage: start_latency.py METHOD COUNT FIFO
+Usage: start_latency.py FIFO
 
-Starts COUNT processes one after the other with the start method METHOD (fork, spawn or
-forkserver). Each child's target only opens FIFO and writes one byte to it, so the parent learns
-when the target runs. For each process, prints one line of three numbers in milliseconds, all
+Reads start methods (fork, forkserver or spawn), one a line, from standard input. For each, starts
+one process with that method whose target only opens FIFO and writes one byte to it, so that the
+parent learns when the target runs, and prints one line of three numbers in milliseconds, all
 measured by this parent from just before start(): when start() returned, when the target's byte
-arrived, and when join() returned.
+arrived, and when join() returned. One process serves the whole benchmark, so the Java side can
+interleave Python's samples with its own, and a forkserver stays up between samples as it would in
+a program.
 """
 
 import multiprocessing
@@ -46,12 +48,17 @@ def one(ctx, fifo):
 
 
 def main():
-    method, count, fifo = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    fifo = sys.argv[1]
     # Python 3.12+ warns that fork() with a thread running may deadlock; ours only waits in open().
     warnings.simplefilter("ignore", DeprecationWarning)
-    ctx = multiprocessing.get_context(method)
-    for _ in range(count):
-        start, running, joined = one(ctx, fifo)
+    contexts = {}
+    for line in sys.stdin:
+        method = line.strip()
+        if not method:
+            continue
+        if method not in contexts:
+            contexts[method] = multiprocessing.get_context(method)
+        start, running, joined = one(contexts[method], fifo)
         print(f"{start:.3f} {running:.3f} {joined:.3f}", flush=True)
 
 

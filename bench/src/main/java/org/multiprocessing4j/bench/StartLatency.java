@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -26,6 +27,8 @@ import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.JvmProcess;
 import org.multiprocessing4j.ProcessOptions;
+import org.multiprocessing4j.internal.spawn.AotCache;
+import org.multiprocessing4j.internal.spawn.WarmSpares;
 
 /**
  * Whole-process benchmark of child start latency: {@link JvmProcess} in its start modes, a bare JVM
@@ -42,12 +45,14 @@ import org.multiprocessing4j.ProcessOptions;
  *   <li><b>start + join</b>: when {@code join()} returned after that (next to nothing) target.
  * </ul>
  *
- * <p>Each mode runs {@code --warmup} unmeasured and {@code --runs} measured processes, one after
- * the other; the whole is repeated {@code --rounds} times, and the table shows, for each figure,
- * the median over the rounds of that round's p50 (or p90). Ratios compare start + join p50 with
- * Python's. Modes run in blocks, not interleaved, because the AOT cache training and the spare
- * JVMs' replenishing work in the background and would tax the other modes' measurements on a small
- * machine; each mode waits for that background work to settle before it measures.
+ * <p>A round starts {@code --warmup} unmeasured then {@code --runs} measured processes in each
+ * mode, one process at a time, the modes interleaved (one process of each mode in turn), so that a
+ * change in the machine's load during the round weighs on every mode alike. The whole is repeated
+ * {@code --rounds} times, and the table shows, for each figure, the median over the rounds of that
+ * round's p50 (or p90). Ratios compare start + join p50 with Python's. Work that the library does
+ * in the background is kept out of every sample: the AOT cache is made before the first round, and
+ * before each sample (of any mode) the spare JVMs must be ready and left alone for {@value
+ * #SPARE_SETTLE_MILLIS} ms. The machine's load average is printed before and after.
  *
  * <pre>
  * ./mvnw -q -pl bench -am package -DskipTests
@@ -59,6 +64,9 @@ public final class StartLatency {
 
   private static final long SAMPLE_TIMEOUT_SECONDS = 120;
 
+  /** How long a spare JVM is left alone after it connected, before a measured start. */
+  static final long SPARE_SETTLE_MILLIS = 250;
+
   /** One started process, in milliseconds from just before start(). */
   record Sample(double startMs, double runningMs, double joinMs) {}
 
@@ -67,8 +75,8 @@ public final class StartLatency {
     /** Returns the row label. */
     String label();
 
-    /** Runs {@code warmup} unmeasured and {@code runs} measured processes. */
-    List<Sample> run(int warmup, int runs) throws Exception;
+    /** Starts one process and returns its times. */
+    Sample one() throws Exception;
   }
 
   private StartLatency() {}
@@ -87,9 +95,12 @@ public final class StartLatency {
     int rounds = Integer.parseInt(opts.getOrDefault("rounds", "3"));
     String python = opts.getOrDefault("python", "python3");
     List<String> wanted =
-        List.of(opts.getOrDefault("modes", "hello,cold,fork,forkserver,spawn").split(",", -1));
+        List.of(
+            opts.getOrDefault("modes", "hello,cold,aot,spare,fork,forkserver,spawn")
+                .split(",", -1));
 
     Path dir = Files.createTempDirectory("mp4j-bench-");
+    Map<String, Mode> modes = new LinkedHashMap<>();
     try {
       Path fifo = dir.resolve("running.fifo");
       mkfifo(fifo);
@@ -101,7 +112,6 @@ public final class StartLatency {
       }
       @Nullable String pythonVersion = pythonVersion(python);
 
-      Map<String, Mode> modes = new LinkedHashMap<>();
       for (String m : wanted) {
         Mode mode = mode(m.strip(), fifo, python, script, pythonVersion);
         if (mode != null) {
@@ -124,11 +134,22 @@ public final class StartLatency {
           runs,
           warmup);
 
+      System.out.println("load average before: " + loadAverage());
+      prepare(modes);
       Map<String, List<Stats>> results = new LinkedHashMap<>();
       for (int r = 0; r < rounds; r++) {
-        for (Map.Entry<String, Mode> e : modes.entrySet()) {
-          List<Sample> samples = e.getValue().run(warmup, runs);
-          Stats s = Stats.of(samples);
+        Map<String, List<Sample>> samples = new LinkedHashMap<>();
+        for (int i = 0; i < warmup + runs; i++) {
+          for (Map.Entry<String, Mode> e : modes.entrySet()) {
+            settle(modes);
+            Sample sample = e.getValue().one();
+            if (i >= warmup) {
+              samples.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(sample);
+            }
+          }
+        }
+        for (Map.Entry<String, List<Sample>> e : samples.entrySet()) {
+          Stats s = Stats.of(e.getValue());
           results.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(s);
           System.err.printf(
               Locale.ROOT,
@@ -143,7 +164,13 @@ public final class StartLatency {
         }
       }
       print(modes, results);
+      System.out.println("load average after: " + loadAverage());
     } finally {
+      for (Mode m : modes.values()) {
+        if (m instanceof AutoCloseable c) {
+          c.close();
+        }
+      }
       try (var walk = Files.walk(dir)) {
         for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
           Files.deleteIfExists(p);
@@ -153,15 +180,63 @@ public final class StartLatency {
   }
 
   private static @Nullable Mode mode(
-      String name, Path fifo, String python, Path script, @Nullable String pythonVersion) {
+      String name, Path fifo, String python, Path script, @Nullable String pythonVersion)
+      throws IOException {
     return switch (name) {
       case "hello" -> new HelloMode(fifo);
       case "cold" ->
-          new ProcessMode("JvmProcess, default options", ProcessOptions.defaults(), fifo, () -> {});
+          new ProcessMode(
+              "JvmProcess, cold, no AOT cache",
+              ProcessOptions.builder().aotCache(false).build(),
+              fifo);
+      case "aot" ->
+          new ProcessMode(
+              "JvmProcess, cold, AOT cache (default)",
+              ProcessOptions.builder().aotCache(true).build(),
+              fifo);
+      case "spare" ->
+          new ProcessMode(
+              "JvmProcess, warm spare ready", ProcessOptions.builder().warmSpares(1).build(), fifo);
       case "fork", "forkserver", "spawn" ->
-          pythonVersion == null ? null : new PythonMode(name, python, script, fifo);
+          pythonVersion == null ? null : new PythonMode(name, PythonPeer.get(python, script, fifo));
       default -> throw new IllegalArgumentException("unknown mode " + name);
     };
+  }
+
+  /**
+   * Starts one process of each JvmProcess mode, which makes the AOT cache and the spares, and waits
+   * for that work to end, so that no sample pays for it.
+   */
+  private static void prepare(Map<String, Mode> modes) throws Exception {
+    for (Mode m : modes.values()) {
+      if (m instanceof ProcessMode) {
+        m.one();
+      }
+    }
+    if (!AotCache.awaitTrainings(Duration.ofMinutes(5))) {
+      throw new IllegalStateException("the AOT cache training did not end within 5 minutes");
+    }
+  }
+
+  /**
+   * Waits until the spare JVMs are ready, then lets them finish their own start-up work (the JIT
+   * compiling what their warm-up ran) so that it does not compete with the measured start.
+   */
+  private static void settle(Map<String, Mode> modes) throws InterruptedException {
+    if (modes.containsKey("spare")) {
+      if (!WarmSpares.awaitFull(Duration.ofMinutes(1))) {
+        throw new IllegalStateException("no spare JVM became ready within a minute");
+      }
+      Thread.sleep(SPARE_SETTLE_MILLIS);
+    }
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg"), StandardCharsets.UTF_8).strip();
+    } catch (IOException e) {
+      return "unknown";
+    }
   }
 
   // ------------------------------------------------------------------------------------- output
@@ -248,8 +323,7 @@ public final class StartLatency {
     }
 
     @Override
-    public List<Sample> run(int warmup, int runs) throws Exception {
-      List<Sample> samples = new ArrayList<>();
+    public Sample one() throws Exception {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       ProcessBuilder pb =
           new ProcessBuilder(
@@ -260,22 +334,17 @@ public final class StartLatency {
                   fifo.toString())
               .redirectOutput(ProcessBuilder.Redirect.INHERIT)
               .redirectError(ProcessBuilder.Redirect.INHERIT);
-      for (int i = 0; i < warmup + runs; i++) {
-        Arrival arrival = new Arrival(fifo);
-        long t0 = System.nanoTime();
-        Process p = pb.start();
-        long t1 = System.nanoTime();
-        int code = p.waitFor();
-        long t2 = System.nanoTime();
-        long running = arrival.await();
-        if (code != 0) {
-          throw new IllegalStateException("Hello exited with " + code);
-        }
-        if (i >= warmup) {
-          samples.add(new Sample(ms(t1 - t0), ms(running - t0), ms(t2 - t0)));
-        }
+      Arrival arrival = new Arrival(fifo);
+      long t0 = System.nanoTime();
+      Process p = pb.start();
+      long t1 = System.nanoTime();
+      int code = p.waitFor();
+      long t2 = System.nanoTime();
+      long running = arrival.await();
+      if (code != 0) {
+        throw new IllegalStateException("Hello exited with " + code);
       }
-      return samples;
+      return new Sample(ms(t1 - t0), ms(running - t0), ms(t2 - t0));
     }
   }
 
@@ -284,19 +353,11 @@ public final class StartLatency {
     private final String label;
     private final ProcessOptions options;
     private final Path fifo;
-    private final Settle settle;
 
-    /** What to wait for before each measured start, such as a spare JVM being ready. */
-    @FunctionalInterface
-    interface Settle {
-      void await() throws Exception;
-    }
-
-    ProcessMode(String label, ProcessOptions options, Path fifo, Settle settle) {
+    ProcessMode(String label, ProcessOptions options, Path fifo) {
       this.label = label;
       this.options = options;
       this.fifo = fifo;
-      this.settle = settle;
     }
 
     @Override
@@ -305,44 +366,84 @@ public final class StartLatency {
     }
 
     @Override
-    public List<Sample> run(int warmup, int runs) throws Exception {
-      List<Sample> samples = new ArrayList<>();
-      String target = fifo.toString();
-      for (int i = 0; i < warmup + runs; i++) {
-        settle.await();
-        Arrival arrival = new Arrival(fifo);
-        JvmProcess p = new JvmProcess(Targets::signal, target);
-        p.setOptions(options);
-        long t0 = System.nanoTime();
-        p.start();
-        long t1 = System.nanoTime();
-        p.join();
-        long t2 = System.nanoTime();
-        long running = arrival.await();
-        if (p.exitCode().orElse(-1) != 0) {
-          throw new IllegalStateException(p + " failed: " + p.failure());
-        }
-        p.close();
-        if (i >= warmup) {
-          samples.add(new Sample(ms(t1 - t0), ms(running - t0), ms(t2 - t0)));
-        }
+    public Sample one() throws Exception {
+      Arrival arrival = new Arrival(fifo);
+      JvmProcess p = new JvmProcess(Targets::signal, fifo.toString());
+      p.setOptions(options);
+      long t0 = System.nanoTime();
+      p.start();
+      long t1 = System.nanoTime();
+      p.join();
+      long t2 = System.nanoTime();
+      long running = arrival.await();
+      if (p.exitCode().orElse(-1) != 0) {
+        throw new IllegalStateException(p + " failed: " + p.failure());
       }
-      return samples;
+      p.close();
+      return new Sample(ms(t1 - t0), ms(running - t0), ms(t2 - t0));
     }
   }
 
-  /** Python's multiprocessing with one start method; one Python process runs the whole batch. */
-  static final class PythonMode implements Mode {
-    private final String method;
-    private final String python;
-    private final Path script;
-    private final Path fifo;
+  /** One Python process that starts children on request, shared by the Python modes. */
+  static final class PythonPeer implements AutoCloseable {
+    private static @Nullable PythonPeer instance;
 
-    PythonMode(String method, String python, Path script, Path fifo) {
+    private final Process process;
+    private final BufferedReader out;
+
+    private PythonPeer(String python, Path script, Path fifo) throws IOException {
+      process =
+          new ProcessBuilder(python, script.toString(), fifo.toString())
+              .redirectError(ProcessBuilder.Redirect.INHERIT)
+              .start();
+      out =
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    static synchronized PythonPeer get(String python, Path script, Path fifo) throws IOException {
+      PythonPeer p = instance;
+      if (p == null) {
+        p = new PythonPeer(python, script, fifo);
+        instance = p;
+      }
+      return p;
+    }
+
+    synchronized Sample one(String method) throws IOException {
+      process.getOutputStream().write((method + "\n").getBytes(StandardCharsets.UTF_8));
+      process.getOutputStream().flush();
+      String line = out.readLine();
+      if (line == null) {
+        throw new IOException("the Python peer ended; its error output is above");
+      }
+      String[] f = line.strip().split(" ", -1);
+      return new Sample(
+          Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2]));
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+      process.getOutputStream().close();
+      try {
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Python's multiprocessing with one start method. */
+  static final class PythonMode implements Mode, AutoCloseable {
+    private final String method;
+    private final PythonPeer peer;
+
+    PythonMode(String method, PythonPeer peer) {
       this.method = method;
-      this.python = python;
-      this.script = script;
-      this.fifo = fifo;
+      this.peer = peer;
     }
 
     @Override
@@ -351,35 +452,13 @@ public final class StartLatency {
     }
 
     @Override
-    public List<Sample> run(int warmup, int runs) throws Exception {
-      Process p =
-          new ProcessBuilder(
-                  python,
-                  script.toString(),
-                  method,
-                  Integer.toString(warmup + runs),
-                  fifo.toString())
-              .redirectError(ProcessBuilder.Redirect.INHERIT)
-              .start();
-      List<Sample> samples = new ArrayList<>();
-      try (BufferedReader in =
-          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        int i = 0;
-        while ((line = in.readLine()) != null) {
-          String[] f = line.strip().split(" ", -1);
-          if (i++ >= warmup) {
-            samples.add(
-                new Sample(
-                    Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2])));
-          }
-        }
-      }
-      if (p.waitFor() != 0 || samples.size() != runs) {
-        throw new IllegalStateException(
-            "python " + method + " exited with " + p.exitValue() + " after " + samples.size());
-      }
-      return samples;
+    public Sample one() throws IOException {
+      return peer.one(method);
+    }
+
+    @Override
+    public void close() throws IOException {
+      peer.close(); // the modes share the peer; closing an ended peer does nothing
     }
   }
 
