@@ -452,8 +452,12 @@ class ProcessPoolExecutorTest {
       }
       assertThat(seen).allSatisfy(s -> assertThat(s).startsWith("ready@"));
       pool.shutdown(true, false);
+      // Each worker that ran a task ran the initializer once, first. On a loaded machine one
+      // worker may take all 20 tasks while the other is still starting (and is then shut down).
       List<String> inits = Files.readAllLines(Path.of(log));
-      assertThat(inits).hasSize(2).doesNotHaveDuplicates();
+      Set<String> taskPids = new HashSet<>();
+      seen.forEach(s -> taskPids.add(s.substring("ready@".length())));
+      assertThat(inits).doesNotHaveDuplicates().hasSizeBetween(1, 2).containsAll(taskPids);
     }
   }
 
