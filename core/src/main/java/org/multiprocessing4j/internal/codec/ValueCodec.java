@@ -73,8 +73,57 @@ public final class ValueCodec {
         System.getProperty("mp4j.serialFilter", DEFAULT_FILTER));
   }
 
-  /** A value's type tag and bytes. */
-  public record Encoded(int type, MemorySegment payload) {}
+  /**
+   * A value's type tag and encoding: a primitive's bits, or bytes (a {@code byte[]} item itself,
+   * not a copy). Written straight into shared memory by {@link #writeTo}, with no intermediate
+   * buffer.
+   */
+  public static final class Encoded {
+    private final int type;
+    private final long bits;
+    private final byte @Nullable [] bytes;
+
+    private Encoded(int type, long bits, byte @Nullable [] bytes) {
+      this.type = type;
+      this.bits = bits;
+      this.bytes = bytes;
+    }
+
+    /** Returns the type tag. */
+    public int type() {
+      return type;
+    }
+
+    /** Returns the length in bytes. */
+    public long length() {
+      if (bytes != null) {
+        return bytes.length;
+      }
+      return switch (type) {
+        case NULL -> 0;
+        case BOOLEAN, BYTE -> 1;
+        case SHORT, CHAR -> 2;
+        case INT, FLOAT -> 4;
+        default -> 8;
+      };
+    }
+
+    /** Writes the encoding at {@code offset} of {@code m}. */
+    public void writeTo(MemorySegment m, long offset) {
+      byte[] b = bytes;
+      if (b != null) {
+        MemorySegment.copy(b, 0, m, ValueLayout.JAVA_BYTE, offset, b.length);
+        return;
+      }
+      switch (type) {
+        case NULL -> {}
+        case BOOLEAN, BYTE -> m.set(ValueLayout.JAVA_BYTE, offset, (byte) bits);
+        case SHORT, CHAR -> m.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset, (short) bits);
+        case INT, FLOAT -> m.set(INT_U, offset, (int) bits);
+        default -> m.set(LONG_U, offset, bits);
+      }
+    }
+  }
 
   /** Bytes of a serialized value, copied out of shared memory, to be decoded later. */
   public static final class Serialized {
@@ -98,21 +147,18 @@ public final class ValueCodec {
    */
   public static Encoded encode(@Nullable Object value, String what) {
     return switch (value) {
-      case null -> new Encoded(NULL, MemorySegment.ofArray(new byte[0]));
-      case byte[] b -> new Encoded(BYTES, MemorySegment.ofArray(b));
-      case String s ->
-          new Encoded(STRING, MemorySegment.ofArray(s.getBytes(StandardCharsets.UTF_8)));
-      case Integer i -> new Encoded(INT, MemorySegment.ofArray(new int[] {i}));
-      case Long l -> new Encoded(LONG, MemorySegment.ofArray(new long[] {l}));
-      case Double d -> new Encoded(DOUBLE, MemorySegment.ofArray(new double[] {d}));
-      case Boolean b ->
-          new Encoded(BOOLEAN, MemorySegment.ofArray(new byte[] {(byte) (b ? 1 : 0)}));
-      case Byte b -> new Encoded(BYTE, MemorySegment.ofArray(new byte[] {b}));
-      case Short s -> new Encoded(SHORT, MemorySegment.ofArray(new short[] {s}));
-      case Character c -> new Encoded(CHAR, MemorySegment.ofArray(new char[] {c}));
-      case Float f -> new Encoded(FLOAT, MemorySegment.ofArray(new float[] {f}));
-      default ->
-          new Encoded(SERIALIZED, MemorySegment.ofArray(JavaSerialization.serialize(value, what)));
+      case null -> new Encoded(NULL, 0, null);
+      case Integer i -> new Encoded(INT, i, null);
+      case byte[] b -> new Encoded(BYTES, 0, b);
+      case String s -> new Encoded(STRING, 0, s.getBytes(StandardCharsets.UTF_8));
+      case Long l -> new Encoded(LONG, l, null);
+      case Double d -> new Encoded(DOUBLE, Double.doubleToRawLongBits(d), null);
+      case Boolean b -> new Encoded(BOOLEAN, b ? 1 : 0, null);
+      case Byte b -> new Encoded(BYTE, b, null);
+      case Short s -> new Encoded(SHORT, s, null);
+      case Character c -> new Encoded(CHAR, c, null);
+      case Float f -> new Encoded(FLOAT, Float.floatToRawIntBits(f), null);
+      default -> new Encoded(SERIALIZED, 0, JavaSerialization.serialize(value, what));
     };
   }
 

@@ -126,7 +126,7 @@ public final class QueueCore {
     checkOpen();
     ValueCodec.Encoded e = ValueCodec.encode(item, "the queue item");
     try {
-      return ring.offer(e.type(), e.payload(), timeoutNanos, interruptible);
+      return ring.offer(e.type(), e.length(), e::writeTo, timeoutNanos, interruptible);
     } catch (IllegalStateException ex) {
       throw translate(ex);
     }

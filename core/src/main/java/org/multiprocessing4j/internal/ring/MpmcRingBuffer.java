@@ -33,8 +33,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.internal.shm.SegmentGoneException;
@@ -60,9 +58,10 @@ public final class MpmcRingBuffer {
    * take lock, and between the two sides the ring is single-producer single-consumer: the producer
    * holding the put lock writes a record beyond TAIL and publishes it by moving TAIL; the consumer
    * holding the take lock reads the record at HEAD and frees it by moving HEAD. A producer and a
-   * consumer never wait for each other's locks. Each lock is a RobustLock in shared memory,
-   * preceded by a ReentrantLock per JVM so that threads of one process queue up parked (and
-   * interruptibly) instead of all contending for the shared word.
+   * consumer never wait for each other's locks. Each lock is a RobustLock in shared memory; threads
+   * of one process contend for it like threads of different processes (a per-JVM ReentrantLock in
+   * front cost two more atomic operations per call, a fifth of a put, and bought nothing the
+   * RobustLock's own spin-then-futex wait does not give).
    *
    * Why locks and not a lock-free multi-producer ring: in a lock-free design (Agrona's
    * ManyToOneRingBuffer, Vyukov's queue) a producer claims space first and commits later, so a
@@ -133,6 +132,21 @@ public final class MpmcRingBuffer {
     T read(int type, MemorySegment memory, long offset, long length);
   }
 
+  /**
+   * Writes one record's payload into the ring (or an overflow file), called while the put lock is
+   * held: write exactly the announced length, do not block.
+   */
+  @FunctionalInterface
+  public interface RecordWriter {
+    /**
+     * Writes the payload.
+     *
+     * @param memory where to write
+     * @param offset where the payload starts
+     */
+    void write(MemorySegment memory, long offset);
+  }
+
   private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
   private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
@@ -147,10 +161,9 @@ public final class MpmcRingBuffer {
   private final RobustLock takeLock;
   private final EventCount notEmpty;
   private final EventCount notFull;
-  private final ReentrantLock putLocal = new ReentrantLock();
-  private final ReentrantLock takeLocal = new ReentrantLock();
-  private long cachedHead; // guarded by putLocal; a lower bound of HEAD
-  private long cachedTail; // guarded by takeLocal; a lower bound of TAIL
+  private long cachedHead; // guarded by putLock; a lower bound of HEAD
+  private long cachedTakeCount; // guarded by putLock; a lower bound of TAKE_COUNT
+  private long cachedTail; // guarded by takeLock; a lower bound of TAIL
 
   private MpmcRingBuffer(SharedSegment segment) {
     this.segment = segment;
@@ -241,6 +254,21 @@ public final class MpmcRingBuffer {
   // ------------------------------------------------------------------------------------ produce
 
   /**
+   * Appends a record whose payload is {@code payload}; see {@link #offer(int, long, RecordWriter,
+   * long, boolean)}.
+   */
+  public boolean offer(int type, MemorySegment payload, long timeoutNanos, boolean interruptible)
+      throws InterruptedException {
+    long length = payload.byteSize();
+    return offer(
+        type,
+        length,
+        (m, offset) -> MemorySegment.copy(payload, 0, m, offset, length),
+        timeoutNanos,
+        interruptible);
+  }
+
+  /**
    * Appends a record, waiting up to {@code timeoutNanos} for room.
    *
    * <p>Waiting for the put lock is not bounded by a timeout of 0 or less (the lock is held only
@@ -248,7 +276,9 @@ public final class MpmcRingBuffer {
    * java.util.concurrent.ArrayBlockingQueue#offer(Object)} waits for its lock.
    *
    * @param type the payload's type; 0 or more
-   * @param payload the bytes to append, all of them
+   * @param length the payload's length in bytes
+   * @param writer writes the payload; called at most once (for a payload above {@link
+   *     #maxInlinePayload()}, into an overflow file, before the lock is taken)
    * @param timeoutNanos the longest wait for room: 0 or less for none, {@link Waiting#FOREVER}
    * @param interruptible whether to throw {@link InterruptedException} (else the interrupt status
    *     is kept, and waits for room are not allowed)
@@ -256,7 +286,8 @@ public final class MpmcRingBuffer {
    * @throws InterruptedException if interrupted while waiting; nothing was appended
    * @throws java.io.UncheckedIOException if an overflow file cannot be written
    */
-  public boolean offer(int type, MemorySegment payload, long timeoutNanos, boolean interruptible)
+  public boolean offer(
+      int type, long length, RecordWriter writer, long timeoutNanos, boolean interruptible)
       throws InterruptedException {
     if (type < 0) {
       throw new IllegalArgumentException("type < 0: " + type);
@@ -264,18 +295,16 @@ public final class MpmcRingBuffer {
     if (!interruptible && timeoutNanos > 0) {
       throw new IllegalArgumentException("only interruptible calls may wait for room");
     }
-    long start = System.nanoTime();
-    long length = payload.byteSize();
     if (length <= maxInline) {
-      return offerRecord(type, payload, 0, start, timeoutNanos, interruptible);
+      return offerRecord(type, length, writer, 0, timeoutNanos, interruptible);
     }
-    return offerOverflow(type, payload, start, timeoutNanos, interruptible);
+    return offerOverflow(type, length, writer, timeoutNanos, interruptible);
   }
 
   private boolean offerOverflow(
-      int type, MemorySegment payload, long start, long timeoutNanos, boolean interruptible)
+      int type, long length, RecordWriter writer, long timeoutNanos, boolean interruptible)
       throws InterruptedException {
-    long length = payload.byteSize();
+    long start = System.nanoTime();
     // Wait for budget before writing the file, so that a full queue does not fill /dev/shm.
     if (!hasRoom(0, length)) {
       long remaining = timeoutNanos - (System.nanoTime() - start);
@@ -286,17 +315,28 @@ public final class MpmcRingBuffer {
     String name = segment.name() + ".x" + (long) LONG.getAndAdd(mem, OVERFLOW_SEQUENCE, 1L);
     try (Arena arena = Arena.ofConfined()) {
       SharedSegment file = SharedSegment.createFor(name, length, arena);
-      MemorySegment.copy(payload, 0, file.memory(), 0, length);
+      writer.write(file.memory(), 0);
     }
-    byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
-    MemorySegment ref = MemorySegment.ofArray(new byte[OVERFLOW_REF_HEADER + nameBytes.length]);
-    ref.set(ValueLayout.JAVA_INT_UNALIGNED, 0, type);
-    ref.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, length);
-    MemorySegment.copy(
-        nameBytes, 0, ref, ValueLayout.JAVA_BYTE, OVERFLOW_REF_HEADER, nameBytes.length);
+    byte[] ref = new byte[OVERFLOW_REF_HEADER + name.length()];
+    MemorySegment refSegment = MemorySegment.ofArray(ref);
+    refSegment.set(ValueLayout.JAVA_INT_UNALIGNED, 0, type);
+    refSegment.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, length);
+    byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8); // ASCII: checked by createFor
+    System.arraycopy(nameBytes, 0, ref, OVERFLOW_REF_HEADER, nameBytes.length);
     boolean appended = false;
     try {
-      appended = offerRecord(OVERFLOW, ref, length, start, timeoutNanos, interruptible);
+      long left =
+          timeoutNanos <= 0 || timeoutNanos == Waiting.FOREVER
+              ? timeoutNanos
+              : Math.max(1, timeoutNanos - (System.nanoTime() - start));
+      appended =
+          offerRecord(
+              OVERFLOW,
+              ref.length,
+              (m, offset) -> MemorySegment.copy(refSegment, 0, m, offset, ref.length),
+              length,
+              left,
+              interruptible);
       return appended;
     } finally {
       if (!appended) {
@@ -307,44 +347,65 @@ public final class MpmcRingBuffer {
 
   private boolean offerRecord(
       int type,
-      MemorySegment payload,
+      long length,
+      RecordWriter writer,
       long overflowBytes,
-      long start,
       long timeoutNanos,
       boolean interruptible)
       throws InterruptedException {
-    long length = payload.byteSize();
+    long start = 0; // read only when a wait is bounded: a put that need not wait reads no clock
     while (true) {
-      if (!lock(putLocal, putLock, true, remaining(start, timeoutNanos), interruptible)) {
+      long lockTimeout = Waiting.FOREVER;
+      if (timeoutNanos > 0 && timeoutNanos != Waiting.FOREVER) {
+        if (start == 0) {
+          start = System.nanoTime();
+        }
+        lockTimeout = Math.max(1, timeoutNanos - (System.nanoTime() - start));
+      }
+      if (!lock(putLock, true, lockTimeout, interruptible)) {
         return false;
       }
       boolean written;
       try {
-        written = tryWrite(type, payload, overflowBytes);
+        written = tryWrite(type, length, writer, overflowBytes);
       } finally {
-        unlock(putLocal, putLock);
+        putLock.unlock();
       }
       if (written) {
         notEmpty.signalAll();
         return true;
       }
-      long remaining = timeoutNanos - (System.nanoTime() - start);
+      if (timeoutNanos <= 0) {
+        return false;
+      }
+      long remaining = Waiting.FOREVER;
+      if (timeoutNanos != Waiting.FOREVER) {
+        if (start == 0) {
+          start = System.nanoTime();
+        }
+        remaining = timeoutNanos - (System.nanoTime() - start);
+      }
       if (remaining <= 0 || !notFull.await(() -> hasRoom(length, overflowBytes), remaining)) {
         return false;
       }
     }
   }
 
-  /** Writes and publishes one record if there is room. Call only when holding the put locks. */
-  private boolean tryWrite(int type, MemorySegment payload, long overflowBytes) {
-    // assert putLocal.isHeldByCurrentThread() && putLock.isHeldByThisProcess();
+  /** Writes and publishes one record if there is room. Call only when holding the put lock. */
+  private boolean tryWrite(int type, long length, RecordWriter writer, long overflowBytes) {
+    // assert putLock.isHeldByThisProcess();
     long tail = (long) LONG.getAcquire(mem, TAIL);
     long putCount = (long) LONG.getAcquire(mem, PUT_COUNT);
     long overflowIn = (long) LONG.getAcquire(mem, OVERFLOW_IN);
-    if (!countsAllow(putCount, overflowIn, overflowBytes)) {
+    if (maxItems > 0 && putCount - cachedTakeCount >= maxItems) {
+      cachedTakeCount = (long) LONG.getAcquire(mem, TAKE_COUNT);
+      if (putCount - cachedTakeCount >= maxItems) {
+        return false;
+      }
+    }
+    if (overflowBytes > 0 && !overflowAllows(overflowIn, overflowBytes)) {
       return false;
     }
-    long length = payload.byteSize();
     long record = recordLength(length);
     long index = tail & mask;
     long toEnd = capacity - index;
@@ -364,7 +425,7 @@ public final class MpmcRingBuffer {
     long at = HEADER_LENGTH + index;
     INT.set(mem, at, (int) length);
     INT.set(mem, at + 4, type);
-    MemorySegment.copy(payload, 0, mem, at + RECORD_HEADER, length);
+    writer.write(mem, at + RECORD_HEADER);
     // Journal: J_TAIL first (see Failure in the notes), then the counts the commit implies.
     LONG.set(mem, J_TAIL, newTail);
     LONG.setRelease(mem, J_PUT_COUNT, putCount + 1);
@@ -380,11 +441,15 @@ public final class MpmcRingBuffer {
     if (maxItems > 0 && putCount - (long) LONG.getAcquire(mem, TAKE_COUNT) >= maxItems) {
       return false;
     }
-    if (overflowBytes > 0 && overflowBudget > 0) {
-      long outstanding = overflowIn - (long) LONG.getAcquire(mem, OVERFLOW_OUT);
-      return outstanding <= 0 || outstanding + overflowBytes <= overflowBudget;
+    return overflowBytes <= 0 || overflowAllows(overflowIn, overflowBytes);
+  }
+
+  private boolean overflowAllows(long overflowIn, long overflowBytes) {
+    if (overflowBudget == 0) {
+      return true;
     }
-    return true;
+    long outstanding = overflowIn - (long) LONG.getAcquire(mem, OVERFLOW_OUT);
+    return outstanding <= 0 || outstanding + overflowBytes <= overflowBudget;
   }
 
   /** Whether a record of {@code length} payload bytes would fit now; read without locks. */
@@ -431,16 +496,23 @@ public final class MpmcRingBuffer {
     if (!interruptible && timeoutNanos > 0) {
       throw new IllegalArgumentException("only interruptible calls may wait for records");
     }
-    long start = System.nanoTime();
+    long start = 0; // read only when a wait is bounded
     while (true) {
-      if (!lock(takeLocal, takeLock, false, remaining(start, timeoutNanos), interruptible)) {
+      long lockTimeout = Waiting.FOREVER;
+      if (timeoutNanos > 0 && timeoutNanos != Waiting.FOREVER) {
+        if (start == 0) {
+          start = System.nanoTime();
+        }
+        lockTimeout = Math.max(1, timeoutNanos - (System.nanoTime() - start));
+      }
+      if (!lock(takeLock, false, lockTimeout, interruptible)) {
         return null;
       }
       Taken<T> taken;
       try {
         taken = tryRead(reader, true);
       } finally {
-        unlock(takeLocal, takeLock);
+        takeLock.unlock();
       }
       if (taken != null) {
         notFull.signalAll();
@@ -452,7 +524,16 @@ public final class MpmcRingBuffer {
         }
         return taken.value;
       }
-      long remaining = timeoutNanos - (System.nanoTime() - start);
+      if (timeoutNanos <= 0) {
+        return null;
+      }
+      long remaining = Waiting.FOREVER;
+      if (timeoutNanos != Waiting.FOREVER) {
+        if (start == 0) {
+          start = System.nanoTime();
+        }
+        remaining = timeoutNanos - (System.nanoTime() - start);
+      }
       if (remaining <= 0 || !notEmpty.await(this::hasRecord, remaining)) {
         return null;
       }
@@ -466,7 +547,7 @@ public final class MpmcRingBuffer {
    * @throws LostItemException if the head record's overflow file is gone
    */
   public <T> @Nullable T peek(RecordReader<T> reader) {
-    lockUninterruptibly(takeLocal, takeLock, false);
+    lockUninterruptibly(takeLock, false);
     try {
       Taken<T> taken = tryRead(reader, false);
       if (taken != null && taken.lost != null) {
@@ -474,7 +555,7 @@ public final class MpmcRingBuffer {
       }
       return taken == null ? null : taken.value;
     } finally {
-      unlock(takeLocal, takeLock);
+      takeLock.unlock();
     }
   }
 
@@ -483,7 +564,7 @@ public final class MpmcRingBuffer {
    * them; records appended meanwhile may or may not be included.
    */
   public <T> void forEach(RecordReader<T> reader, Consumer<? super T> sink) {
-    lockUninterruptibly(takeLocal, takeLock, false);
+    lockUninterruptibly(takeLock, false);
     try {
       long head = (long) LONG.getAcquire(mem, HEAD);
       long tail = (long) LONG.getAcquire(mem, TAIL);
@@ -506,7 +587,7 @@ public final class MpmcRingBuffer {
         head += recordLength(length);
       }
     } finally {
-      unlock(takeLocal, takeLock);
+      takeLock.unlock();
     }
   }
 
@@ -528,9 +609,11 @@ public final class MpmcRingBuffer {
   private record Taken<T>(
       @Nullable T value, @Nullable String overflowFile, @Nullable LostItemException lost) {}
 
-  /** Reads (and, if {@code remove}, removes) the head record. Call only when holding take locks. */
+  /**
+   * Reads (and, if {@code remove}, removes) the head record. Call only when holding the take lock.
+   */
   private <T> @Nullable Taken<T> tryRead(RecordReader<T> reader, boolean remove) {
-    // assert takeLocal.isHeldByCurrentThread() && takeLock.isHeldByThisProcess();
+    // assert takeLock.isHeldByThisProcess();
     long head = (long) LONG.getAcquire(mem, HEAD);
     if (cachedTail - head <= 0) {
       cachedTail = (long) LONG.getAcquire(mem, TAIL);
@@ -639,61 +722,30 @@ public final class MpmcRingBuffer {
 
   // ------------------------------------------------------------------------------------ locks
 
-  private static long remaining(long start, long timeoutNanos) {
-    if (timeoutNanos == Waiting.FOREVER || timeoutNanos <= 0) {
-      return Waiting.FOREVER; // zero timeouts do not bound the lock wait (see offer)
-    }
-    return Math.max(1, timeoutNanos - (System.nanoTime() - start));
-  }
-
   /**
-   * Takes the JVM-local lock, then the shared one, repairing after a dead holder.
+   * Takes a shared lock, repairing after a dead holder.
    *
-   * @return false if the timeout elapsed (neither lock is held)
+   * @return false if the timeout elapsed (the lock is not held)
    */
-  private boolean lock(
-      ReentrantLock local,
-      RobustLock shared,
-      boolean putSide,
-      long timeoutNanos,
-      boolean interruptible)
+  private boolean lock(RobustLock lock, boolean putSide, long timeoutNanos, boolean interruptible)
       throws InterruptedException {
     if (!interruptible) {
-      lockUninterruptibly(local, shared, putSide);
+      lockUninterruptibly(lock, putSide);
       return true;
     }
-    long start = System.nanoTime();
-    if (timeoutNanos == Waiting.FOREVER) {
-      local.lockInterruptibly();
-    } else if (!local.tryLock(timeoutNanos, TimeUnit.NANOSECONDS)) {
-      return false;
+    int r = lock.lock(timeoutNanos);
+    if (r == RobustLock.RECOVERED) {
+      repair(putSide);
     }
-    boolean held = false;
-    try {
-      long left =
-          timeoutNanos == Waiting.FOREVER
-              ? Waiting.FOREVER
-              : Math.max(1, timeoutNanos - (System.nanoTime() - start));
-      int r = shared.lock(left);
-      if (r == RobustLock.RECOVERED) {
-        repair(putSide);
-      }
-      held = r != RobustLock.TIMED_OUT;
-      return held;
-    } finally {
-      if (!held) {
-        local.unlock();
-      }
-    }
+    return r != RobustLock.TIMED_OUT;
   }
 
-  private void lockUninterruptibly(ReentrantLock local, RobustLock shared, boolean putSide) {
-    local.lock();
+  private void lockUninterruptibly(RobustLock lock, boolean putSide) {
     boolean interrupted = false;
     try {
       while (true) {
         try {
-          if (shared.lock(Waiting.FOREVER) == RobustLock.RECOVERED) {
+          if (lock.lock(Waiting.FOREVER) == RobustLock.RECOVERED) {
             repair(putSide);
           }
           return;
@@ -701,9 +753,6 @@ public final class MpmcRingBuffer {
           interrupted = true;
         }
       }
-    } catch (RuntimeException | Error e) {
-      local.unlock();
-      throw e;
     } finally {
       if (interrupted) {
         Thread.currentThread().interrupt();
@@ -716,14 +765,6 @@ public final class MpmcRingBuffer {
       repairPut();
     } else {
       repairTake();
-    }
-  }
-
-  private static void unlock(ReentrantLock local, RobustLock shared) {
-    try {
-      shared.unlock();
-    } finally {
-      local.unlock();
     }
   }
 

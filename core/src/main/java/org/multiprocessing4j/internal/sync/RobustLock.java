@@ -18,10 +18,11 @@ import org.multiprocessing4j.internal.os.ProcessIdentity;
  *
  * <h2>Design</h2>
  *
- * The owner word names a <em>process</em>, not a thread: threads of one process must also exclude
- * each other by other means (the queues put a {@link java.util.concurrent.locks.ReentrantLock} in
- * front), and {@link #unlock()} must be called by the process that locked. Acquiring is one
- * compareAndSet (0 → my token); releasing is one compareAndSet back, then a signal to waiters.
+ * The owner word names a <em>process</em>, not a thread: threads of one process exclude each other
+ * through the same word (a thread of the holding process that contends simply waits, and is never
+ * mistaken for a dead holder), but the word cannot tell them apart, so the caller must make sure
+ * that only the thread that locked calls {@link #unlock()}. Acquiring is one compareAndSet (0 → my
+ * token); releasing is one compareAndSet back, then a signal to waiters.
  *
  * <h2>Failure</h2>
  *
