@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
@@ -70,7 +71,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Concurrency</h2>
  *
- * Within this JVM, one maker per file ({@link #TRAINING}). Across JVMs, the lease file, created
+ * Within this JVM, at most one maker per file ({@link #ASKED}). Across JVMs, the lease file, created
  * with {@code CREATE_NEW}, keeps a second maker from training the same cache; two that still train
  * at once (a lease taken over as stale) each write their own temporary file and rename it into
  * place, so readers see one complete cache or the other, never a part. A cache deleted while a
@@ -117,14 +118,15 @@ public final class AotCache {
   private static final List<String> OPTION_VARIABLES =
       List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS");
 
-  /** Files being made, or asked for, by this JVM: each is asked for once. */
-  private static final Set<Path> TRAINING = ConcurrentHashMap.newKeySet();
+  /**
+   * Files this JVM has asked a maker for, or found being made or failed: each is asked for at most
+   * once per JVM, so that a maker that cannot succeed (a folder that cannot be written) is not
+   * started again at every launch.
+   */
+  private static final Set<Path> ASKED = ConcurrentHashMap.newKeySet();
 
-  /** The cache makers this JVM started that are still running. */
-  private static final Set<Process> MAKERS = ConcurrentHashMap.newKeySet();
-
-  /** Files this JVM found it cannot make; not tried again until it exits. */
-  private static final Set<Path> GAVE_UP = ConcurrentHashMap.newKeySet();
+  /** Makers this JVM is starting or started that have not ended. */
+  private static final AtomicInteger PENDING = new AtomicInteger();
 
   /** Caches whose header this JVM has checked. */
   private static final Set<Path> VALIDATED = ConcurrentHashMap.newKeySet();
@@ -186,7 +188,7 @@ public final class AotCache {
       return null;
     }
     Path file = dir.resolve(hash(key.toString(), 20) + "-" + hash(stamp, 12) + ".aot");
-    return GAVE_UP.contains(file) ? null : file;
+    return file;
   }
 
   /**
@@ -369,16 +371,16 @@ public final class AotCache {
   // ----------------------------------------------------------------------------------- training
 
   private static void startTraining(LaunchSpec spec, ChildClassPath cp, Path file) {
-    if (!TRAINING.add(file)) {
-      return; // this JVM is already making it, or has made it
+    if (!ASKED.add(file)) {
+      return; // asked for already in this JVM
     }
     Path dir = file.getParent();
     if (dir == null
         || leaseHeld(leaseOf(file))
         || isYoungerThan(failedOf(file), RETRY_FAILED_AFTER)) {
-      TRAINING.remove(file);
-      return;
+      return; // being made by another JVM, or failed lately
     }
+    PENDING.incrementAndGet();
     Thread.ofVirtual()
         .name("mp4j-aot-training")
         .start(
@@ -386,18 +388,9 @@ public final class AotCache {
               try {
                 Files.createDirectories(dir);
                 Process maker = makerCommand(spec, cp, file).start();
-                MAKERS.add(maker);
-                var unused =
-                    maker
-                        .onExit()
-                        .thenRun(
-                            () -> {
-                              MAKERS.remove(maker);
-                              TRAINING.remove(file);
-                            });
+                var unused = maker.onExit().thenRun(PENDING::decrementAndGet);
               } catch (IOException | RuntimeException e) {
-                GAVE_UP.add(file);
-                TRAINING.remove(file);
+                PENDING.decrementAndGet();
               }
             });
   }
@@ -411,7 +404,7 @@ public final class AotCache {
    */
   public static boolean awaitTrainings(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!TRAINING.isEmpty() || !MAKERS.isEmpty()) {
+    while (PENDING.get() > 0) {
       if (System.nanoTime() - deadline > 0) {
         return false;
       }
