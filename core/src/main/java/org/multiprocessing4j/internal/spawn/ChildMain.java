@@ -125,6 +125,9 @@ public final class ChildMain {
       ClassLoader loader = ClassLoader.getSystemClassLoader();
       process = (JvmProcess) JavaSerialization.deserialize(launch.payload(), loader);
     } catch (Throwable t) {
+      if (channelClosed) {
+        return; // a signal is ending this JVM (a spare terminated while it waited): say nothing
+      }
       ThrowableInfo info = ThrowableInfo.of(t);
       try {
         channel.send(ControlChannel.START_FAILED, info::write);

@@ -135,6 +135,23 @@ class WarmSpareTest {
   }
 
   @Test
+  void idleSpare_terminatedFromOutside_isReplaced() throws Exception {
+    primePool(spares(1));
+    long first = WarmSpares.idlePids().getFirst();
+    sparesSeen.add(first);
+
+    ProcessHandle.of(first).ifPresent(ProcessHandle::destroy); // SIGTERM, as a user might
+    await().atMost(CHILD_BOUND).until(() -> isDead(first));
+
+    await()
+        .atMost(CHILD_BOUND)
+        .until(() -> WarmSpares.idlePids().stream().anyMatch(pid -> pid != first));
+    List<Long> next = WarmSpares.idlePids();
+    sparesSeen.addAll(next);
+    assertThat(next).hasSize(1).doesNotContain(first);
+  }
+
+  @Test
   void activeChildren_idleSpares_areNotListed() throws Exception {
     primePool(spares(2));
     List<Long> idle = WarmSpares.idlePids();
