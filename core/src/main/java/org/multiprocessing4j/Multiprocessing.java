@@ -3,6 +3,7 @@ package org.multiprocessing4j;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.multiprocessing4j.internal.queue.LocalConnection;
 import org.multiprocessing4j.internal.queue.Queues;
 import org.multiprocessing4j.internal.shm.SegmentOwner;
 
@@ -176,6 +177,16 @@ public final class Multiprocessing {
     @Override
     public <E extends @org.jspecify.annotations.Nullable Object> SimpleQueue<E> simpleQueue() {
       return Queues.simpleQueue(queues);
+    }
+
+    @Override
+    public Pipe pipe() {
+      return LocalConnection.pipe(queues, true);
+    }
+
+    @Override
+    public Pipe pipe(boolean duplex) {
+      return LocalConnection.pipe(queues, duplex);
     }
 
     @Override

@@ -291,6 +291,26 @@ public interface MultiprocessingContext extends AutoCloseable {
   <E extends @Nullable Object> SimpleQueue<E> simpleQueue();
 
   /**
+   * Creates a duplex pipe, as Python's {@code ctx.Pipe()}: both ends can send and receive.
+   *
+   * @return the two ends, owned by this context
+   * @throws IllegalStateException if this context is closed
+   * @throws java.io.UncheckedIOException if its shared memory cannot be created
+   */
+  Pipe pipe();
+
+  /**
+   * Creates a pipe, as Python's {@code ctx.Pipe(duplex)}: if not {@code duplex}, the first end can
+   * only receive and the second can only send.
+   *
+   * @param duplex whether both ends can send and receive
+   * @return the two ends, owned by this context
+   * @throws IllegalStateException if this context is closed
+   * @throws java.io.UncheckedIOException if its shared memory cannot be created
+   */
+  Pipe pipe(boolean duplex);
+
+  /**
    * Kills the processes this context created that are still running, and releases the context's
    * resources (the shared memory of its queues is removed: processes that mapped it keep their
    * mapping, and this process's handles of it throw {@link IllegalStateException}). Idempotent. The

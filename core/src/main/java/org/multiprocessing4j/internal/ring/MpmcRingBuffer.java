@@ -670,6 +670,16 @@ public final class MpmcRingBuffer {
     }
   }
 
+  /**
+   * Waits up to {@code timeoutNanos} until the ring holds a record, without taking it.
+   *
+   * @return true if it holds one
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public boolean awaitRecord(long timeoutNanos) throws InterruptedException {
+    return notEmpty.await(this::hasRecord, timeoutNanos);
+  }
+
   private boolean hasRecord() {
     return (long) LONG.getAcquire(mem, TAIL) - (long) LONG.getAcquire(mem, HEAD) > 0;
   }

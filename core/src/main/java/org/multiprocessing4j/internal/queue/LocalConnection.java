@@ -1,0 +1,278 @@
+package org.multiprocessing4j.internal.queue;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.Serial;
+import java.io.Serializable;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.multiprocessing4j.Connection;
+import org.multiprocessing4j.Pipe;
+import org.multiprocessing4j.internal.codec.ValueCodec;
+import org.multiprocessing4j.internal.ring.MpmcRingBuffer;
+import org.multiprocessing4j.internal.shm.SegmentOwner;
+import org.multiprocessing4j.internal.sync.Waiting;
+
+/**
+ * {@link Connection} over a {@link PipeCore}: sends into one ring, receives from the other, and
+ * waits in slices of {@link #SLICE_NANOS} so that it notices, between slices, that the other end is
+ * gone (nothing signals a death). Serializes as a {@link Ref}.
+ */
+public final class LocalConnection implements Connection, Serializable {
+  @Serial private static final long serialVersionUID = 1L;
+
+  /** The longest wait before checking again whether the other end is gone. */
+  static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+  private final transient PipeCore core;
+  private final int end;
+  private transient volatile boolean closed;
+  private transient volatile boolean registered;
+
+  private LocalConnection(PipeCore core, int end) {
+    this.core = core;
+    this.end = end;
+  }
+
+  /** Creates a pipe in {@code owner}'s memory. */
+  public static Pipe pipe(SegmentOwner owner, boolean duplex) {
+    PipeCore core = PipeCore.create(owner, duplex);
+    return new Pipe(new LocalConnection(core, 0), new LocalConnection(core, 1));
+  }
+
+  /** The serialized form: the pipe's file names and which end. */
+  private record Ref(String control, String toFirst, @Nullable String toSecond, int end)
+      implements Serializable {
+    @Serial private static final long serialVersionUID = 1L;
+
+    @Serial
+    private Object readResolve() {
+      LocalConnection c = new LocalConnection(PipeCore.attach(control, toFirst, toSecond), end);
+      c.use(); // this process now holds the end: the creator's weak claim is dropped
+      return c;
+    }
+  }
+
+  @Serial
+  private Object writeReplace() {
+    MpmcRingBuffer toSecond = core.toSecond;
+    return new Ref(
+        core.controlName(), core.toFirst.name(), toSecond == null ? null : toSecond.name(), end);
+  }
+
+  private int other() {
+    return 1 - end;
+  }
+
+  /** Records this process as a user of this end, once. */
+  private void use() {
+    if (!registered) {
+      core.register(end);
+      registered = true;
+    }
+  }
+
+  private MpmcRingBuffer out() {
+    if (closed) {
+      throw new IllegalStateException("this end of the pipe is closed");
+    }
+    MpmcRingBuffer ring = core.outgoing(end);
+    if (ring == null) {
+      throw new IllegalStateException("this end of a one-way pipe can only receive");
+    }
+    use();
+    return ring;
+  }
+
+  private MpmcRingBuffer in() {
+    if (closed) {
+      throw new IllegalStateException("this end of the pipe is closed");
+    }
+    MpmcRingBuffer ring = core.incoming(end);
+    if (ring == null) {
+      throw new IllegalStateException("this end of a one-way pipe can only send");
+    }
+    use();
+    return ring;
+  }
+
+  // ------------------------------------------------------------------------------------- send
+
+  @Override
+  public void send(@Nullable Object value) throws IOException, InterruptedException {
+    MpmcRingBuffer ring = out();
+    ValueCodec.Encoded e = ValueCodec.encode(value, "the value sent through the pipe");
+    send(ring, e.type(), e.length(), e::writeTo);
+  }
+
+  @Override
+  public void sendBytes(byte[] bytes) throws IOException, InterruptedException {
+    sendBytes(bytes, 0, bytes.length);
+  }
+
+  @Override
+  public void sendBytes(byte[] bytes, int offset, int length)
+      throws IOException, InterruptedException {
+    Objects.checkFromIndexSize(offset, length, bytes.length);
+    MpmcRingBuffer ring = out();
+    send(
+        ring,
+        ValueCodec.BYTES,
+        length,
+        (m, at) -> MemorySegment.copy(bytes, offset, m, ValueLayout.JAVA_BYTE, at, length));
+  }
+
+  private void send(MpmcRingBuffer ring, int type, long length, MpmcRingBuffer.RecordWriter w)
+      throws IOException, InterruptedException {
+    while (true) {
+      if (core.isGone(other())) {
+        throw new IOException("broken pipe: the other end is closed, or its processes ended");
+      }
+      if (ring.offer(type, length, w, SLICE_NANOS, true)) {
+        return;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------- receive
+
+  /** Thrown by a reader to leave a message in the pipe; rethrown as {@link #toThrow()}. */
+  private static final class Refused extends RuntimeException {
+    @Serial private static final long serialVersionUID = 1L;
+
+    private final boolean tooShort;
+
+    Refused(String message, boolean tooShort) {
+      super(message, null, false, false);
+      this.tooShort = tooShort;
+    }
+
+    RuntimeException toThrow() {
+      return tooShort
+          ? new IllegalArgumentException(getMessage())
+          : new IllegalStateException(getMessage());
+    }
+  }
+
+  @Override
+  public @Nullable Object recv() throws EOFException, InterruptedException {
+    return ValueCodec.finish(receive(ValueCodec::read), loader());
+  }
+
+  @Override
+  public byte[] recvBytes() throws EOFException, InterruptedException {
+    return receive(
+        (type, m, offset, length) -> {
+          if (type != ValueCodec.BYTES) {
+            throw new Refused("the next message was sent with send() and is not a byte[]", false);
+          }
+          return (byte[]) ValueCodec.read(type, m, offset, length);
+        });
+  }
+
+  @Override
+  public int recvBytesInto(byte[] buffer, int offset) throws EOFException, InterruptedException {
+    Objects.checkIndex(offset, buffer.length + 1);
+    return receive(
+        (type, m, at, length) -> {
+          if (type != ValueCodec.BYTES) {
+            throw new Refused("the next message was sent with send() and is not a byte[]", false);
+          }
+          if (length > buffer.length - offset) {
+            throw new Refused(
+                "buffer too short: the message has "
+                    + length
+                    + " bytes, the buffer "
+                    + (buffer.length - offset)
+                    + " from offset "
+                    + offset
+                    + "; it stays in the pipe",
+                true);
+          }
+          MemorySegment.copy(m, ValueLayout.JAVA_BYTE, at, buffer, offset, (int) length);
+          return (int) length;
+        });
+  }
+
+  private <T> T receive(MpmcRingBuffer.RecordReader<T> reader)
+      throws EOFException, InterruptedException {
+    MpmcRingBuffer ring = in();
+    while (true) {
+      T value;
+      try {
+        value = ring.poll(reader, SLICE_NANOS, true);
+      } catch (Refused e) {
+        throw e.toThrow();
+      }
+      if (value != null) {
+        return value;
+      }
+      if (core.isGone(other()) && ring.isEmpty()) {
+        throw new EOFException("the other end of the pipe is closed, or its processes ended");
+      }
+    }
+  }
+
+  @Override
+  public boolean poll() {
+    MpmcRingBuffer ring = in();
+    return !ring.isEmpty() || core.isGone(other());
+  }
+
+  @Override
+  public boolean poll(Duration timeout) throws InterruptedException {
+    long nanos = LocalProcessQueue.nanos(timeout);
+    long start = System.nanoTime();
+    while (true) {
+      if (poll()) {
+        return true;
+      }
+      long remaining = nanos == Waiting.FOREVER ? nanos : nanos - (System.nanoTime() - start);
+      if (remaining <= 0) {
+        return false;
+      }
+      if (in().awaitRecord(Math.min(remaining, SLICE_NANOS))) {
+        return true;
+      }
+    }
+  }
+
+  @Override
+  public boolean readable() {
+    return core.incoming(end) != null;
+  }
+
+  @Override
+  public boolean writable() {
+    return core.outgoing(end) != null;
+  }
+
+  @Override
+  public boolean closed() {
+    return closed;
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      core.unregister(end);
+    }
+  }
+
+  private static ClassLoader loader() {
+    ClassLoader context = Thread.currentThread().getContextClassLoader();
+    return context != null
+        ? context
+        : Objects.requireNonNull(LocalConnection.class.getClassLoader(), "no class loader");
+  }
+
+  @Override
+  public String toString() {
+    return "Connection[" + core + ", end " + (end == 0 ? "first" : "second") + "]";
+  }
+}

@@ -1,0 +1,218 @@
+package org.multiprocessing4j.internal.queue;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.WeakReference;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.jspecify.annotations.Nullable;
+import org.multiprocessing4j.internal.os.ProcessIdentity;
+import org.multiprocessing4j.internal.ring.MpmcRingBuffer;
+import org.multiprocessing4j.internal.ring.RingLayout;
+import org.multiprocessing4j.internal.shm.SegmentOwner;
+import org.multiprocessing4j.internal.shm.SharedSegment;
+
+/**
+ * One pipe as seen from this JVM: a ring per direction, and a control file that records which
+ * processes use each end, so that the other end can tell when none is left.
+ *
+ * <pre>
+ *   control file:   0 ┌ int MAGIC "MP4P" │ int VERSION ┐
+ *                   LINE × 2 × e ┌ long FLAGS (UNTRACKED: a process could not be recorded) ┐
+ *                               │ long users[16]: ProcessIdentity tokens, WEAK bit = creator   │
+ *                               └──────────────────────────────────────────────────────────────┘
+ *   rings:          toFirst (second → first), toSecond (first → second; absent if one-way)
+ * </pre>
+ *
+ * <h2>Who uses an end</h2>
+ *
+ * A process records its token in an end's table the first time it sends, receives or polls through
+ * it, and removes it when it closes the end. The creator is recorded in both tables at creation
+ * with the WEAK bit, and weak entries are removed as soon as another process records itself: the
+ * end has been handed over. An end is <em>gone</em> once its table has had an entry and holds no
+ * token of a live process ({@link ProcessIdentity#isAlive(long)}; dead entries are cleared by
+ * whoever checks). A full table sets UNTRACKED, and the end is then never considered gone.
+ */
+final class PipeCore {
+
+  private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+  private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+  /** "MP4P". */
+  private static final int MAGIC_VALUE = 0x4d503450;
+
+  private static final int VERSION_VALUE = 1;
+  private static final long MAGIC = 0;
+  private static final long VERSION = 4;
+  private static final long END_BASE = 2L * RingLayout.LINE;
+  private static final long END_STRIDE = 2L * RingLayout.LINE;
+  private static final long FLAGS = 0;
+  private static final long USERS = 8;
+  private static final int SLOTS = 16;
+  private static final long CONTROL_SIZE = END_BASE + 2 * END_STRIDE;
+
+  private static final long UNTRACKED = 1;
+  private static final long EVER_USED = 2;
+  private static final long WEAK = Long.MIN_VALUE;
+
+  /** Bytes of each direction's ring. */
+  static final long RING_BYTES = Long.getLong("mp4j.pipe.ringBytes", 256L << 10);
+
+  private static final ConcurrentMap<String, WeakReference<PipeCore>> CORES =
+      new ConcurrentHashMap<>();
+
+  private final SharedSegment control;
+  private final MemorySegment mem;
+  final MpmcRingBuffer toFirst;
+  final @Nullable MpmcRingBuffer toSecond;
+
+  private PipeCore(
+      SharedSegment control, MpmcRingBuffer toFirst, @Nullable MpmcRingBuffer toSecond) {
+    this.control = control;
+    this.mem = control.memory();
+    this.toFirst = toFirst;
+    this.toSecond = toSecond;
+  }
+
+  /** Creates a pipe in {@code owner}'s memory, with this process recorded weakly on both ends. */
+  static PipeCore create(SegmentOwner owner, boolean duplex) {
+    SharedSegment control = owner.create("p", CONTROL_SIZE);
+    MpmcRingBuffer toFirst = ring(owner);
+    MpmcRingBuffer toSecond = duplex ? ring(owner) : null;
+    MemorySegment m = control.memory();
+    long me = ProcessIdentity.selfToken() | WEAK;
+    for (int end = 0; end < 2; end++) {
+      LONG.set(m, END_BASE + end * END_STRIDE + USERS, me);
+      LONG.set(m, END_BASE + end * END_STRIDE + FLAGS, EVER_USED);
+    }
+    INT.set(m, VERSION, VERSION_VALUE);
+    INT.setRelease(m, MAGIC, MAGIC_VALUE);
+    PipeCore core = new PipeCore(control, toFirst, toSecond);
+    CORES.put(control.name(), new WeakReference<>(core));
+    return core;
+  }
+
+  private static MpmcRingBuffer ring(SegmentOwner owner) {
+    SharedSegment s = owner.create("p", RingLayout.segmentSize(RING_BYTES));
+    return MpmcRingBuffer.create(s, RING_BYTES, 0, QueueCore.DEFAULT_OVERFLOW_BUDGET);
+  }
+
+  /** Returns this JVM's core for a pipe, attaching if needed. */
+  static PipeCore attach(String control, String toFirst, @Nullable String toSecond) {
+    while (true) {
+      WeakReference<PipeCore> ref = CORES.get(control);
+      PipeCore core = ref == null ? null : ref.get();
+      if (core != null) {
+        return core;
+      }
+      SharedSegment c = SharedSegment.attach(control);
+      if ((int) INT.getAcquire(c.memory(), MAGIC) != MAGIC_VALUE
+          || (int) INT.get(c.memory(), VERSION) != VERSION_VALUE) {
+        throw new IllegalArgumentException(control + " does not hold a pipe of this version");
+      }
+      PipeCore fresh =
+          new PipeCore(
+              c,
+              MpmcRingBuffer.attach(SharedSegment.attach(toFirst)),
+              toSecond == null ? null : MpmcRingBuffer.attach(SharedSegment.attach(toSecond)));
+      WeakReference<PipeCore> mine = new WeakReference<>(fresh);
+      if (ref == null
+          ? CORES.putIfAbsent(control, mine) == null
+          : CORES.replace(control, ref, mine)) {
+        return fresh;
+      }
+    }
+  }
+
+  String controlName() {
+    return control.name();
+  }
+
+  /** Returns the ring that {@code end} receives from, or null if it cannot receive. */
+  @Nullable MpmcRingBuffer incoming(int end) {
+    return end == 0 ? toFirst : toSecond;
+  }
+
+  /** Returns the ring that {@code end} sends into, or null if it cannot send. */
+  @Nullable MpmcRingBuffer outgoing(int end) {
+    return end == 0 ? toSecond : toFirst;
+  }
+
+  private long base(int end) {
+    return END_BASE + end * END_STRIDE;
+  }
+
+  /** Records this process as a user of {@code end}, dropping the creator's weak entries. */
+  void register(int end) {
+    long base = base(end);
+    long me = ProcessIdentity.selfToken();
+    int free = -1;
+    boolean present = false;
+    for (int i = 0; i < SLOTS; i++) {
+      long at = base + USERS + 8L * i;
+      long v = (long) LONG.getVolatile(mem, at);
+      if (v == me) {
+        present = true;
+      } else if (v != 0 && (v & WEAK) != 0) {
+        if (LONG.compareAndSet(mem, at, v, 0L) && free < 0) {
+          free = i;
+        }
+      } else if (v == 0 && free < 0) {
+        free = i;
+      }
+    }
+    if (present) {
+      return;
+    }
+    for (int i = Math.max(free, 0); i < SLOTS; i++) {
+      if (LONG.compareAndSet(mem, base + USERS + 8L * i, 0L, me)) {
+        return;
+      }
+    }
+    LONG.getAndBitwiseOr(mem, base + FLAGS, UNTRACKED);
+  }
+
+  /** Removes this process from {@code end}'s users. */
+  void unregister(int end) {
+    long base = base(end);
+    long me = ProcessIdentity.selfToken();
+    for (int i = 0; i < SLOTS; i++) {
+      long at = base + USERS + 8L * i;
+      long v = (long) LONG.getVolatile(mem, at);
+      if (v == me || v == (me | WEAK)) {
+        LONG.compareAndSet(mem, at, v, 0L);
+      }
+    }
+  }
+
+  /**
+   * Returns whether {@code end} is gone: used by some process, and now by no live one. Reads {@code
+   * /proc} for each recorded process other than this one; call at most every few tens of
+   * milliseconds.
+   */
+  boolean isGone(int end) {
+    long base = base(end);
+    long flags = (long) LONG.getVolatile(mem, base + FLAGS);
+    if ((flags & UNTRACKED) != 0 || (flags & EVER_USED) == 0) {
+      return false;
+    }
+    for (int i = 0; i < SLOTS; i++) {
+      long at = base + USERS + 8L * i;
+      long v = (long) LONG.getVolatile(mem, at);
+      if (v == 0) {
+        continue;
+      }
+      if (ProcessIdentity.isAlive(v & ~WEAK)) {
+        return false;
+      }
+      LONG.compareAndSet(mem, at, v, 0L); // dead: clear for the next checker
+    }
+    return true;
+  }
+
+  @Override
+  public String toString() {
+    return "Pipe[" + control.name() + (toSecond == null ? ", one-way]" : ", duplex]");
+  }
+}

@@ -1,0 +1,237 @@
+package org.multiprocessing4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Pipe and Connection across real child JVMs: both directions, one-way, bytes, poll, EOF. */
+@ExtendWith(ShmCleanup.class)
+class PipeTest {
+
+  static final Duration CHILD_BOUND = Duration.ofMinutes(2);
+
+  private final MultiprocessingContext ctx =
+      Multiprocessing.newLocalContext(ProcessOptions.defaults());
+
+  @AfterEach
+  void closeContext() {
+    ctx.close();
+  }
+
+  static void joinOk(JvmProcess p) throws InterruptedException {
+    assertThat(p.join(CHILD_BOUND)).as("%s ended", p.name()).isTrue();
+    assertThat(p.exitCode()).as("%s exit code", p.name()).hasValue(0);
+  }
+
+  @Test
+  void duplex_childEchoes_valuesTravelBothWaysInOrder() throws Exception {
+    Pipe pipe = ctx.pipe();
+    Connection child = pipe.second();
+    JvmProcess p =
+        new JvmProcess(
+                () -> {
+                  for (Object o = child.recv(); !"bye".equals(o); o = child.recv()) {
+                    child.send("echo " + o);
+                  }
+                })
+            .start();
+    Connection parent = pipe.first();
+    for (int i = 0; i < 100; i++) {
+      parent.send(i);
+    }
+    for (int i = 0; i < 100; i++) {
+      assertThat(parent.recv()).isEqualTo("echo " + i);
+    }
+    parent.send("bye");
+    joinOk(p);
+    assertThat(parent.readable()).isTrue();
+    assertThat(parent.writable()).isTrue();
+  }
+
+  @Test
+  void oneWay_firstOnlyReceives_secondOnlySends() throws Exception {
+    Pipe pipe = ctx.pipe(false);
+    assertThat(pipe.first().readable()).isTrue();
+    assertThat(pipe.first().writable()).isFalse();
+    assertThat(pipe.second().readable()).isFalse();
+    assertThat(pipe.second().writable()).isTrue();
+    assertThatThrownBy(() -> pipe.first().send("x"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("can only receive");
+    assertThatThrownBy(() -> pipe.second().recv())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("can only send");
+    Connection w = pipe.second();
+    JvmProcess p = new JvmProcess(() -> w.send("one way")).start();
+    assertThat(pipe.first().recv()).isEqualTo("one way");
+    joinOk(p);
+  }
+
+  @Test
+  void recv_childSentThenExited_returnsWhatWasSentThenEof() throws Exception {
+    Pipe pipe = ctx.pipe();
+    Connection w = pipe.second();
+    JvmProcess p =
+        new JvmProcess(
+                () -> {
+                  w.send("a");
+                  w.send(null);
+                  w.send("c");
+                })
+            .start();
+    joinOk(p);
+    Connection r = pipe.first();
+    assertThat(r.recv()).isEqualTo("a");
+    assertThat(r.recv()).isNull();
+    assertThat(r.recv()).isEqualTo("c");
+    assertThat(r.poll()).as("EOF: a recv would not block").isTrue();
+    assertThatThrownBy(r::recv).isInstanceOf(EOFException.class);
+  }
+
+  @Test
+  void recv_childKilledWhileHoldingTheOtherEnd_throwsEofInsteadOfBlocking() throws Exception {
+    Pipe pipe = ctx.pipe();
+    Connection other = pipe.second();
+    ProcessQueue<String> ready = ctx.queue();
+    JvmProcess p =
+        new JvmProcess(
+                () -> {
+                  ready.put("holding " + other);
+                  Thread.sleep(Long.MAX_VALUE);
+                })
+            .start();
+    assertThat(ready.get(CHILD_BOUND)).startsWith("holding");
+    Connection r = pipe.first();
+    assertThat(r.poll(Duration.ofMillis(200))).as("the child holds the other end").isFalse();
+    p.kill();
+    p.join(CHILD_BOUND);
+    long start = System.nanoTime();
+    assertThatThrownBy(r::recv).isInstanceOf(EOFException.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(CHILD_BOUND);
+    assertThatThrownBy(() -> r.send("anyone?"))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("broken pipe");
+  }
+
+  @Test
+  void close_otherEndDrainsThenSeesEof() throws Exception {
+    Pipe pipe = ctx.pipe();
+    pipe.second().send(1);
+    pipe.second().close();
+    pipe.second().close(); // idempotent
+    assertThat(pipe.second().closed()).isTrue();
+    assertThatThrownBy(() -> pipe.second().send(2)).isInstanceOf(IllegalStateException.class);
+    assertThat(pipe.first().recv()).isEqualTo(1);
+    assertThatThrownBy(pipe.first()::recv).isInstanceOf(EOFException.class);
+  }
+
+  @Test
+  void bytes_withOffsetAndLength_andIntoABuffer() throws Exception {
+    Pipe pipe = ctx.pipe();
+    byte[] data = {0, 1, 2, 3, 4, 5, 6, 7};
+    pipe.first().sendBytes(data);
+    pipe.first().sendBytes(data, 2, 3);
+    pipe.first().sendBytes(data, 0, 8);
+    Connection r = pipe.second();
+    assertThat(r.recvBytes()).isEqualTo(data);
+    byte[] buffer = new byte[10];
+    assertThat(r.recvBytesInto(buffer, 4)).isEqualTo(3);
+    assertThat(Arrays.copyOfRange(buffer, 4, 7)).containsExactly(2, 3, 4);
+    assertThatThrownBy(() -> r.recvBytesInto(new byte[4], 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("buffer too short");
+    assertThat(r.recvBytes()).as("the message stayed").isEqualTo(data);
+    assertThatThrownBy(() -> pipe.first().sendBytes(data, 6, 3))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+  }
+
+  @Test
+  void recvBytes_nextMessageIsAnObject_throwsAndLeavesIt() throws Exception {
+    Pipe pipe = ctx.pipe();
+    pipe.first().send("text");
+    assertThatThrownBy(pipe.second()::recvBytes)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("not a byte[]");
+    assertThat(pipe.second().recv()).isEqualTo("text");
+  }
+
+  @Test
+  void poll_waitsForAChildsSend() throws Exception {
+    Pipe pipe = ctx.pipe();
+    Connection w = pipe.second();
+    assertThat(pipe.first().poll()).isFalse();
+    assertThat(pipe.first().poll(Duration.ZERO)).isFalse();
+    JvmProcess p =
+        new JvmProcess(
+                () -> {
+                  Thread.sleep(300);
+                  w.send("late");
+                  w.recv(); // wait for the parent, so that the end is not gone yet
+                })
+            .start();
+    assertThat(pipe.first().poll(CHILD_BOUND)).isTrue();
+    assertThat(pipe.first().recv()).isEqualTo("late");
+    pipe.first().send("done");
+    joinOk(p);
+  }
+
+  @Test
+  void send_largeValuesThroughTheSmallBuffer_arriveIntact() throws Exception {
+    Pipe pipe = ctx.pipe();
+    Connection w = pipe.second();
+    JvmProcess p =
+        new JvmProcess(
+                () -> {
+                  for (int size : new int[] {100_000, 1 << 20, 10 << 20}) {
+                    byte[] b = new byte[size];
+                    Arrays.fill(b, (byte) size);
+                    w.sendBytes(b);
+                  }
+                  w.recv();
+                })
+            .start();
+    for (int size : new int[] {100_000, 1 << 20, 10 << 20}) {
+      byte[] b = pipe.first().recvBytes();
+      assertThat(b).hasSize(size);
+      byte[] expected = new byte[size];
+      Arrays.fill(expected, (byte) size);
+      assertThat(b).isEqualTo(expected);
+    }
+    pipe.first().send("done");
+    joinOk(p);
+  }
+
+  @Test
+  void connection_sentThroughAQueue_worksInTheChild() throws Exception {
+    Pipe pipe = ctx.pipe();
+    ProcessQueue<Connection> handOver = ctx.queue();
+    JvmProcess p =
+        new JvmProcess(
+                () -> {
+                  Connection c = handOver.get();
+                  c.send("via queue: " + c.recv());
+                })
+            .start();
+    handOver.put(pipe.second());
+    pipe.first().send("ping");
+    assertThat(pipe.first().recv()).isEqualTo("via queue: ping");
+    joinOk(p);
+  }
+
+  @Test
+  void send_unencodableValue_throwsAndPipeStaysUsable() throws Exception {
+    Pipe pipe = ctx.pipe();
+    assertThatThrownBy(() -> pipe.first().send(new Object()))
+        .isInstanceOf(UnserializableValueException.class)
+        .hasMessageContaining("java.lang.Object");
+    pipe.first().send("ok");
+    assertThat(pipe.second().recv()).isEqualTo("ok");
+  }
+}
