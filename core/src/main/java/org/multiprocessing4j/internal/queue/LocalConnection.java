@@ -32,6 +32,7 @@ public final class LocalConnection implements Connection, Serializable {
   private final int end;
   private transient volatile boolean closed;
   private transient volatile boolean registered;
+  private transient volatile long goneCheckedAt = System.nanoTime() - SLICE_NANOS;
 
   private LocalConnection(PipeCore core, int end) {
     this.core = core;
@@ -129,13 +130,27 @@ public final class LocalConnection implements Connection, Serializable {
   private void send(MpmcRingBuffer ring, int type, long length, MpmcRingBuffer.RecordWriter w)
       throws IOException, InterruptedException {
     while (true) {
-      if (core.isGone(other())) {
+      if (otherGone()) {
         throw new IOException("broken pipe: the other end is closed, or its processes ended");
       }
       if (ring.offer(type, length, w, SLICE_NANOS, true)) {
         return;
       }
     }
+  }
+
+  /**
+   * Returns whether the other end is gone, asking {@link PipeCore#isGone} (which reads {@code
+   * /proc}) at most once per {@link #SLICE_NANOS}; in between, the last answer "not gone" stands.
+   */
+  private boolean otherGone() {
+    long now = System.nanoTime();
+    if (now - goneCheckedAt < SLICE_NANOS) {
+      return false;
+    }
+    boolean gone = core.isGone(other());
+    goneCheckedAt = gone ? now - SLICE_NANOS : now; // "gone" is asked again next time
+    return gone;
   }
 
   // ------------------------------------------------------------------------------------- receive
@@ -211,7 +226,7 @@ public final class LocalConnection implements Connection, Serializable {
       if (value != null) {
         return value;
       }
-      if (core.isGone(other()) && ring.isEmpty()) {
+      if (otherGone() && ring.isEmpty()) {
         throw new EOFException("the other end of the pipe is closed, or its processes ended");
       }
     }
@@ -220,7 +235,7 @@ public final class LocalConnection implements Connection, Serializable {
   @Override
   public boolean poll() {
     MpmcRingBuffer ring = in();
-    return !ring.isEmpty() || core.isGone(other());
+    return !ring.isEmpty() || otherGone();
   }
 
   @Override

@@ -8,12 +8,14 @@ import org.multiprocessing4j.internal.os.Libc;
  * How a thread waits for a condition in shared memory: the tuning constants, and the choice between
  * futex waits and the portable fallback.
  *
- * <p>A wait first spins ({@link Thread#onSpinWait()}) for {@link #SPIN_NANOS}, then yields until
- * {@link #YIELD_NANOS}: a peer process on another core usually answers within microseconds, far
- * sooner than a sleeping thread can be woken. Then it blocks: in {@code FUTEX_WAIT} slices of at
- * most {@link #FUTEX_SLICE_NANOS} (a thread in a native call does not see interrupts, so it checks
- * between slices), or, in the fallback, parked for a back-off that doubles from {@link
- * #PARK_MIN_NANOS} to {@link #PARK_MAX_NANOS}.
+ * <p>A wait first spins ({@link Thread#onSpinWait()}) for {@link #SPIN_NANOS}: a peer process on
+ * another core usually answers within microseconds, far sooner than a sleeping thread can be woken.
+ * It can then yield ({@link Thread#yield()}) until {@link #YIELD_NANOS}, but does not by default:
+ * on a loaded Linux machine {@code sched_yield} gives the core away for tens of microseconds, and a
+ * pipe's round trip went from 2 µs to 48 µs with a 30 µs yield phase. Then it blocks: in {@code
+ * FUTEX_WAIT} slices of at most {@link #FUTEX_SLICE_NANOS} (a thread in a native call does not see
+ * interrupts, so it checks between slices), or, in the fallback, parked for a back-off that doubles
+ * from {@link #PARK_MIN_NANOS} to {@link #PARK_MAX_NANOS}.
  *
  * <p>The fallback is used when futexes are unavailable (not Linux, or native access is not enabled
  * for this module), when the system property {@code mp4j.futex} is {@code false}, and on virtual
@@ -26,8 +28,11 @@ public final class Waiting {
   /** How long a waiter spins before yielding. System property {@code mp4j.spinNanos}. */
   public static final long SPIN_NANOS = Long.getLong("mp4j.spinNanos", 20_000);
 
-  /** How long (from the start of the wait) a waiter yields before blocking. */
-  public static final long YIELD_NANOS = Math.max(SPIN_NANOS, 50_000);
+  /**
+   * Until when (from the start of the wait) a waiter yields before blocking: {@link #SPIN_NANOS}
+   * plus the system property {@code mp4j.yieldNanos} (0 by default: no yielding).
+   */
+  public static final long YIELD_NANOS = SPIN_NANOS + Long.getLong("mp4j.yieldNanos", 0);
 
   /** The longest single futex wait: the interrupt latency of a blocked thread. */
   public static final long FUTEX_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
