@@ -3,19 +3,26 @@ package org.multiprocessing4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.CRC32;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.multiprocessing4j.internal.sync.Waiting;
 
 /**
  * ProcessQueue, JoinableQueue and SimpleQueue across real child JVMs: Python's semantics and the
@@ -285,6 +292,67 @@ class ProcessQueueTest {
       }
     }
     joinOk(child);
+  }
+
+  /** The kernel's thread folder of the calling thread, {@code /proc/<pid>/task/<tid>}. */
+  static Path threadSelf() throws IOException {
+    return Path.of("/proc").resolve(Files.readSymbolicLink(Path.of("/proc/thread-self")));
+  }
+
+  /** A thread's CPU time (user + system) from its {@code stat}, in nanoseconds (10 ms steps). */
+  static long cpuNanos(Path task) throws IOException {
+    String stat = Files.readString(task.resolve("stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TimeUnit.SECONDS.toNanos(1) / 100;
+  }
+
+  static boolean blockedInQueue(Thread t) {
+    return Arrays.stream(t.getStackTrace())
+        .anyMatch(
+            f -> f.getClassName().endsWith(".EventCount") && f.getMethodName().equals("await"));
+  }
+
+  /** The bar: a consumer blocked on an empty queue uses under 1% of a core. */
+  @Test
+  void get_blockedOnEmptyQueueInChild_usesUnderOnePercentOfACore() throws Exception {
+    assumeTrue(Waiting.futexEnabled(), "futexes need Linux and native access");
+    ProcessQueue<String> q = ctx.queue();
+    ProcessQueue<Long> report = ctx.queue();
+    JvmProcess child =
+        run(
+            () -> {
+              AtomicReference<Path> task = new AtomicReference<>();
+              Thread getter =
+                  Thread.ofPlatform()
+                      .start(
+                          () -> {
+                            try {
+                              task.set(threadSelf());
+                              q.get();
+                            } catch (Exception e) {
+                              throw new IllegalStateException(e);
+                            }
+                          });
+              while (!blockedInQueue(getter)) {
+                Thread.sleep(5);
+              }
+              // The bar is for an idle consumer: let the first wait's one-time costs (linking the
+              // futex call, running it interpreted) pass before the window.
+              Thread.sleep(1_000);
+              long cpu0 = cpuNanos(Objects.requireNonNull(task.get()));
+              long t0 = System.nanoTime();
+              Thread.sleep(3_000); // the measurement window, not synchronisation
+              report.put(cpuNanos(Objects.requireNonNull(task.get())) - cpu0);
+              report.put(System.nanoTime() - t0);
+              getter.join();
+            });
+    long cpu = report.get(CHILD_BOUND);
+    long window = report.get(CHILD_BOUND);
+    q.put("wake up");
+    joinOk(child);
+    assertThat((double) cpu / window)
+        .as("blocked getter's CPU share (%d ns in %d ns)", cpu, window)
+        .isLessThan(0.01);
   }
 
   // ------------------------------------------------------------------ BlockingQueue contract

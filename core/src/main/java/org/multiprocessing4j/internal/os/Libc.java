@@ -97,6 +97,13 @@ public final class Libc {
      */
     static final Optional<MethodHandle> WAIT = link(true);
 
+    /**
+     * Per-thread native memory for a wait's timespec and captured errno: a wait after a timed-out
+     * slice then allocates nothing. Freed by the garbage collector with its thread's map entry.
+     */
+    static final ThreadLocal<MemorySegment> SCRATCH =
+        ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(16 + CAPTURE.byteSize(), 8));
+
     /** The same without errno capture, for wakes. */
     static final Optional<MethodHandle> WAKE = link(false);
 
@@ -157,11 +164,12 @@ public final class Libc {
     if (wait.isEmpty()) {
       return UNSUPPORTED;
     }
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment timespec = arena.allocate(16, 8);
+    try {
+      MemorySegment scratch = Futex.SCRATCH.get();
+      MemorySegment timespec = scratch.asSlice(0, 16);
       timespec.set(ValueLayout.JAVA_LONG, 0, timeoutNanos / 1_000_000_000L);
       timespec.set(ValueLayout.JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
-      MemorySegment capture = arena.allocate(Futex.CAPTURE);
+      MemorySegment capture = scratch.asSlice(16, Futex.CAPTURE.byteSize());
       long r =
           (long)
               wait.get()

@@ -88,6 +88,7 @@ public final class EventCount {
     }
     boolean futex = Waiting.futexForCurrentThread();
     long park = Waiting.PARK_MIN_NANOS;
+    long slice = Waiting.FUTEX_FIRST_SLICE_NANOS;
     while (true) {
       if (Thread.interrupted()) {
         throw new InterruptedException();
@@ -101,7 +102,8 @@ public final class EventCount {
         return false;
       }
       if (futex) {
-        int r = Libc.futexWait(address, key, Math.min(remaining, Waiting.FUTEX_SLICE_NANOS));
+        int r = Libc.futexWait(address, key, Math.min(remaining, slice));
+        slice = Math.min(slice * 2, Waiting.FUTEX_SLICE_NANOS);
         if (r != 0 && r != Libc.EAGAIN && r != Libc.ETIMEDOUT && r != Libc.EINTR) {
           futex = false; // unusable here (unsupported, or the memory was unmapped): poll instead
         }

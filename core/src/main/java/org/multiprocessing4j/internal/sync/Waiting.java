@@ -13,9 +13,10 @@ import org.multiprocessing4j.internal.os.Libc;
  * It can then yield ({@link Thread#yield()}) until {@link #YIELD_NANOS}, but does not by default:
  * on a loaded Linux machine {@code sched_yield} gives the core away for tens of microseconds, and a
  * pipe's round trip went from 2 µs to 48 µs with a 30 µs yield phase. Then it blocks: in {@code
- * FUTEX_WAIT} slices of at most {@link #FUTEX_SLICE_NANOS} (a thread in a native call does not see
- * interrupts, so it checks between slices), or, in the fallback, parked for a back-off that doubles
- * from {@link #PARK_MIN_NANOS} to {@link #PARK_MAX_NANOS}.
+ * FUTEX_WAIT} slices that double from {@link #FUTEX_FIRST_SLICE_NANOS} to {@link
+ * #FUTEX_SLICE_NANOS} (a thread in a native call does not see interrupts, so it checks between
+ * slices), or, in the fallback, parked for a back-off that doubles from {@link #PARK_MIN_NANOS} to
+ * {@link #PARK_MAX_NANOS}.
  *
  * <p>The fallback is used when futexes are unavailable (not Linux, or native access is not enabled
  * for this module), when the system property {@code mp4j.futex} is {@code false}, and on virtual
@@ -34,8 +35,17 @@ public final class Waiting {
    */
   public static final long YIELD_NANOS = SPIN_NANOS + Long.getLong("mp4j.yieldNanos", 0);
 
-  /** The longest single futex wait: the interrupt latency of a blocked thread. */
-  public static final long FUTEX_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  /**
+   * The first futex wait of a blocked thread; later ones double up to {@link #FUTEX_SLICE_NANOS}.
+   */
+  public static final long FUTEX_FIRST_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
+
+  /**
+   * The longest single futex wait: the interrupt latency of a thread that has been blocked for a
+   * while (a thread in a native call does not see interrupts), and the period of an idle waiter's
+   * wake-ups (4 a second, each a few microseconds of CPU once compiled).
+   */
+  public static final long FUTEX_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
   /** The first park of the fallback. */
   public static final long PARK_MIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
