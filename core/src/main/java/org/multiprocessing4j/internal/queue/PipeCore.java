@@ -89,6 +89,7 @@ final class PipeCore {
     INT.set(m, VERSION, VERSION_VALUE);
     INT.setRelease(m, MAGIC, MAGIC_VALUE);
     PipeCore core = new PipeCore(control, toFirst, toSecond);
+    CORES.values().removeIf(r -> r.get() == null); // forget pipes gone from this JVM
     CORES.put(control.name(), new WeakReference<>(core));
     return core;
   }

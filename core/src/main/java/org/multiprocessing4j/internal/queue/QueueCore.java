@@ -64,6 +64,7 @@ public final class QueueCore {
     SharedSegment segment = owner.create("q", RingLayout.segmentSize(ringBytes));
     QueueCore core =
         new QueueCore(MpmcRingBuffer.create(segment, ringBytes, maxItems, overflowBudget));
+    CORES.values().removeIf(r -> r.get() == null); // forget queues gone from this JVM
     CORES.put(segment.name(), new WeakReference<>(core));
     return core;
   }

@@ -42,6 +42,12 @@ class RingAcrossProcessesTest {
 
   static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
+  /**
+   * Items per producer in the stress run; {@code -Dmp4j.stress.perProducer=1000000} makes it a run
+   * of millions (minutes on two cores).
+   */
+  static final int PER_PRODUCER = Integer.getInteger("mp4j.stress.perProducer", 30_000);
+
   /** Record type of the items. */
   static final int ITEM = 0;
 
@@ -155,7 +161,7 @@ class RingAcrossProcessesTest {
   @Test
   void stress_threeProducersTwoConsumers_exactlyOnceIntactInProducerOrder() throws Exception {
     int producers = 3;
-    int perProducer = 30_000;
+    int perProducer = PER_PRODUCER;
     int consumers = 2;
     MpmcRingBuffer r = ring(4096);
     SharedSegment results = owner.create("res", BITMAP + producers * perProducer / 8 + 64);
