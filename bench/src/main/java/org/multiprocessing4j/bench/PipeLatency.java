@@ -1,14 +1,10 @@
 package org.multiprocessing4j.bench;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.multiprocessing4j.Connection;
 import org.multiprocessing4j.JvmProcess;
 import org.multiprocessing4j.Multiprocessing;
@@ -20,8 +16,8 @@ import org.multiprocessing4j.ProcessOptions;
  * Whole-process benchmark of {@link Pipe} round-trip latency: the parent sends a small integer, a
  * child process sends it back; against Python's {@code multiprocessing.Pipe} in the same run.
  *
- * <p>Each round times {@code --trips} round trips one by one after {@code --warmup} unmeasured
- * ones (the child lives through every round, so its code is compiled), and reports p50 and p99 in
+ * <p>Each round times {@code --trips} round trips one by one after {@code --warmup} unmeasured ones
+ * (the child lives through every round, so its code is compiled), and reports p50 and p99 in
  * microseconds; the table shows the median of {@code --rounds} rounds.
  *
  * <pre>
@@ -101,18 +97,8 @@ public final class PipeLatency {
         Runtime.getRuntime().availableProcessors());
     System.out.println("| round trip | multiprocessing4j | Python Pipe | Python ÷ ours |");
     System.out.println("|---|---:|---:|---:|");
-    row("p50, µs", median(p50), py[0]);
-    row("p99, µs", median(p99), py[1]);
-  }
-
-  private static void row(String what, double ours, double theirs) {
-    System.out.printf(
-        Locale.ROOT,
-        "| %s | %.1f | %s | %s |%n",
-        what,
-        ours,
-        theirs > 0 ? String.format(Locale.ROOT, "%.1f", theirs) : "n/a",
-        theirs > 0 ? String.format(Locale.ROOT, "%.1f×", theirs / ours) : "n/a");
+    Report.latencyRow("p50, µs", Report.median(p50), py[0]);
+    Report.latencyRow("p99, µs", Report.median(p99), py[1]);
   }
 
   private static final String PYTHON =
@@ -154,32 +140,9 @@ public final class PipeLatency {
           print(median([x[0] for x in r]), median([x[1] for x in r]))
       """;
 
+  /** Runs the Python peer; returns its 2 figures, or zeros if Python is missing. */
   private static double[] python(String exe, int n, int rounds)
       throws IOException, InterruptedException {
-    Path script = Files.createTempFile("mp4j-pipe-bench", ".py");
-    try {
-      Files.writeString(script, PYTHON, StandardCharsets.UTF_8);
-      Process p =
-          new ProcessBuilder(exe, script.toString(), Integer.toString(n), Integer.toString(rounds))
-              .redirectError(ProcessBuilder.Redirect.INHERIT)
-              .start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0 || out.isEmpty()) {
-        System.err.println("python peer failed; its column is n/a");
-        return new double[2];
-      }
-      return Arrays.stream(out.split("\\s+")).mapToDouble(Double::parseDouble).toArray();
-    } catch (IOException e) {
-      System.err.println("python peer not found (" + e.getMessage() + "); its column is n/a");
-      return new double[2];
-    } finally {
-      Files.deleteIfExists(script);
-    }
-  }
-
-  private static double median(double[] xs) {
-    double[] s = xs.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
+    return PythonScript.figures(exe, PYTHON, 2, n, rounds);
   }
 }

@@ -1,11 +1,7 @@
 package org.multiprocessing4j.bench;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -97,26 +93,18 @@ public final class PoolThroughput {
         rounds);
     System.out.println("| workload | multiprocessing4j | Python | ratio |");
     System.out.println("|---|---:|---:|---:|");
-    row("submit + gather, tasks/s (Python: ProcessPoolExecutor)", median(submit), py[0]);
-    row("map, in order, items/s (Python: Pool.imap, chunksize 1000)", median(map), py[1]);
-    row(
+    Report.rateRow(
+        "submit + gather, tasks/s (Python: ProcessPoolExecutor)", Report.median(submit), py[0]);
+    Report.rateRow(
+        "map, in order, items/s (Python: Pool.imap, chunksize 1000)", Report.median(map), py[1]);
+    Report.rateRow(
         "imapUnordered, items/s (Python: Pool.imap_unordered, chunksize 1000)",
-        median(unordered),
+        Report.median(unordered),
         py[2]);
     System.out.printf(
         Locale.ROOT,
         "%nJDK ThreadPoolExecutor (in-process reference): %,.0f tasks/s%n",
-        median(threads));
-  }
-
-  private static void row(String what, double ours, double theirs) {
-    System.out.printf(
-        Locale.ROOT,
-        "| %s | %,.0f | %s | %s |%n",
-        what,
-        ours,
-        theirs > 0 ? String.format(Locale.ROOT, "%,.0f", theirs) : "n/a",
-        theirs > 0 ? String.format(Locale.ROOT, "%.1f×", ours / theirs) : "n/a");
+        Report.median(threads));
   }
 
   private static double submitRate(PoolExecutor pool, int n) throws Exception {
@@ -216,39 +204,9 @@ public final class PoolThroughput {
           print(median(sub), median(imap), median(unord))
       """;
 
-  /** Runs the Python peer; returns its three rates, or zeros if Python is missing. */
+  /** Runs the Python peer; returns its 3 figures, or zeros if Python is missing. */
   private static double[] python(String exe, int tasks, int items, int workers, int rounds)
       throws IOException, InterruptedException {
-    Path script = Files.createTempFile("mp4j-pool-bench", ".py");
-    try {
-      Files.writeString(script, PYTHON, StandardCharsets.UTF_8);
-      Process p =
-          new ProcessBuilder(
-                  exe,
-                  script.toString(),
-                  Integer.toString(tasks),
-                  Integer.toString(items),
-                  Integer.toString(workers),
-                  Integer.toString(rounds))
-              .redirectError(ProcessBuilder.Redirect.INHERIT)
-              .start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      if (p.waitFor() != 0 || out.isEmpty()) {
-        System.err.println("python peer failed; its column is n/a");
-        return new double[3];
-      }
-      return Arrays.stream(out.split("\\s+")).mapToDouble(Double::parseDouble).toArray();
-    } catch (IOException e) {
-      System.err.println("python peer not found (" + e.getMessage() + "); its column is n/a");
-      return new double[3];
-    } finally {
-      Files.deleteIfExists(script);
-    }
-  }
-
-  private static double median(double[] xs) {
-    double[] s = xs.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
+    return PythonScript.figures(exe, PYTHON, 3, tasks, items, workers, rounds);
   }
 }

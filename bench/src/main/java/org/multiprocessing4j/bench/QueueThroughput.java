@@ -1,18 +1,13 @@
 package org.multiprocessing4j.bench;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.multiprocessing4j.JvmProcess;
 import org.multiprocessing4j.Multiprocessing;
 import org.multiprocessing4j.MultiprocessingContext;
@@ -31,15 +26,14 @@ import org.multiprocessing4j.SimpleQueue;
  *       them; items per second.
  *   <li><b>bytes8</b>: the same with 8-byte {@code byte[]} items (Python: 8-byte {@code bytes}).
  *   <li><b>kib</b>: {@code --kibItems} items of 1 KiB; MB per second.
- *   <li><b>2x2</b>: two producer processes, two consumer processes, {@code --items} in all;
- *       items per second from the start signal to the last item.
+ *   <li><b>2x2</b>: two producer processes, two consumer processes, {@code --items} in all; items
+ *       per second from the start signal to the last item.
  * </ul>
  *
  * Producer and consumer processes live through every round and get a warm-up round first, so
- * neither JVM start-up nor compilation is counted; timing runs from the go signal to the last
- * item. Each figure is the median of {@code --rounds} rounds. Python moves far
- * fewer items per second, so it gets {@code --pythonItems} items. Prints a Markdown table with
- * ratios to Python.
+ * neither JVM start-up nor compilation is counted; timing runs from the go signal to the last item.
+ * Each figure is the median of {@code --rounds} rounds. Python moves far fewer items per second, so
+ * it gets {@code --pythonItems} items. Prints a Markdown table with ratios to Python.
  *
  * <pre>
  * ./mvnw -q -pl bench -am package -DskipTests
@@ -277,25 +271,15 @@ public final class QueueThroughput {
         Runtime.getRuntime().availableProcessors());
     System.out.println("| workload | multiprocessing4j | Python | ratio |");
     System.out.println("|---|---:|---:|---:|");
-    row("1 → 1, Integer, items/s (Queue)", median(small), py[0]);
-    row("1 → 1, Integer, items/s (SimpleQueue)", median(simple), py[1]);
-    row("1 → 1, 8-byte byte[], items/s (Queue)", median(bytes8), py[2]);
-    row("1 → 1, 1 KiB byte[], MB/s (Queue)", median(kib), py[3]);
-    row("2 → 2, Integer, items/s (Queue)", median(two), py[4]);
+    Report.rateRow("1 → 1, Integer, items/s (Queue)", Report.median(small), py[0]);
+    Report.rateRow("1 → 1, Integer, items/s (SimpleQueue)", Report.median(simple), py[1]);
+    Report.rateRow("1 → 1, 8-byte byte[], items/s (Queue)", Report.median(bytes8), py[2]);
+    Report.rateRow("1 → 1, 1 KiB byte[], MB/s (Queue)", Report.median(kib), py[3]);
+    Report.rateRow("2 → 2, Integer, items/s (Queue)", Report.median(two), py[4]);
     System.out.printf(
         Locale.ROOT,
         "%nArrayBlockingQueue between two threads (in-process reference): %,.0f items/s%n",
-        median(abq));
-  }
-
-  private static void row(String what, double ours, double theirs) {
-    System.out.printf(
-        Locale.ROOT,
-        "| %s | %,.0f | %s | %s |%n",
-        what,
-        ours,
-        theirs > 0 ? String.format(Locale.ROOT, "%,.0f", theirs) : "n/a",
-        theirs > 0 ? String.format(Locale.ROOT, "%.0f×", ours / theirs) : "n/a");
+        Report.median(abq));
   }
 
   private static final String PYTHON =
@@ -360,38 +344,9 @@ public final class QueueThroughput {
           print(*[median(x) for x in r])
       """;
 
-  /** Runs the Python peer; returns its five figures, or zeros if Python is missing. */
+  /** Runs the Python peer; returns its 5 figures, or zeros if Python is missing. */
   private static double[] python(String exe, int items, int kibItems, int rounds)
       throws IOException, InterruptedException {
-    Path script = Files.createTempFile("mp4j-queue-bench", ".py");
-    try {
-      Files.writeString(script, PYTHON, StandardCharsets.UTF_8);
-      Process p =
-          new ProcessBuilder(
-                  exe,
-                  script.toString(),
-                  Integer.toString(items),
-                  Integer.toString(kibItems),
-                  Integer.toString(rounds))
-              .redirectError(ProcessBuilder.Redirect.INHERIT)
-              .start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0 || out.isEmpty()) {
-        System.err.println("python peer failed; its column is n/a");
-        return new double[5];
-      }
-      return Arrays.stream(out.split("\\s+")).mapToDouble(Double::parseDouble).toArray();
-    } catch (IOException e) {
-      System.err.println("python peer not found (" + e.getMessage() + "); its column is n/a");
-      return new double[5];
-    } finally {
-      Files.deleteIfExists(script);
-    }
-  }
-
-  private static double median(double[] xs) {
-    double[] s = xs.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
+    return PythonScript.figures(exe, PYTHON, 5, items, kibItems, rounds);
   }
 }

@@ -1,9 +1,6 @@
 package org.multiprocessing4j.bench;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -102,37 +99,28 @@ public final class SyncBench {
         rounds);
     System.out.println("| workload | multiprocessing4j | Python | ratio |");
     System.out.println("|---|---:|---:|---:|");
-    row("uncontended lock + unlock, pairs/s (Python: Lock)", median(uncontended), py[0]);
-    row("2 processes contending for one lock, pairs/s", median(contended), py[1]);
-    row(
+    Report.rateRow(
+        "uncontended lock + unlock, pairs/s (Python: Lock)", Report.median(uncontended), py[0]);
+    Report.rateRow("2 processes contending for one lock, pairs/s", Report.median(contended), py[1]);
+    Report.rateRow(
         "2 processes, counter += 1 under its lock, increments/s (Python: Value.get_lock())",
-        median(counter),
+        Report.median(counter),
         py[2]);
     System.out.printf(
         Locale.ROOT,
         "| 2 processes, SharedLong.incrementAndGet (no lock), increments/s | %,.0f | n/a | n/a |%n",
-        median(atomic));
+        Report.median(atomic));
     System.out.printf(
         Locale.ROOT,
         "| event set → await returns in another process, p50 µs (lower is better) | %.1f | %.1f"
             + " | %.1f× faster |%n",
-        median(latency),
+        Report.median(latency),
         py[3],
-        py[3] > 0 ? py[3] / median(latency) : 0);
+        py[3] > 0 ? py[3] / Report.median(latency) : 0);
     System.out.printf(
         Locale.ROOT,
         "%nJDK ReentrantLock, uncontended, one thread (in-process reference): %,.0f pairs/s%n",
-        median(jdk));
-  }
-
-  private static void row(String what, double ours, double theirs) {
-    System.out.printf(
-        Locale.ROOT,
-        "| %s | %,.0f | %s | %s |%n",
-        what,
-        ours,
-        theirs > 0 ? String.format(Locale.ROOT, "%,.0f", theirs) : "n/a",
-        theirs > 0 ? String.format(Locale.ROOT, "%.1f×", ours / theirs) : "n/a");
+        Report.median(jdk));
   }
 
   // ------------------------------------------------------------------------------------ ours
@@ -346,39 +334,9 @@ public final class SyncBench {
           print(median(unc), median(con), median(cnt), median(lat))
       """;
 
-  /** Runs the Python peer; returns its four figures, or zeros if Python is missing. */
+  /** Runs the Python peer; returns its 4 figures, or zeros if Python is missing. */
   private static double[] python(String exe, int pairs, int perProcess, int pings, int rounds)
       throws IOException, InterruptedException {
-    Path script = Files.createTempFile("mp4j-sync-bench", ".py");
-    try {
-      Files.writeString(script, PYTHON, StandardCharsets.UTF_8);
-      Process p =
-          new ProcessBuilder(
-                  exe,
-                  script.toString(),
-                  Integer.toString(pairs),
-                  Integer.toString(perProcess),
-                  Integer.toString(pings),
-                  Integer.toString(rounds))
-              .redirectError(ProcessBuilder.Redirect.INHERIT)
-              .start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      if (p.waitFor() != 0 || out.isEmpty()) {
-        System.err.println("python peer failed; its column is n/a");
-        return new double[4];
-      }
-      return Arrays.stream(out.split("\\s+")).mapToDouble(Double::parseDouble).toArray();
-    } catch (IOException e) {
-      System.err.println("python peer not found (" + e.getMessage() + "); its column is n/a");
-      return new double[4];
-    } finally {
-      Files.deleteIfExists(script);
-    }
-  }
-
-  private static double median(double[] xs) {
-    double[] s = xs.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
+    return PythonScript.figures(exe, PYTHON, 4, pairs, perProcess, pings, rounds);
   }
 }

@@ -6,6 +6,7 @@ import java.io.Externalizable;
 import java.io.IOException;
 import java.io.InvalidClassException;
 import java.io.NotSerializableException;
+import java.io.ObjectInputFilter;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.ObjectStreamClass;
@@ -30,13 +31,42 @@ import org.multiprocessing4j.UnserializableValueException;
  * arguments of serializable lambdas, and the elements of collections, maps and arrays) to find the
  * first path to an instance of that class, so the user sees {@code JvmProcess.target -> Task.lock
  * -> java.lang.Thread} instead of just {@code java.lang.Thread}.
+ *
+ * <p>Every value read back from another process passes through one {@link ObjectInputFilter}: the
+ * JVM-wide filter ({@code jdk.serialFilter}) when one is set, otherwise the pattern of the system
+ * property {@code mp4j.serialFilter}, otherwise {@link #DEFAULT_FILTER}. The peers are processes of
+ * the same user (sockets and shared-memory files are private to it), so the filter is defence in
+ * depth against a confused or compromised peer, not the only line.
  */
 public final class JavaSerialization {
+
+  /**
+   * Limits that keep a malformed or hostile stream from exhausting the heap or the stack, and a few
+   * classes known as deserialization gadgets.
+   */
+  public static final String DEFAULT_FILTER =
+      "maxdepth=1000;maxrefs=50000000;"
+          + "!org.apache.commons.collections.functors.*;"
+          + "!org.apache.commons.collections4.functors.*;"
+          + "!org.codehaus.groovy.runtime.*;"
+          + "!com.sun.org.apache.xalan.internal.xsltc.trax.*;"
+          + "!org.springframework.beans.factory.*";
+
+  private static final ObjectInputFilter FILTER = chooseFilter();
 
   /** Upper bound on the objects visited while looking for the path to a bad value. */
   private static final int MAX_WALK = 100_000;
 
   private JavaSerialization() {}
+
+  private static ObjectInputFilter chooseFilter() {
+    ObjectInputFilter jvmWide = ObjectInputFilter.Config.getSerialFilter();
+    if (jvmWide != null) {
+      return jvmWide;
+    }
+    return ObjectInputFilter.Config.createFilter(
+        System.getProperty("mp4j.serialFilter", DEFAULT_FILTER));
+  }
 
   /**
    * Serializes a value.
@@ -77,11 +107,12 @@ public final class JavaSerialization {
   }
 
   /**
-   * Deserializes a value written by {@link #serialize}.
+   * Deserializes a value written by {@link #serialize}, through the filter.
    *
    * @param bytes the serialized form
    * @param loader the class loader to resolve classes with
    * @return the value
+   * @throws java.io.InvalidClassException if the filter rejects a class, or a class changed
    * @throws IOException if the bytes are malformed
    * @throws ClassNotFoundException if a class of the value is missing here
    */
@@ -93,13 +124,17 @@ public final class JavaSerialization {
     }
   }
 
-  /** Resolves classes with a given loader rather than the "latest user-defined loader". */
+  /**
+   * Resolves classes with a given loader rather than the "latest user-defined loader", and applies
+   * the filter.
+   */
   private static final class LoaderObjectInputStream extends ObjectInputStream {
     private final ClassLoader loader;
 
     LoaderObjectInputStream(ByteArrayInputStream in, ClassLoader loader) throws IOException {
       super(in);
       this.loader = loader;
+      setObjectInputFilter(FILTER);
     }
 
     @Override

@@ -1,11 +1,7 @@
 package org.multiprocessing4j.internal.codec;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InvalidClassException;
-import java.io.ObjectInputFilter;
-import java.io.ObjectInputStream;
-import java.io.ObjectStreamClass;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
@@ -18,13 +14,9 @@ import org.multiprocessing4j.UnserializableValueException;
  *
  * <p>The common immutable types have a built-in encoding, with no serialization stream around them:
  * {@code null}, the boxed primitives, {@link String} (UTF-8) and {@code byte[]} (the array's bytes,
- * copied once). Everything else goes through Java serialization ({@link
- * JavaSerialization#serialize}, whose failure names the unserializable class and the path to it)
- * and is read back through an {@link ObjectInputFilter}: the JVM-wide filter ({@code
- * jdk.serialFilter}) when one is set, otherwise the pattern of the system property {@code
- * mp4j.serialFilter}, otherwise {@link #DEFAULT_FILTER}. Shared-memory files are readable only by
- * their user, so the filter is defence in depth against a confused or compromised peer, not the
- * only line.
+ * copied once). Everything else goes through {@link JavaSerialization}: its failure names the
+ * unserializable class and the path to it, and it reads values back through its deserialization
+ * filter.
  *
  * <p>Multi-byte values are in native byte order: encodings never leave the host.
  */
@@ -45,33 +37,10 @@ public final class ValueCodec {
   public static final int BYTES = 10;
   public static final int SERIALIZED = 11;
 
-  /**
-   * Limits that keep a malformed or hostile stream from exhausting the heap or the stack, and a few
-   * classes known as deserialization gadgets.
-   */
-  public static final String DEFAULT_FILTER =
-      "maxdepth=1000;maxrefs=50000000;"
-          + "!org.apache.commons.collections.functors.*;"
-          + "!org.apache.commons.collections4.functors.*;"
-          + "!org.codehaus.groovy.runtime.*;"
-          + "!com.sun.org.apache.xalan.internal.xsltc.trax.*;"
-          + "!org.springframework.beans.factory.*";
-
-  private static final ObjectInputFilter FILTER = chooseFilter();
-
   private static final ValueLayout.OfInt INT_U = ValueLayout.JAVA_INT_UNALIGNED;
   private static final ValueLayout.OfLong LONG_U = ValueLayout.JAVA_LONG_UNALIGNED;
 
   private ValueCodec() {}
-
-  private static ObjectInputFilter chooseFilter() {
-    ObjectInputFilter jvmWide = ObjectInputFilter.Config.getSerialFilter();
-    if (jvmWide != null) {
-      return jvmWide;
-    }
-    return ObjectInputFilter.Config.createFilter(
-        System.getProperty("mp4j.serialFilter", DEFAULT_FILTER));
-  }
 
   /**
    * A value's type tag and encoding: a primitive's bits, or bytes (a {@code byte[]} item itself,
@@ -201,8 +170,8 @@ public final class ValueCodec {
     if (!(read instanceof Serialized serialized)) {
       return read;
     }
-    try (ObjectInputStream in = new FilteredInput(serialized.bytes, loader)) {
-      return in.readObject();
+    try {
+      return JavaSerialization.deserialize(serialized.bytes, loader);
     } catch (InvalidClassException e) {
       throw new UndecodableValueException(
           "cannot decode a received value of class "
@@ -226,26 +195,5 @@ public final class ValueCodec {
     byte[] b = new byte[Math.toIntExact(length)];
     MemorySegment.copy(m, ValueLayout.JAVA_BYTE, offset, b, 0, b.length);
     return b;
-  }
-
-  /** Resolves classes with a given loader, through the filter. */
-  private static final class FilteredInput extends ObjectInputStream {
-    private final ClassLoader loader;
-
-    FilteredInput(byte[] bytes, ClassLoader loader) throws IOException {
-      super(new ByteArrayInputStream(bytes));
-      this.loader = loader;
-      setObjectInputFilter(FILTER);
-    }
-
-    @Override
-    protected Class<?> resolveClass(ObjectStreamClass desc)
-        throws IOException, ClassNotFoundException {
-      try {
-        return Class.forName(desc.getName(), false, loader);
-      } catch (ClassNotFoundException e) {
-        return super.resolveClass(desc);
-      }
-    }
   }
 }

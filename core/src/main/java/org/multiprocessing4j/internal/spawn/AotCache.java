@@ -71,11 +71,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Concurrency</h2>
  *
- * Within this JVM, at most one maker per file ({@link #ASKED}). Across JVMs, the lease file, created
- * with {@code CREATE_NEW}, keeps a second maker from training the same cache; two that still train
- * at once (a lease taken over as stale) each write their own temporary file and rename it into
- * place, so readers see one complete cache or the other, never a part. A cache deleted while a
- * child maps it stays mapped.
+ * Within this JVM, at most one maker per file ({@link #ASKED}). Across JVMs, the lease file,
+ * created with {@code CREATE_NEW}, keeps a second maker from training the same cache; two that
+ * still train at once (a lease taken over as stale) each write their own temporary file and rename
+ * it into place, so readers see one complete cache or the other, never a part. A cache deleted
+ * while a child maps it stays mapped.
  *
  * <h2>Failure</h2>
  *

@@ -102,7 +102,12 @@ public final class Child {
   }
 
   private static Child handOver(
-      SpawnedJvm jvm, LaunchSpec spec, byte[] payload, boolean daemon, Object owner, long deadline) {
+      SpawnedJvm jvm,
+      LaunchSpec spec,
+      byte[] payload,
+      boolean daemon,
+      Object owner,
+      long deadline) {
     Child child = new Child(jvm, daemon, owner);
     try {
       child.channel.send(ControlChannel.LAUNCH, payload);

@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
@@ -146,8 +146,8 @@ public final class WarmSpares {
   }
 
   /**
-   * Tells the pool of this launch that its process has started (or failed to), so that the spare
-   * it took, if any, is replaced; a launch that took a spare must call it.
+   * Tells the pool of this launch that its process has started (or failed to), so that the spare it
+   * took, if any, is replaced; a launch that took a spare must call it.
    *
    * @param spec the launch
    */
