@@ -387,7 +387,8 @@ public class JvmProcess implements Serializable, AutoCloseable {
         o.startTimeout().toNanos(),
         name,
         o.aotCache(),
-        o.warmSpares());
+        o.warmSpares(),
+        o.preload());
   }
 
   private static LaunchSpec.Sink sink(Output out) {

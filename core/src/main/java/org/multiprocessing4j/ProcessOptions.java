@@ -57,6 +57,7 @@ public final class ProcessOptions {
   private final Duration startTimeout;
   private final boolean aotCache;
   private final int warmSpares;
+  private final List<String> preload;
 
   private ProcessOptions(Builder b) {
     this.jvmOptions = List.copyOf(b.jvmOptions);
@@ -69,6 +70,7 @@ public final class ProcessOptions {
     this.startTimeout = b.startTimeout;
     this.aotCache = b.aotCache;
     this.warmSpares = b.warmSpares;
+    this.preload = List.copyOf(b.preload);
   }
 
   /**
@@ -107,6 +109,7 @@ public final class ProcessOptions {
     b.startTimeout = startTimeout;
     b.aotCache = aotCache;
     b.warmSpares = warmSpares;
+    b.preload.addAll(preload);
     return b;
   }
 
@@ -204,6 +207,16 @@ public final class ProcessOptions {
     return warmSpares;
   }
 
+  /**
+   * Returns the classes every warm spare loads and initializes while it waits; see {@link
+   * Builder#preload(String...)}.
+   *
+   * @return an unmodifiable list of binary class names; empty by default
+   */
+  public List<String> preload() {
+    return preload;
+  }
+
   @Override
   public boolean equals(@Nullable Object o) {
     return o instanceof ProcessOptions p
@@ -216,7 +229,8 @@ public final class ProcessOptions {
         && stderr.equals(p.stderr)
         && startTimeout.equals(p.startTimeout)
         && aotCache == p.aotCache
-        && warmSpares == p.warmSpares;
+        && warmSpares == p.warmSpares
+        && preload.equals(p.preload);
   }
 
   @Override
@@ -231,7 +245,8 @@ public final class ProcessOptions {
         stderr,
         startTimeout,
         aotCache,
-        warmSpares);
+        warmSpares,
+        preload);
   }
 
   @Override
@@ -256,6 +271,8 @@ public final class ProcessOptions {
         + aotCache
         + ", warmSpares="
         + warmSpares
+        + ", preload="
+        + preload
         + "}";
   }
 
@@ -271,6 +288,7 @@ public final class ProcessOptions {
     private Duration startTimeout = Duration.ofSeconds(60);
     private boolean aotCache = LaunchSpec.DEFAULT_AOT_CACHE;
     private int warmSpares;
+    private final List<String> preload = new ArrayList<>();
 
     private Builder() {}
 
@@ -450,6 +468,62 @@ public final class ProcessOptions {
       }
       this.warmSpares = count;
       return this;
+    }
+
+    /**
+     * Names classes that every warm spare ({@link #warmSpares(int)}) loads, links and initializes
+     * while it waits, as Python's {@code set_forkserver_preload}, so that a start does not pay for
+     * loading them: typically the class in which the target's lambda or method reference is written
+     * (its deserialization starts there), the classes the target uses, and their libraries. The
+     * list replaces any earlier one. It changes nothing for processes started without spares, which
+     * load their classes when they need them.
+     *
+     * <p>A class's static initializer runs in every spare, before the spare knows which process it
+     * will become, and also in spares that are never used; a class that is missing or whose
+     * initializer throws is skipped in the spare without a word (the process that needs it reports
+     * the error when it runs), as Python skips a preload module it cannot import. Spares are shared
+     * only by options with the same preload list.
+     *
+     * @param classNames binary class names, such as {@code com.example.Task} or {@code
+     *     com.example.Outer$Inner}; at most 1,000
+     * @return this builder
+     * @throws IllegalArgumentException if a name is not a binary class name, or there are more than
+     *     1,000
+     * @throws NullPointerException if the array or a name is null
+     */
+    public Builder preload(String... classNames) {
+      if (classNames.length > 1000) {
+        throw new IllegalArgumentException(
+            "at most 1000 classes can be preloaded, got " + classNames.length);
+      }
+      List<String> names = new ArrayList<>();
+      for (String name : classNames) {
+        Objects.requireNonNull(name, "class name");
+        if (!isBinaryName(name)) {
+          throw new IllegalArgumentException(
+              "not a binary class name: \""
+                  + name
+                  + "\"; write it as Class.getName() does, such as com.example.Outer$Inner");
+        }
+        names.add(name);
+      }
+      preload.clear();
+      preload.addAll(names);
+      return this;
+    }
+
+    private static boolean isBinaryName(String name) {
+      if (name.isEmpty()) {
+        return false;
+      }
+      for (String part : name.split("\\.", -1)) {
+        if (part.isEmpty()
+            || !Character.isJavaIdentifierStart(part.codePointAt(0))
+            || !part.codePoints().allMatch(Character::isJavaIdentifierPart)) {
+          return false;
+        }
+      }
+      return true;
     }
 
     /**

@@ -60,6 +60,19 @@ class ProcessOptionsTest {
     assertThatThrownBy(() -> b.environment("", "c")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> b.startTimeout(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> b.preload("com.example.Task", "com/example/Other"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("com/example/Other");
+    assertThatThrownBy(() -> b.preload("com..Task")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> b.preload("")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> b.preload(new String[] {"a.b", null}))
+        .isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> b.preload(new String[1001]))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1001");
+    // A rejected call leaves the earlier list in place.
+    assertThat(b.preload("a.B$C").preload().build().preload()).isEmpty();
+    assertThat(b.preload("a.B$C", "D").build().preload()).containsExactly("a.B$C", "D");
   }
 
   @Test
@@ -70,8 +83,10 @@ class ProcessOptionsTest {
             .systemProperty("k", "v")
             .environment("E", "1")
             .stdout(Output.discard())
+            .preload("a.B")
             .build();
     assertThat(o.toBuilder().build()).isEqualTo(o).hasSameHashCodeAs(o);
+    assertThat(o.toBuilder().preload().build()).isNotEqualTo(o);
     assertThat(o.toBuilder().jvmOptions("-Xss1m").build().jvmOptions())
         .containsExactly("-Xmx64m", "-Xss1m");
   }

@@ -57,7 +57,7 @@ import org.multiprocessing4j.internal.spawn.WarmSpares;
  * <pre>
  * ./mvnw -q -pl bench -am package -DskipTests
  * java -jar bench/target/multiprocessing4j-bench-0.1.0-SNAPSHOT.jar [--runs 30] [--warmup 5]
- *     [--rounds 3] [--python python3] [--modes hello,cold,aot,spare,fork,forkserver,spawn]
+ *     [--rounds 3] [--python python3] [--modes hello,cold,aot,spare,preload,fork,forkserver,spawn]
  * </pre>
  */
 public final class StartLatency {
@@ -96,7 +96,7 @@ public final class StartLatency {
     String python = opts.getOrDefault("python", "python3");
     List<String> wanted =
         List.of(
-            opts.getOrDefault("modes", "hello,cold,aot,spare,fork,forkserver,spawn")
+            opts.getOrDefault("modes", "hello,cold,aot,spare,preload,fork,forkserver,spawn")
                 .split(",", -1));
 
     Path dir = Files.createTempDirectory("mp4j-bench-");
@@ -197,6 +197,15 @@ public final class StartLatency {
       case "spare" ->
           new ProcessMode(
               "JvmProcess, warm spare ready", ProcessOptions.builder().warmSpares(1).build(), fifo);
+      case "preload" ->
+          new ProcessMode(
+              "JvmProcess, warm spare ready, target class preloaded",
+              ProcessOptions.builder()
+                  .warmSpares(1)
+                  // The class that holds the method reference, and the class of the method.
+                  .preload(ProcessMode.class.getName(), Targets.class.getName())
+                  .build(),
+              fifo);
       case "fork", "forkserver", "spawn" ->
           pythonVersion == null ? null : new PythonMode(name, PythonPeer.get(python, script, fifo));
       default -> throw new IllegalArgumentException("unknown mode " + name);
@@ -223,7 +232,7 @@ public final class StartLatency {
    * compiling what their warm-up ran) so that it does not compete with the measured start.
    */
   private static void settle(Map<String, Mode> modes) throws InterruptedException {
-    if (modes.containsKey("spare")) {
+    if (modes.containsKey("spare") || modes.containsKey("preload")) {
       if (!WarmSpares.awaitFull(Duration.ofMinutes(1))) {
         throw new IllegalStateException("no spare JVM became ready within a minute");
       }
@@ -535,7 +544,7 @@ public final class StartLatency {
       if (!a.startsWith("--") || i + 1 >= args.length) {
         throw new IllegalArgumentException(
             "usage: StartLatency [--runs N] [--warmup N] [--rounds N] [--python EXE]"
-                + " [--modes hello,cold,aot,spare,fork,forkserver,spawn]; got "
+                + " [--modes hello,cold,aot,spare,preload,fork,forkserver,spawn]; got "
                 + a);
       }
       opts.put(a.substring(2), args[++i]);

@@ -60,6 +60,12 @@ public final class ChildMain {
    */
   static final String SPARE_PROPERTY = "org.multiprocessing4j.spare";
 
+  /**
+   * On a warm spare's command line, the comma-separated classes it loads and initializes while it
+   * waits ({@code ProcessOptions.Builder.preload}).
+   */
+  static final String PRELOAD_PROPERTY = "org.multiprocessing4j.preload";
+
   /** Set by the shutdown report once it has closed the channel on purpose. */
   private static volatile boolean channelClosed;
 
@@ -272,6 +278,28 @@ public final class ChildMain {
       Class.forName(ParentPoll.class.getName(), true, loader);
     } catch (IOException | ClassNotFoundException | RuntimeException e) {
       // Only a warm-up.
+    }
+    preload(loader);
+  }
+
+  /**
+   * Loads, links and initializes the classes named by {@link #PRELOAD_PROPERTY}, and prepares their
+   * serialization descriptors; a class that cannot be loaded or initialized is skipped.
+   */
+  private static void preload(ClassLoader loader) {
+    String names = System.getProperty(PRELOAD_PROPERTY, "");
+    for (String name : names.split(",", -1)) {
+      if (name.isEmpty()) {
+        continue;
+      }
+      try {
+        Class<?> c = Class.forName(name, true, loader);
+        if (java.io.Serializable.class.isAssignableFrom(c)) {
+          ObjectStreamClass.lookup(c);
+        }
+      } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+        // The process that needs the class reports its own error.
+      }
     }
   }
 

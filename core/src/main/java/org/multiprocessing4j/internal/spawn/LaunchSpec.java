@@ -20,6 +20,7 @@ import org.jspecify.annotations.Nullable;
  *     AotCache}
  * @param warmSpares how many spare JVMs to keep ready for launches like this one; see {@link
  *     WarmSpares}
+ * @param preload the classes a spare loads and initializes while it waits
  */
 public record LaunchSpec(
     List<String> jvmOptions,
@@ -31,7 +32,8 @@ public record LaunchSpec(
     long startTimeoutNanos,
     String name,
     boolean aotCache,
-    int warmSpares) {
+    int warmSpares,
+    List<String> preload) {
 
   /** Whether a child uses the AOT cache when its options do not say: {@value}. */
   public static final boolean DEFAULT_AOT_CACHE = true;
@@ -67,7 +69,8 @@ public record LaunchSpec(
         startTimeoutNanos,
         name,
         DEFAULT_AOT_CACHE,
-        0);
+        0,
+        List.of());
   }
 
   /** Where one output stream of the child goes. */

@@ -127,6 +127,9 @@ final class SpawnedJvm {
     }
     if (spare) {
       cmd.add("-D" + ChildMain.SPARE_PROPERTY + "=true");
+      if (!spec.preload().isEmpty()) {
+        cmd.add("-D" + ChildMain.PRELOAD_PROPERTY + "=" + String.join(",", spec.preload()));
+      }
     }
     cmd.addAll(spec.jvmOptions());
     cmd.addAll(cp.launchOptions(ChildMain.class.getName()));

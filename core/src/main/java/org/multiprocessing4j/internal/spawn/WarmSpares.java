@@ -89,6 +89,7 @@ public final class WarmSpares {
    * @param stdout the standard output kind
    * @param stderr the standard error kind
    * @param aotCache whether the AOT cache is on
+   * @param preload the classes the spares load while they wait
    */
   record Key(
       List<String> jvmOptions,
@@ -97,7 +98,8 @@ public final class WarmSpares {
       @Nullable Path workingDirectory,
       LaunchSpec.SinkKind stdout,
       LaunchSpec.SinkKind stderr,
-      boolean aotCache) {
+      boolean aotCache,
+      List<String> preload) {
 
     static @Nullable Key of(LaunchSpec spec) {
       if (isFile(spec.stdout()) || isFile(spec.stderr())) {
@@ -110,7 +112,8 @@ public final class WarmSpares {
           spec.workingDirectory(),
           spec.stdout().kind(),
           spec.stderr().kind(),
-          spec.aotCache());
+          spec.aotCache(),
+          List.copyOf(spec.preload()));
     }
 
     private static boolean isFile(LaunchSpec.Sink sink) {

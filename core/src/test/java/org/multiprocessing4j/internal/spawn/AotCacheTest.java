@@ -71,7 +71,8 @@ class AotCacheTest {
         TimeUnit.SECONDS.toNanos(60),
         "test",
         true,
-        0);
+        0,
+        List.of());
   }
 
   static LaunchSpec spec(String... jvmOptions) {

@@ -270,4 +270,45 @@ class WarmSpareTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("65");
   }
+
+  /** Records when its class was initialized in this JVM. */
+  static final class Preloaded {
+    static final long INIT_MILLIS = System.currentTimeMillis();
+
+    private Preloaded() {}
+  }
+
+  static void writePreloadedInit(String file) throws IOException {
+    write(file, Long.toString(Preloaded.INIT_MILLIS));
+  }
+
+  /**
+   * When, in the spare that ran it, {@link Preloaded} was initialized, against when start began.
+   */
+  private long preloadedInitBeforeStart(ProcessOptions options) throws Exception {
+    primePool(options);
+    sparesSeen.addAll(WarmSpares.idlePids());
+    Path out = dir.resolve("init");
+    JvmProcess p = new JvmProcess(WarmSpareTest::writePreloadedInit, out.toString());
+    p.setOptions(options);
+    long beforeStart = System.currentTimeMillis();
+    p.start().join();
+    assertThat(p.exitCode()).hasValue(0);
+    return beforeStart - Long.parseLong(Files.readString(out, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void preload_spareInitializedTheClassBeforeItWasNeeded() throws Exception {
+    ProcessOptions options =
+        ProcessOptions.builder()
+            .warmSpares(1)
+            .preload(Preloaded.class.getName(), "no.such.Clazz")
+            .build();
+    assertThat(preloadedInitBeforeStart(options)).isPositive();
+  }
+
+  @Test
+  void noPreload_theClassIsInitializedWhenTheProcessRuns() throws Exception {
+    assertThat(preloadedInitBeforeStart(spares(1))).isLessThanOrEqualTo(0);
+  }
 }
