@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
  * The {@code mp4j} command, and its {@code main}.
  *
  * <p>Subcommands: {@code demo} runs one scenario, {@code tour} runs every scenario and prints a
- * table of the outcomes. More subcommands (benchmarks, a worker for the distributed backend) will
- * join them here.
+ * table of the outcomes, {@code bench} runs one benchmark against its peers. A worker for the
+ * distributed backend will join them here.
  *
  * <p>Exit codes: 0 when everything that ran passed, 1 when a scenario failed, 2 for a usage error
  * (an unknown option, subcommand or scenario id).
@@ -35,7 +35,12 @@ import picocli.CommandLine.Spec;
       "Runs the scenarios of the concurrency tutorial the project comes from, each of which checks"
           + " what it shows."
     },
-    subcommands = {DemoCommand.class, TourCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {
+      DemoCommand.class,
+      TourCommand.class,
+      BenchCommand.class,
+      CommandLine.HelpCommand.class
+    },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:everything that ran passed",
@@ -82,6 +87,7 @@ public final class Mp4j implements Callable<Integer> {
     commandLine.setErr(new PrintWriter(err, true, err.charset()));
     DemoCommand.describeScenarios(
         Objects.requireNonNull(commandLine.getSubcommands().get("demo")), scenarios);
+    BenchCommand.configure(Objects.requireNonNull(commandLine.getSubcommands().get("bench")));
     return commandLine;
   }
 
