@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.jspecify.annotations.Nullable;
+import org.multiprocessing4j.Codec;
 import org.multiprocessing4j.internal.codec.ValueCodec;
 import org.multiprocessing4j.internal.ring.MpmcRingBuffer;
 import org.multiprocessing4j.internal.ring.RingLayout;
@@ -43,11 +44,13 @@ public final class QueueCore {
       new ConcurrentHashMap<>();
 
   private final MpmcRingBuffer ring;
+  private final @Nullable Codec<?> codec;
   private final EventCount allTasksDone;
   private volatile boolean closed;
 
-  private QueueCore(MpmcRingBuffer ring) {
+  private QueueCore(MpmcRingBuffer ring, @Nullable Codec<?> codec) {
     this.ring = ring;
+    this.codec = codec;
     this.allTasksDone = new EventCount(ring.memory(), RingLayout.ALL_TASKS_DONE);
   }
 
@@ -57,13 +60,18 @@ public final class QueueCore {
    * @param maxItems the most items, or 0
    * @param ringBytes the ring's data bytes; a power of two
    * @param overflowBudget the most bytes in overflow files at once, or 0 for no limit
+   * @param codec the user's codec, or null for the built-in encoding
    */
   public static QueueCore create(
-      SegmentOwner owner, long maxItems, long ringBytes, long overflowBudget) {
+      SegmentOwner owner,
+      long maxItems,
+      long ringBytes,
+      long overflowBudget,
+      @Nullable Codec<?> codec) {
     RingLayout.checkCapacity(ringBytes);
     SharedSegment segment = owner.create("q", RingLayout.segmentSize(ringBytes));
     QueueCore core =
-        new QueueCore(MpmcRingBuffer.create(segment, ringBytes, maxItems, overflowBudget));
+        new QueueCore(MpmcRingBuffer.create(segment, ringBytes, maxItems, overflowBudget), codec);
     CORES.values().removeIf(r -> r.get() == null); // forget queues gone from this JVM
     CORES.put(segment.name(), new WeakReference<>(core));
     return core;
@@ -72,17 +80,19 @@ public final class QueueCore {
   /**
    * Returns this JVM's core for the queue named {@code name}, attaching to it if needed.
    *
+   * @param codec the codec that travelled with the handle (every handle of a queue carries the
+   *     creator's), or null
    * @throws org.multiprocessing4j.internal.shm.SegmentGoneException if the queue's owner released
    *     it
    */
-  public static QueueCore attach(String name) {
+  public static QueueCore attach(String name, @Nullable Codec<?> codec) {
     while (true) {
       WeakReference<QueueCore> ref = CORES.get(name);
       QueueCore core = ref == null ? null : ref.get();
       if (core != null) {
         return core;
       }
-      QueueCore fresh = new QueueCore(MpmcRingBuffer.attach(SharedSegment.attach(name)));
+      QueueCore fresh = new QueueCore(MpmcRingBuffer.attach(SharedSegment.attach(name)), codec);
       WeakReference<QueueCore> mine = new WeakReference<>(fresh);
       if (ref == null ? CORES.putIfAbsent(name, mine) == null : CORES.replace(name, ref, mine)) {
         return fresh;
@@ -93,6 +103,11 @@ public final class QueueCore {
   /** Returns the queue's name: the file its memory lives in. */
   public String name() {
     return ring.name();
+  }
+
+  /** Returns the user's codec, or null for the built-in encoding. */
+  public @Nullable Codec<?> codec() {
+    return codec;
   }
 
   /** Returns the ring, for tests and diagnostics. */
@@ -125,7 +140,7 @@ public final class QueueCore {
   public boolean put(@Nullable Object item, long timeoutNanos, boolean interruptible)
       throws InterruptedException {
     checkOpen();
-    ValueCodec.Encoded e = ValueCodec.encode(item, "the queue item");
+    ValueCodec.Encoded e = ValueCodec.encode(item, codec, "the queue item");
     try {
       return ring.offer(e.type(), e.length(), e::writeTo, timeoutNanos, interruptible);
     } catch (IllegalStateException ex) {
@@ -148,7 +163,7 @@ public final class QueueCore {
     } catch (IllegalStateException ex) {
       throw translate(ex);
     }
-    return read == null ? NONE : ValueCodec.finish(read, loader());
+    return read == null ? NONE : ValueCodec.finish(read, loader(), codec);
   }
 
   /** Returns the head item without removing it, or {@link #NONE}. */
@@ -160,7 +175,7 @@ public final class QueueCore {
     } catch (IllegalStateException ex) {
       throw translate(ex);
     }
-    return read == null ? NONE : ValueCodec.finish(read, loader());
+    return read == null ? NONE : ValueCodec.finish(read, loader(), codec);
   }
 
   /** Returns a snapshot of the items, head first. */
@@ -174,7 +189,7 @@ public final class QueueCore {
     }
     List<@Nullable Object> items = new ArrayList<>(raw.size());
     for (Object r : raw) {
-      items.add(ValueCodec.finish(r, loader()));
+      items.add(ValueCodec.finish(r, loader(), codec));
     }
     return items;
   }
