@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
+import org.multiprocessing4j.AbandonedTasksException;
 import org.multiprocessing4j.Codec;
 import org.multiprocessing4j.internal.codec.ValueCodec;
 import org.multiprocessing4j.internal.ring.MpmcRingBuffer;
@@ -17,6 +19,7 @@ import org.multiprocessing4j.internal.ring.RingLayout;
 import org.multiprocessing4j.internal.shm.SegmentOwner;
 import org.multiprocessing4j.internal.shm.SharedSegment;
 import org.multiprocessing4j.internal.sync.EventCount;
+import org.multiprocessing4j.internal.sync.Waiting;
 
 /**
  * One queue as seen from this JVM: its ring, the codec around it, and whether it was closed here.
@@ -46,6 +49,7 @@ public final class QueueCore {
   private final MpmcRingBuffer ring;
   private final @Nullable Codec<?> codec;
   private final EventCount allTasksDone;
+  private volatile @Nullable TaskTable tasks; // joinable queues only
   private volatile boolean closed;
 
   private QueueCore(MpmcRingBuffer ring, @Nullable Codec<?> codec) {
@@ -115,9 +119,18 @@ public final class QueueCore {
     return ring;
   }
 
-  /** Closes the queue in this JVM. */
+  /**
+   * Closes the queue in this JVM, and removes the overflow files of producers that died in the
+   * middle of a put (see {@link MpmcRingBuffer#sweepOrphanOverflow()}).
+   */
   public void close() {
     closed = true;
+    try {
+      ring.sweepOrphanOverflow();
+    } catch (RuntimeException e) {
+      // The context was closed (its files are gone already), or /dev/shm cannot be listed: the
+      // owner's close or the next sweep removes what is left.
+    }
   }
 
   /** Returns whether {@link #close()} was called in this JVM. */
@@ -163,7 +176,14 @@ public final class QueueCore {
     } catch (IllegalStateException ex) {
       throw translate(ex);
     }
-    return read == null ? NONE : ValueCodec.finish(read, loader(), codec);
+    if (read == null) {
+      return NONE;
+    }
+    TaskTable t = tasks;
+    if (t != null) {
+      t.took(); // before decoding: an undecodable item is a task taken all the same
+    }
+    return ValueCodec.finish(read, loader(), codec);
   }
 
   /** Returns the head item without removing it, or {@link #NONE}. */
@@ -211,6 +231,20 @@ public final class QueueCore {
 
   // ----------------------------------------------------------------------- JoinableQueue support
 
+  /** How often a waiting {@link #joinTasks} looks for dead holders of unfinished tasks. */
+  static final long JOIN_SLICE_NANOS = 100_000_000L;
+
+  /**
+   * Starts recording which process holds unfinished tasks; for joinable queues.
+   *
+   * @param create whether this is the queue's creator, which makes the table
+   */
+  synchronized void trackTasks(boolean create) {
+    if (tasks == null) {
+      tasks = create ? TaskTable.create(name()) : TaskTable.attach(name());
+    }
+  }
+
   /**
    * Counts one item done.
    *
@@ -227,17 +261,54 @@ public final class QueueCore {
             "taskDone() called more times than items were put on queue " + name());
       }
       if (LONG.compareAndSet(m, RingLayout.TASKS_DONE, done, done + 1)) {
+        TaskTable t = tasks;
+        if (t != null) {
+          t.done();
+        }
         allTasksDone.signalAll();
         return;
       }
     }
   }
 
-  /** Waits until every item put was reported done; false if the timeout elapsed first. */
+  /**
+   * Waits until every item put was reported done; false if the timeout elapsed first.
+   *
+   * @throws AbandonedTasksException if a dead process holds unfinished tasks
+   */
   public boolean joinTasks(long timeoutNanos) throws InterruptedException {
     MemorySegment m = ring.memory();
-    return allTasksDone.await(
-        () -> (long) LONG.getVolatile(m, RingLayout.TASKS_DONE) >= ring.putCount(), timeoutNanos);
+    BooleanSupplier allDone =
+        () -> (long) LONG.getVolatile(m, RingLayout.TASKS_DONE) >= ring.putCount();
+    long start = System.nanoTime();
+    while (true) {
+      long slice = JOIN_SLICE_NANOS;
+      if (timeoutNanos != Waiting.FOREVER) {
+        slice = Math.min(slice, Math.max(0, timeoutNanos - (System.nanoTime() - start)));
+      }
+      if (allTasksDone.await(allDone, slice)) {
+        return true;
+      }
+      TaskTable t = tasks;
+      TaskTable.DeadHolder dead = t == null ? null : t.deadHolder();
+      if (dead != null && !allDone.getAsBoolean()) {
+        throw new AbandonedTasksException(
+            "join() cannot return: process "
+                + dead.pid()
+                + " died holding "
+                + dead.tasks()
+                + " unfinished task(s) of queue "
+                + name()
+                + " (it took them with get() and never called taskDone()); they are lost. Call"
+                + " taskDone() once per lost task (after putting the items again, if they must be"
+                + " processed) to write them off.",
+            dead.pid(),
+            dead.tasks());
+      }
+      if (timeoutNanos != Waiting.FOREVER && System.nanoTime() - start >= timeoutNanos) {
+        return false;
+      }
+    }
   }
 
   // --------------------------------------------------------------------------------- internals

@@ -28,7 +28,7 @@ record QueueRef(String name, Kind kind, @Nullable Codec<?> codec) implements Ser
     QueueCore core = QueueCore.attach(name, codec);
     return switch (kind) {
       case QUEUE -> new LocalProcessQueue<>(core);
-      case JOINABLE -> new LocalJoinableQueue<>(core);
+      case JOINABLE -> new LocalJoinableQueue<>(core, false);
       case SIMPLE -> new LocalSimpleQueue<>(core);
     };
   }

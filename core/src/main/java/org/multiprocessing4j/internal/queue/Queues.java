@@ -51,12 +51,12 @@ public final class Queues {
 
   /** Creates a {@link JoinableQueue}; {@code maxsize <= 0} means no limit on items. */
   public static <E> JoinableQueue<E> joinableQueue(SegmentOwner owner, int maxsize) {
-    return new LocalJoinableQueue<>(defaultCore(owner, maxsize));
+    return new LocalJoinableQueue<>(defaultCore(owner, maxsize), true);
   }
 
   /** Creates a {@link JoinableQueue} with options. */
   public static <E> JoinableQueue<E> joinableQueue(SegmentOwner owner, QueueOptions options) {
-    return new LocalJoinableQueue<>(core(owner, options));
+    return new LocalJoinableQueue<>(core(owner, options), true);
   }
 
   /** Creates a {@link SimpleQueue}. */
