@@ -3,8 +3,9 @@ package org.multiprocessing4j;
 import java.io.Serializable;
 
 /**
- * Turns the items of a queue into bytes and back, in place of the built-in encoding: give one to
- * {@link QueueOptions.Builder#codec(Codec)} when creating a queue.
+ * Turns the items of a queue, or the values sent through a pipe, into bytes and back, in place of
+ * the built-in encoding: give one to {@link QueueOptions.Builder#codec(Codec)} when creating a
+ * queue, or to {@link MultiprocessingContext#pipe(boolean, Codec)}.
  *
  * <p>Without a codec, a queue uses its built-in encoding: a compact form for {@code null}, the
  * boxed primitives, {@link String}, {@code byte[]} and {@link java.util.ArrayList ArrayList}s and
@@ -33,12 +34,12 @@ import java.io.Serializable;
  *
  * <h2>Across processes</h2>
  *
- * The codec travels with the queue: it is Java-serialized into the queue's handle whenever the
- * handle is sent to another process (captured in a process target, or put on another queue), and
- * every handle of the queue, in any process, encodes and decodes with an equal copy. Its class must
- * therefore be {@link Serializable} and on the class path of every process that uses the queue;
- * {@link QueueOptions.Builder#codec(Codec)} checks the first at once. A codec should be stateless,
- * or hold only immutable configuration: copies in different processes share nothing.
+ * The codec travels with the queue (or pipe end): it is Java-serialized into the handle whenever
+ * the handle is sent to another process (captured in a process target, or put on another queue),
+ * and every handle of the queue, in any process, encodes and decodes with an equal copy. Its class
+ * must therefore be {@link Serializable} and on the class path of every process that uses the
+ * queue; {@link QueueOptions.Builder#codec(Codec)} checks the first at once. A codec should be
+ * stateless, or hold only immutable configuration: copies in different processes share nothing.
  *
  * <h2>Failures</h2>
  *

@@ -206,6 +206,13 @@ public final class Multiprocessing {
     }
 
     @Override
+    public Pipe pipe(boolean duplex, Codec<?> codec) {
+      // The builder checks that the codec can travel, and says so if not.
+      QueueOptions checked = QueueOptions.builder().codec(codec).build();
+      return LocalConnection.pipe(queues, duplex, checked.codec().orElseThrow());
+    }
+
+    @Override
     public JvmProcess process(ProcessTarget target) {
       return track(new JvmProcess(target));
     }

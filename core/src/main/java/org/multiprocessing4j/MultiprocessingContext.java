@@ -348,6 +348,21 @@ public interface MultiprocessingContext extends AutoCloseable {
   Pipe pipe(boolean duplex);
 
   /**
+   * Creates a pipe whose ends encode what {@link Connection#send} sends with {@code codec} instead
+   * of the built-in encoding (see {@link Codec}); the codec travels with each end to other
+   * processes. {@code sendBytes} and {@code recvBytes} do not use it; {@code null} never reaches
+   * it.
+   *
+   * @param duplex whether both ends can send and receive
+   * @param codec the codec; it must encode every non-null value sent
+   * @return the two ends, owned by this context
+   * @throws IllegalStateException if this context is closed
+   * @throws UnserializableValueException if the codec cannot be serialized, so could not travel
+   * @throws java.io.UncheckedIOException if its shared memory cannot be created
+   */
+  Pipe pipe(boolean duplex, Codec<?> codec);
+
+  /**
    * Kills the processes this context created that are still running, and releases the context's
    * resources (the shared memory of its queues is removed: processes that mapped it keep their
    * mapping, and this process's handles of it throw {@link IllegalStateException}). Idempotent. The

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -204,6 +205,34 @@ class QueueCodecTest {
     assertThat(List.of(back.get(CHILD_BOUND), back.get(CHILD_BOUND), back.get(CHILD_BOUND)))
         .containsExactly(new Point(2, 1), new Point(4, 3), new Point(6, 5));
     joinOk(child);
+  }
+
+  @Test
+  void pipeWithCodec_endTravelsToAChild_withItsCodec() throws Exception {
+    Pipe pipe = ctx.pipe(true, new PointCodec());
+    Connection childEnd = pipe.second();
+    JvmProcess child =
+        new JvmProcess(
+                () -> {
+                  Point p = (Point) Objects.requireNonNull(childEnd.recv());
+                  childEnd.send(new Point(p.y(), p.x()));
+                  childEnd.send(null); // never reaches the codec
+                })
+            .start();
+    pipe.first().send(new Point(1, 2));
+    assertThat(pipe.first().recv()).isEqualTo(new Point(2, 1));
+    assertThat(pipe.first().recv()).isNull();
+    joinOk(child);
+    assertThatThrownBy(() -> pipe.first().send("not a point"))
+        .isInstanceOf(UnserializableValueException.class)
+        .hasMessageContaining("java.lang.String");
+  }
+
+  @Test
+  void pipe_codecNotSerializable_throwsNamingIt() {
+    assertThatThrownBy(() -> ctx.pipe(false, new UnserializableCodec()))
+        .isInstanceOf(UnserializableValueException.class)
+        .hasMessageContaining(UnserializableCodec.class.getName());
   }
 
   @Test
