@@ -10,8 +10,13 @@ import java.time.Duration;
  * in whatever process they happen. {@link #join()} returns when it reaches zero.
  *
  * <p>Across processes: a consumer that dies after taking an item and before calling {@link
- * #taskDone()} for it leaves the count above zero, and {@link #join()} then waits forever (as in
- * Python); use {@link #join(Duration)} where consumers may die.
+ * #taskDone()} for it leaves the count above zero for good. Where Python's {@code join()} then
+ * waits forever, {@link #join()} throws {@link AbandonedTasksException} naming the dead process,
+ * within about 100 ms of its death (the queue records, per process, how many items it took and has
+ * not yet reported done). A {@code taskDone()} from a process that holds no unfinished task of its
+ * own writes off one task of a dead process, after which {@code join()} can return again. Not
+ * detected: a process killed in the instant between removing an item and recording it (a few
+ * instructions), and the tasks of processes beyond the first 128 that take from one queue.
  *
  * <p>Memory consistency effects: actions of a consumer prior to its {@link #taskDone()} call
  * happen-before the return of a {@link #join()} that the call let return, in any process.
@@ -23,6 +28,9 @@ public interface JoinableQueue<E> extends ProcessQueue<E> {
   /**
    * Reports that an item taken from the queue has been processed: Python's {@code task_done()}.
    *
+   * <p>It counts against this process's own unfinished tasks; if this process holds none (the item
+   * was taken by another process), against those of a dead process first, then of any process.
+   *
    * @throws IllegalStateException if called more times than items were put (Python's {@code
    *     ValueError}); the count is left unchanged
    */
@@ -32,6 +40,8 @@ public interface JoinableQueue<E> extends ProcessQueue<E> {
    * Waits until every item put has been reported done: Python's {@code join()}.
    *
    * @throws InterruptedException if interrupted while waiting
+   * @throws AbandonedTasksException if a process that took items died before reporting them done,
+   *     so they never can be (see above)
    */
   void join() throws InterruptedException;
 
@@ -42,6 +52,7 @@ public interface JoinableQueue<E> extends ProcessQueue<E> {
    * @return true if every item is done, false if the timeout elapsed first
    * @throws InterruptedException if interrupted while waiting
    * @throws IllegalArgumentException if {@code timeout} is negative
+   * @throws AbandonedTasksException if a process that took items died before reporting them done
    */
   boolean join(Duration timeout) throws InterruptedException;
 }

@@ -180,6 +180,22 @@ public final class Multiprocessing {
     }
 
     @Override
+    public <E> ProcessQueue<E> queue(QueueOptions options) {
+      return Queues.queue(queues, options);
+    }
+
+    @Override
+    public <E> JoinableQueue<E> joinableQueue(QueueOptions options) {
+      return Queues.joinableQueue(queues, options);
+    }
+
+    @Override
+    public <E extends @org.jspecify.annotations.Nullable Object> SimpleQueue<E> simpleQueue(
+        QueueOptions options) {
+      return Queues.simpleQueue(queues, options);
+    }
+
+    @Override
     public Pipe pipe() {
       return LocalConnection.pipe(queues, true);
     }
@@ -187,6 +203,13 @@ public final class Multiprocessing {
     @Override
     public Pipe pipe(boolean duplex) {
       return LocalConnection.pipe(queues, duplex);
+    }
+
+    @Override
+    public Pipe pipe(boolean duplex, Codec<?> codec) {
+      // The builder checks that the codec can travel, and says so if not.
+      QueueOptions checked = QueueOptions.builder().codec(codec).build();
+      return LocalConnection.pipe(queues, duplex, checked.codec().orElseThrow());
     }
 
     @Override

@@ -291,6 +291,43 @@ public interface MultiprocessingContext extends AutoCloseable {
   <E extends @Nullable Object> SimpleQueue<E> simpleQueue();
 
   /**
+   * Creates a queue as {@code options} say: its maximum number of items, ring size, memory budget
+   * and codec (see {@link QueueOptions}).
+   *
+   * @param options how to make the queue
+   * @param <E> the type of the items; a codec in {@code options} must encode them
+   * @return a new queue, owned by this context
+   * @throws IllegalStateException if this context is closed
+   * @throws java.io.UncheckedIOException if its shared memory cannot be created (for example,
+   *     {@code /dev/shm} has no room for the ring)
+   */
+  <E> ProcessQueue<E> queue(QueueOptions options);
+
+  /**
+   * Creates a joinable queue as {@code options} say (see {@link QueueOptions}).
+   *
+   * @param options how to make the queue
+   * @param <E> the type of the items; a codec in {@code options} must encode them
+   * @return a new queue, owned by this context
+   * @throws IllegalStateException if this context is closed
+   * @throws java.io.UncheckedIOException if its shared memory cannot be created
+   */
+  <E> JoinableQueue<E> joinableQueue(QueueOptions options);
+
+  /**
+   * Creates a simple queue as {@code options} say: ring size, memory budget and codec (see {@link
+   * QueueOptions}).
+   *
+   * @param options how to make the queue; without a maxsize
+   * @param <E> the type of the items; null items are allowed, and never reach the codec
+   * @return a new queue, owned by this context
+   * @throws IllegalArgumentException if {@code options} set a maxsize: a simple queue has none
+   * @throws IllegalStateException if this context is closed
+   * @throws java.io.UncheckedIOException if its shared memory cannot be created
+   */
+  <E extends @Nullable Object> SimpleQueue<E> simpleQueue(QueueOptions options);
+
+  /**
    * Creates a duplex pipe, as Python's {@code ctx.Pipe()}: both ends can send and receive.
    *
    * @return the two ends, owned by this context
@@ -309,6 +346,21 @@ public interface MultiprocessingContext extends AutoCloseable {
    * @throws java.io.UncheckedIOException if its shared memory cannot be created
    */
   Pipe pipe(boolean duplex);
+
+  /**
+   * Creates a pipe whose ends encode what {@link Connection#send} sends with {@code codec} instead
+   * of the built-in encoding (see {@link Codec}); the codec travels with each end to other
+   * processes. {@code sendBytes} and {@code recvBytes} do not use it; {@code null} never reaches
+   * it.
+   *
+   * @param duplex whether both ends can send and receive
+   * @param codec the codec; it must encode every non-null value sent
+   * @return the two ends, owned by this context
+   * @throws IllegalStateException if this context is closed
+   * @throws UnserializableValueException if the codec cannot be serialized, so could not travel
+   * @throws java.io.UncheckedIOException if its shared memory cannot be created
+   */
+  Pipe pipe(boolean duplex, Codec<?> codec);
 
   /**
    * Kills the processes this context created that are still running, and releases the context's

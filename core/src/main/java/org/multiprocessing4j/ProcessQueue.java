@@ -53,13 +53,17 @@ import java.util.concurrent.BlockingQueue;
  * <h2>Items</h2>
  *
  * Items are copied: {@code null} is rejected (as by every {@code BlockingQueue}; use a sentinel
- * object to signal the end); boxed primitives, {@link String} and {@code byte[]} have a compact
- * encoding; anything else must be {@link java.io.Serializable}. An item that cannot be encoded
- * makes the put throw {@link UnserializableValueException} naming its class, and the queue is left
- * as it was. An item that arrives but cannot be decoded (its class is missing in the receiving
- * process) makes the get throw {@link UndecodableValueException}; that item is lost, and the queue
- * stays usable. Items of any size pass, up to 2 GiB minus a little: those above a quarter of the
- * queue's ring travel through a file of their own, so they never wait for the ring to be empty.
+ * object to signal the end); boxed primitives, {@link String}, {@code byte[]}, and {@link
+ * java.util.ArrayList ArrayList}s and {@link java.util.List#of() List.of} lists of these have a
+ * compact encoding (a list comes back as the same kind of list); anything else must be {@link
+ * java.io.Serializable}, unless the queue was created with a {@link Codec} of its own (see {@link
+ * QueueOptions}), which then encodes every item. An item that cannot be encoded makes the put throw
+ * {@link UnserializableValueException} naming its class, and the queue is left as it was. An item
+ * that arrives but cannot be decoded (its class is missing in the receiving process) makes the get
+ * throw {@link UndecodableValueException}; that item is lost, and the queue stays usable. Items of
+ * any size pass, up to 2 GiB minus a little: those above a quarter of the queue's ring travel
+ * through a file of their own, so they never wait for the ring to be empty. {@link QueueOptions}
+ * sets the ring's size and the queue's memory budget.
  *
  * <h2>Across processes</h2>
  *

@@ -233,6 +233,107 @@ class QueueFailureTest {
     assertThat(all.size()).isBetween(20_000 - 1, 20_000);
   }
 
+  /**
+   * A consumer SIGKILLed between get and taskDone: join() throws naming it instead of waiting
+   * forever (as Python's does); a taskDone() from the parent writes the lost task off.
+   */
+  @Test
+  void join_consumerKilledHoldingATask_throwsAbandonedTasks_writeOffLetsJoinReturn()
+      throws Exception {
+    JoinableQueue<String> q = ctx.joinableQueue();
+    ProcessQueue<String> took = ctx.queue();
+    q.put("a");
+    q.put("b");
+    JvmProcess consumer =
+        new JvmProcess(
+                () -> {
+                  q.get();
+                  q.taskDone(); // the first is done
+                  took.put(q.get()); // the second is taken, never done
+                  Thread.sleep(Long.MAX_VALUE);
+                })
+            .start();
+    assertThat(took.get(CHILD_BOUND)).isEqualTo("b");
+    assertThat(q.join(Duration.ofMillis(300))).as("a live consumer holds it: wait").isFalse();
+    consumer.kill();
+    consumer.join(CHILD_BOUND);
+    long start = System.nanoTime();
+    assertThatThrownBy(q::join)
+        .isInstanceOf(AbandonedTasksException.class)
+        .hasMessageContaining("process " + consumer.pid() + " died holding 1 unfinished task")
+        .satisfies(
+            e -> {
+              assertThat(((AbandonedTasksException) e).pid()).isEqualTo(consumer.pid());
+              assertThat(((AbandonedTasksException) e).tasks()).isEqualTo(1);
+            });
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(CHILD_BOUND);
+    assertThatThrownBy(() -> q.join(Duration.ofSeconds(10)))
+        .as("every join throws until written off")
+        .isInstanceOf(AbandonedTasksException.class);
+    q.taskDone(); // write the lost task off
+    assertThat(q.join(Duration.ofSeconds(10))).isTrue();
+    q.put("c"); // the queue goes on
+    assertThat(q.get()).isEqualTo("c");
+    assertThat(q.join(Duration.ZERO)).isFalse();
+    q.taskDone();
+    q.join();
+  }
+
+  /** A task handed to another process and reported done there does not count as abandoned. */
+  @Test
+  void join_taskDoneByAnotherProcess_thanTheOneThatTookIt_returns() throws Exception {
+    JoinableQueue<String> q = ctx.joinableQueue();
+    q.put("x");
+    assertThat(q.get()).isEqualTo("x"); // taken here
+    JvmProcess other = new JvmProcess(q::taskDone).start(); // done there
+    joinOk(other);
+    assertThat(q.join(CHILD_BOUND)).isTrue();
+  }
+
+  static String overflowPrefix(ProcessQueue<?> q) {
+    String s = q.toString(); // LocalProcessQueue[<name>, n items]
+    return s.substring(s.indexOf('[') + 1, s.indexOf(',')) + ".x";
+  }
+
+  /**
+   * A producer SIGKILLed in the middle of putting large items (each in an overflow file) leaves no
+   * file behind once the queue is closed: an overflow file it wrote and never committed is removed
+   * by the close, and so is one planted under a dead writer's name; files of committed items stay
+   * until they are taken.
+   */
+  @Test
+  void producerKilledMidPutOfLargeItems_closeRemovesItsOverflowFiles() throws Exception {
+    int size = 4 << 20;
+    ProcessQueue<byte[]> q = ctx.queue(QueueOptions.builder().ringBytes(4096).maxsize(2).build());
+    JvmProcess producer =
+        new JvmProcess(
+                () -> {
+                  while (true) {
+                    q.put(new byte[size]); // every item goes to a file of its own
+                  }
+                })
+            .start();
+    for (int i = 0; i < 20; i++) {
+      assertThat(q.get(CHILD_BOUND)).hasSize(size);
+    }
+    producer.kill(); // most likely while it writes a file
+    producer.join(CHILD_BOUND);
+    String prefix = overflowPrefix(q);
+    // What a producer killed after creating its file and before committing it leaves behind.
+    String writer = Long.toString(producerToken(producer.pid()), 36);
+    java.nio.file.Files.write(
+        ShmDirectory.dir().resolve(prefix + "999999.w" + writer), new byte[8]);
+    assertThat(ShmDirectory.list(prefix)).isNotEmpty();
+    int committed = q.qsize(); // at most 2: their files stay until taken
+    q.close();
+    assertThat(ShmDirectory.list(prefix)).hasSize(committed);
+  }
+
+  /** The token of a dead process: its pid with a start time no process has. */
+  static long producerToken(long pid) {
+    return org.multiprocessing4j.internal.os.ProcessIdentity.token(pid, 1);
+  }
+
   // ------------------------------------------------------------------ shared-memory files
 
   @Test

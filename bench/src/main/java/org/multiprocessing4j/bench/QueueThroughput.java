@@ -33,11 +33,14 @@ import org.multiprocessing4j.SimpleQueue;
  * Producer and consumer processes live through every round and get a warm-up round first, so
  * neither JVM start-up nor compilation is counted; timing runs from the go signal to the last item.
  * Each figure is the median of {@code --rounds} rounds. Python moves far fewer items per second, so
- * it gets {@code --pythonItems} items. Prints a Markdown table with ratios to Python.
+ * it gets {@code --pythonItems} items. Prints a Markdown table with ratios to Python, then a second
+ * table against a raw Agrona {@code OneToOneRingBuffer} between two JVMs ({@link AgronaRing}, both
+ * sides spinning, 8-byte and 1 KiB messages): the practical limit on the JVM.
  *
  * <pre>
  * ./mvnw -q -pl bench -am package -DskipTests
- * java --enable-native-access=ALL-UNNAMED -cp bench/target/multiprocessing4j-bench-0.1.0-SNAPSHOT.jar \
+ * java --enable-native-access=ALL-UNNAMED --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED \
+ *     -cp bench/target/multiprocessing4j-bench-0.1.0-SNAPSHOT.jar \
  *     org.multiprocessing4j.bench.QueueThroughput [--items 1000000] [--kibItems 100000]
  *     [--pythonItems 100000] [--rounds 3] [--python python3]
  * </pre>
@@ -229,6 +232,8 @@ public final class QueueThroughput {
     double[] kib = new double[rounds];
     double[] two = new double[rounds];
     double[] abq = new double[rounds];
+    double[] agrona8 = new double[rounds];
+    double[] agronaKib = new double[rounds];
     try (MultiprocessingContext ctx = Multiprocessing.newLocalContext(ProcessOptions.defaults())) {
       Rig one = new Rig(ctx, 1, 0);
       try {
@@ -258,6 +263,17 @@ public final class QueueThroughput {
       for (int r = 0; r < rounds; r++) {
         abq[r] = threads(items);
       }
+      AgronaRing.Rig agrona = new AgronaRing.Rig(ctx);
+      try {
+        agrona.round(items / 5, 8); // warm-up
+        agrona.round(kibItems / 5, 1024);
+        for (int r = 0; r < rounds; r++) {
+          agrona8[r] = agrona.round(items, 8);
+          agronaKib[r] = agrona.round(kibItems, 1024) * 1024 / 1e6;
+        }
+      } finally {
+        agrona.stop();
+      }
     }
     double[] py = python(python, pythonItems, Math.min(kibItems, pythonItems), rounds);
 
@@ -280,6 +296,11 @@ public final class QueueThroughput {
         Locale.ROOT,
         "%nArrayBlockingQueue between two threads (in-process reference): %,.0f items/s%n",
         Report.median(abq));
+    System.out.println();
+    System.out.println("| workload | ProcessQueue | raw Agrona OneToOneRingBuffer | ratio |");
+    System.out.println("|---|---:|---:|---:|");
+    Report.rateRow("1 → 1, 8-byte items/s", Report.median(bytes8), Report.median(agrona8));
+    Report.rateRow("1 → 1, 1 KiB items, MB/s", Report.median(kib), Report.median(agronaKib));
   }
 
   private static final String PYTHON =

@@ -28,7 +28,10 @@ public final class Scenarios {
         new PrintRace(),
         new Mutex(),
         new Tickets(),
-        // queue-basics, producer-consumer, sentinel, joinable-queue: ProcessQueue
+        new QueueBasics(),
+        new ProducerConsumer(),
+        new Sentinel(),
+        new JoinableQueueScenario(),
         new ThreadsStart(),
         new ThreadsShare(),
         new Pid(),

@@ -5,7 +5,9 @@ import java.io.InvalidClassException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
+import org.multiprocessing4j.Codec;
 import org.multiprocessing4j.UndecodableValueException;
 import org.multiprocessing4j.UnserializableValueException;
 
@@ -14,9 +16,11 @@ import org.multiprocessing4j.UnserializableValueException;
  *
  * <p>The common immutable types have a built-in encoding, with no serialization stream around them:
  * {@code null}, the boxed primitives, {@link String} (UTF-8) and {@code byte[]} (the array's bytes,
- * copied once). Everything else goes through {@link JavaSerialization}: its failure names the
- * unserializable class and the path to it, and it reads values back through its deserialization
- * filter.
+ * copied once), and lists of these ({@link ListEncoding}). Everything else goes through {@link
+ * JavaSerialization}: its failure names the unserializable class and the path to it, and it reads
+ * values back through its deserialization filter. A queue created with a user's {@link Codec}
+ * encodes its non-null items with it instead ({@link #encode(Object, Codec, String)}), tagged
+ * {@link #CUSTOM}.
  *
  * <p>Multi-byte values are in native byte order: encodings never leave the host.
  */
@@ -36,6 +40,8 @@ public final class ValueCodec {
   public static final int STRING = 9;
   public static final int BYTES = 10;
   public static final int SERIALIZED = 11;
+  public static final int LIST = 12;
+  public static final int CUSTOM = 13;
 
   private static final ValueLayout.OfInt INT_U = ValueLayout.JAVA_INT_UNALIGNED;
   private static final ValueLayout.OfLong LONG_U = ValueLayout.JAVA_LONG_UNALIGNED;
@@ -94,11 +100,16 @@ public final class ValueCodec {
     }
   }
 
-  /** Bytes of a serialized value, copied out of shared memory, to be decoded later. */
+  /**
+   * Bytes of a serialized, list or custom-encoded value, copied out of shared memory, to be decoded
+   * later (outside the queue's lock).
+   */
   public static final class Serialized {
+    final int type;
     final byte[] bytes;
 
-    Serialized(byte[] bytes) {
+    Serialized(int type, byte[] bytes) {
+      this.type = type;
       this.bytes = bytes;
     }
   }
@@ -127,8 +138,59 @@ public final class ValueCodec {
       case Short s -> new Encoded(SHORT, s, null);
       case Character c -> new Encoded(CHAR, c, null);
       case Float f -> new Encoded(FLOAT, Float.floatToRawIntBits(f), null);
+      case List<?> list -> {
+        byte[] bytes = ListEncoding.tryEncode(list);
+        yield bytes != null
+            ? new Encoded(LIST, 0, bytes)
+            : new Encoded(SERIALIZED, 0, JavaSerialization.serialize(value, what));
+      }
       default -> new Encoded(SERIALIZED, 0, JavaSerialization.serialize(value, what));
     };
+  }
+
+  /**
+   * Encodes a value with a user's codec, or with the built-in encoding if there is none; {@code
+   * null} is always encoded as {@link #NULL}, without the codec.
+   *
+   * @param value the value; may be null
+   * @param codec the user's codec, or null
+   * @param what how to name the value in an error, such as "the item"
+   * @return its tag and bytes
+   * @throws UnserializableValueException if it cannot be encoded, naming its class
+   */
+  @SuppressWarnings("unchecked") // the codec is for the queue's items, which the caller's type says
+  public static Encoded encode(@Nullable Object value, @Nullable Codec<?> codec, String what) {
+    if (codec == null || value == null) {
+      return encode(value, what);
+    }
+    byte[] bytes;
+    try {
+      bytes = ((Codec<Object>) codec).encode(value);
+    } catch (Exception e) {
+      throw new UnserializableValueException(
+          what
+              + " of class "
+              + value.getClass().getName()
+              + " cannot be encoded by the queue's codec "
+              + codec.getClass().getName()
+              + ": "
+              + e,
+          value.getClass().getName(),
+          e);
+    }
+    if (bytes == null) {
+      throw new UnserializableValueException(
+          "the codec "
+              + codec.getClass().getName()
+              + " returned null for "
+              + what
+              + " of class "
+              + value.getClass().getName()
+              + "; it must return the encoded bytes",
+          value.getClass().getName(),
+          new NullPointerException("encode returned null"));
+    }
+    return new Encoded(CUSTOM, 0, bytes);
   }
 
   /**
@@ -150,8 +212,8 @@ public final class ValueCodec {
       case FLOAT -> m.get(ValueLayout.JAVA_FLOAT_UNALIGNED, offset);
       case STRING -> new String(copy(m, offset, length), StandardCharsets.UTF_8);
       case BYTES -> copy(m, offset, length);
-      case SERIALIZED -> new Serialized(copy(m, offset, length));
-      default -> new Serialized(new byte[0]); // unknown tag: fails in finish()
+      case SERIALIZED, LIST, CUSTOM -> new Serialized(type, copy(m, offset, length));
+      default -> new Serialized(type, new byte[0]); // unknown tag: fails in finish()
     };
   }
 
@@ -164,11 +226,61 @@ public final class ValueCodec {
    * @throws UndecodableValueException if a serialized value cannot be read here
    */
   public static @Nullable Object finish(Object read, ClassLoader loader) {
+    return finish(read, loader, null);
+  }
+
+  /**
+   * Completes {@link #read}, decoding {@link #CUSTOM} values with {@code codec}.
+   *
+   * @param read what {@link #read} returned
+   * @param loader resolves the classes of serialized values
+   * @param codec the queue's codec, or null
+   * @return the value
+   * @throws UndecodableValueException if the value cannot be decoded here
+   */
+  public static @Nullable Object finish(Object read, ClassLoader loader, @Nullable Codec<?> codec) {
     if (read == NULL_VALUE) {
       return null;
     }
     if (!(read instanceof Serialized serialized)) {
       return read;
+    }
+    if (serialized.type == LIST) {
+      try {
+        return ListEncoding.decode(serialized.bytes);
+      } catch (IllegalArgumentException e) {
+        throw new UndecodableValueException("cannot decode a received list: " + e.getMessage(), e);
+      }
+    }
+    if (serialized.type == CUSTOM) {
+      if (codec == null) {
+        throw new UndecodableValueException(
+            "cannot decode a received value: it was encoded by a queue codec, and this handle has"
+                + " none (was the queue re-created by name without its codec?)",
+            new IllegalStateException("no codec"));
+      }
+      Object value;
+      try {
+        value = codec.decode(serialized.bytes);
+      } catch (Exception e) {
+        throw new UndecodableValueException(
+            "cannot decode a received value with the queue's codec "
+                + codec.getClass().getName()
+                + ": "
+                + e,
+            e);
+      }
+      if (value == null) {
+        throw new UndecodableValueException(
+            "the codec " + codec.getClass().getName() + " decoded a value to null",
+            new NullPointerException("decode returned null"));
+      }
+      return value;
+    }
+    if (serialized.type != SERIALIZED) {
+      throw new UndecodableValueException(
+          "cannot decode a received value: unknown type tag " + serialized.type,
+          new IllegalArgumentException("tag " + serialized.type));
     }
     try {
       return JavaSerialization.deserialize(serialized.bytes, loader);

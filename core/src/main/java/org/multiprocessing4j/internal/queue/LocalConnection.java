@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
+import org.multiprocessing4j.Codec;
 import org.multiprocessing4j.Connection;
 import org.multiprocessing4j.Pipe;
 import org.multiprocessing4j.internal.codec.ValueCodec;
@@ -30,29 +31,42 @@ public final class LocalConnection implements Connection, Serializable {
 
   private final transient PipeCore core;
   private final int end;
+  private final transient @Nullable Codec<?> codec;
   private transient volatile boolean closed;
   private transient volatile boolean registered;
   private transient volatile long goneCheckedAt = System.nanoTime() - SLICE_NANOS;
 
-  private LocalConnection(PipeCore core, int end) {
+  private LocalConnection(PipeCore core, int end, @Nullable Codec<?> codec) {
     this.core = core;
     this.end = end;
+    this.codec = codec;
   }
 
   /** Creates a pipe in {@code owner}'s memory. */
   public static Pipe pipe(SegmentOwner owner, boolean duplex) {
-    PipeCore core = PipeCore.create(owner, duplex);
-    return new Pipe(new LocalConnection(core, 0), new LocalConnection(core, 1));
+    return pipe(owner, duplex, null);
   }
 
-  /** The serialized form: the pipe's file names and which end. */
-  private record Ref(String control, String toFirst, @Nullable String toSecond, int end)
+  /**
+   * Creates a pipe in {@code owner}'s memory whose ends encode values with {@code codec}.
+   *
+   * @param codec the user's codec, or null for the built-in encoding
+   */
+  public static Pipe pipe(SegmentOwner owner, boolean duplex, @Nullable Codec<?> codec) {
+    PipeCore core = PipeCore.create(owner, duplex);
+    return new Pipe(new LocalConnection(core, 0, codec), new LocalConnection(core, 1, codec));
+  }
+
+  /** The serialized form: the pipe's file names, which end, and the codec that travels with it. */
+  private record Ref(
+      String control, String toFirst, @Nullable String toSecond, int end, @Nullable Codec<?> codec)
       implements Serializable {
     @Serial private static final long serialVersionUID = 1L;
 
     @Serial
     private Object readResolve() {
-      LocalConnection c = new LocalConnection(PipeCore.attach(control, toFirst, toSecond), end);
+      LocalConnection c =
+          new LocalConnection(PipeCore.attach(control, toFirst, toSecond), end, codec);
       c.use(); // this process now holds the end: the creator's weak claim is dropped
       return c;
     }
@@ -62,7 +76,11 @@ public final class LocalConnection implements Connection, Serializable {
   private Object writeReplace() {
     MpmcRingBuffer toSecond = core.toSecond;
     return new Ref(
-        core.controlName(), core.toFirst.name(), toSecond == null ? null : toSecond.name(), end);
+        core.controlName(),
+        core.toFirst.name(),
+        toSecond == null ? null : toSecond.name(),
+        end,
+        codec);
   }
 
   private int other() {
@@ -106,7 +124,7 @@ public final class LocalConnection implements Connection, Serializable {
   @Override
   public void send(@Nullable Object value) throws IOException, InterruptedException {
     MpmcRingBuffer ring = out();
-    ValueCodec.Encoded e = ValueCodec.encode(value, "the value sent through the pipe");
+    ValueCodec.Encoded e = ValueCodec.encode(value, codec, "the value sent through the pipe");
     send(ring, e.type(), e.length(), e::writeTo);
   }
 
@@ -175,7 +193,7 @@ public final class LocalConnection implements Connection, Serializable {
 
   @Override
   public @Nullable Object recv() throws EOFException, InterruptedException {
-    return ValueCodec.finish(receive(ValueCodec::read), loader());
+    return ValueCodec.finish(receive(ValueCodec::read), loader(), codec);
   }
 
   @Override

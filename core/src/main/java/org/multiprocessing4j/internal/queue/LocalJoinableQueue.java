@@ -14,8 +14,14 @@ import org.multiprocessing4j.internal.sync.Waiting;
 public final class LocalJoinableQueue<E> extends LocalProcessQueue<E> implements JoinableQueue<E> {
   @Serial private static final long serialVersionUID = 1L;
 
-  LocalJoinableQueue(QueueCore core) {
+  /**
+   * Wraps a joinable queue's core.
+   *
+   * @param create whether the queue is new here, in which case its task table is made
+   */
+  LocalJoinableQueue(QueueCore core, boolean create) {
     super(core);
+    core.trackTasks(create);
   }
 
   @Override

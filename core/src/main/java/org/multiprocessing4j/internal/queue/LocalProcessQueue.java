@@ -39,7 +39,7 @@ public class LocalProcessQueue<E> extends AbstractQueue<E>
   /** Not private: a private writeReplace would not apply to the joinable subclass. */
   @Serial
   final Object writeReplace() {
-    return new QueueRef(core.name(), kind());
+    return new QueueRef(core.name(), kind(), core.codec());
   }
 
   static long nanos(Duration timeout) {

@@ -23,7 +23,7 @@ public final class LocalSimpleQueue<E extends @Nullable Object>
 
   @Serial
   private Object writeReplace() {
-    return new QueueRef(core.name(), QueueRef.Kind.SIMPLE);
+    return new QueueRef(core.name(), QueueRef.Kind.SIMPLE, core.codec());
   }
 
   @Override

@@ -9,13 +9,17 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
+import org.multiprocessing4j.AbandonedTasksException;
+import org.multiprocessing4j.Codec;
 import org.multiprocessing4j.internal.codec.ValueCodec;
 import org.multiprocessing4j.internal.ring.MpmcRingBuffer;
 import org.multiprocessing4j.internal.ring.RingLayout;
 import org.multiprocessing4j.internal.shm.SegmentOwner;
 import org.multiprocessing4j.internal.shm.SharedSegment;
 import org.multiprocessing4j.internal.sync.EventCount;
+import org.multiprocessing4j.internal.sync.Waiting;
 
 /**
  * One queue as seen from this JVM: its ring, the codec around it, and whether it was closed here.
@@ -43,11 +47,14 @@ public final class QueueCore {
       new ConcurrentHashMap<>();
 
   private final MpmcRingBuffer ring;
+  private final @Nullable Codec<?> codec;
   private final EventCount allTasksDone;
+  private volatile @Nullable TaskTable tasks; // joinable queues only
   private volatile boolean closed;
 
-  private QueueCore(MpmcRingBuffer ring) {
+  private QueueCore(MpmcRingBuffer ring, @Nullable Codec<?> codec) {
     this.ring = ring;
+    this.codec = codec;
     this.allTasksDone = new EventCount(ring.memory(), RingLayout.ALL_TASKS_DONE);
   }
 
@@ -57,13 +64,18 @@ public final class QueueCore {
    * @param maxItems the most items, or 0
    * @param ringBytes the ring's data bytes; a power of two
    * @param overflowBudget the most bytes in overflow files at once, or 0 for no limit
+   * @param codec the user's codec, or null for the built-in encoding
    */
   public static QueueCore create(
-      SegmentOwner owner, long maxItems, long ringBytes, long overflowBudget) {
+      SegmentOwner owner,
+      long maxItems,
+      long ringBytes,
+      long overflowBudget,
+      @Nullable Codec<?> codec) {
     RingLayout.checkCapacity(ringBytes);
     SharedSegment segment = owner.create("q", RingLayout.segmentSize(ringBytes));
     QueueCore core =
-        new QueueCore(MpmcRingBuffer.create(segment, ringBytes, maxItems, overflowBudget));
+        new QueueCore(MpmcRingBuffer.create(segment, ringBytes, maxItems, overflowBudget), codec);
     CORES.values().removeIf(r -> r.get() == null); // forget queues gone from this JVM
     CORES.put(segment.name(), new WeakReference<>(core));
     return core;
@@ -72,17 +84,19 @@ public final class QueueCore {
   /**
    * Returns this JVM's core for the queue named {@code name}, attaching to it if needed.
    *
+   * @param codec the codec that travelled with the handle (every handle of a queue carries the
+   *     creator's), or null
    * @throws org.multiprocessing4j.internal.shm.SegmentGoneException if the queue's owner released
    *     it
    */
-  public static QueueCore attach(String name) {
+  public static QueueCore attach(String name, @Nullable Codec<?> codec) {
     while (true) {
       WeakReference<QueueCore> ref = CORES.get(name);
       QueueCore core = ref == null ? null : ref.get();
       if (core != null) {
         return core;
       }
-      QueueCore fresh = new QueueCore(MpmcRingBuffer.attach(SharedSegment.attach(name)));
+      QueueCore fresh = new QueueCore(MpmcRingBuffer.attach(SharedSegment.attach(name)), codec);
       WeakReference<QueueCore> mine = new WeakReference<>(fresh);
       if (ref == null ? CORES.putIfAbsent(name, mine) == null : CORES.replace(name, ref, mine)) {
         return fresh;
@@ -95,14 +109,28 @@ public final class QueueCore {
     return ring.name();
   }
 
+  /** Returns the user's codec, or null for the built-in encoding. */
+  public @Nullable Codec<?> codec() {
+    return codec;
+  }
+
   /** Returns the ring, for tests and diagnostics. */
   public MpmcRingBuffer ring() {
     return ring;
   }
 
-  /** Closes the queue in this JVM. */
+  /**
+   * Closes the queue in this JVM, and removes the overflow files of producers that died in the
+   * middle of a put (see {@link MpmcRingBuffer#sweepOrphanOverflow()}).
+   */
   public void close() {
     closed = true;
+    try {
+      ring.sweepOrphanOverflow();
+    } catch (RuntimeException e) {
+      // The context was closed (its files are gone already), or /dev/shm cannot be listed: the
+      // owner's close or the next sweep removes what is left.
+    }
   }
 
   /** Returns whether {@link #close()} was called in this JVM. */
@@ -125,7 +153,7 @@ public final class QueueCore {
   public boolean put(@Nullable Object item, long timeoutNanos, boolean interruptible)
       throws InterruptedException {
     checkOpen();
-    ValueCodec.Encoded e = ValueCodec.encode(item, "the queue item");
+    ValueCodec.Encoded e = ValueCodec.encode(item, codec, "the queue item");
     try {
       return ring.offer(e.type(), e.length(), e::writeTo, timeoutNanos, interruptible);
     } catch (IllegalStateException ex) {
@@ -148,7 +176,14 @@ public final class QueueCore {
     } catch (IllegalStateException ex) {
       throw translate(ex);
     }
-    return read == null ? NONE : ValueCodec.finish(read, loader());
+    if (read == null) {
+      return NONE;
+    }
+    TaskTable t = tasks;
+    if (t != null) {
+      t.took(); // before decoding: an undecodable item is a task taken all the same
+    }
+    return ValueCodec.finish(read, loader(), codec);
   }
 
   /** Returns the head item without removing it, or {@link #NONE}. */
@@ -160,7 +195,7 @@ public final class QueueCore {
     } catch (IllegalStateException ex) {
       throw translate(ex);
     }
-    return read == null ? NONE : ValueCodec.finish(read, loader());
+    return read == null ? NONE : ValueCodec.finish(read, loader(), codec);
   }
 
   /** Returns a snapshot of the items, head first. */
@@ -174,7 +209,7 @@ public final class QueueCore {
     }
     List<@Nullable Object> items = new ArrayList<>(raw.size());
     for (Object r : raw) {
-      items.add(ValueCodec.finish(r, loader()));
+      items.add(ValueCodec.finish(r, loader(), codec));
     }
     return items;
   }
@@ -196,6 +231,20 @@ public final class QueueCore {
 
   // ----------------------------------------------------------------------- JoinableQueue support
 
+  /** How often a waiting {@link #joinTasks} looks for dead holders of unfinished tasks. */
+  static final long JOIN_SLICE_NANOS = 100_000_000L;
+
+  /**
+   * Starts recording which process holds unfinished tasks; for joinable queues.
+   *
+   * @param create whether this is the queue's creator, which makes the table
+   */
+  synchronized void trackTasks(boolean create) {
+    if (tasks == null) {
+      tasks = create ? TaskTable.create(name()) : TaskTable.attach(name());
+    }
+  }
+
   /**
    * Counts one item done.
    *
@@ -212,17 +261,54 @@ public final class QueueCore {
             "taskDone() called more times than items were put on queue " + name());
       }
       if (LONG.compareAndSet(m, RingLayout.TASKS_DONE, done, done + 1)) {
+        TaskTable t = tasks;
+        if (t != null) {
+          t.done();
+        }
         allTasksDone.signalAll();
         return;
       }
     }
   }
 
-  /** Waits until every item put was reported done; false if the timeout elapsed first. */
+  /**
+   * Waits until every item put was reported done; false if the timeout elapsed first.
+   *
+   * @throws AbandonedTasksException if a dead process holds unfinished tasks
+   */
   public boolean joinTasks(long timeoutNanos) throws InterruptedException {
     MemorySegment m = ring.memory();
-    return allTasksDone.await(
-        () -> (long) LONG.getVolatile(m, RingLayout.TASKS_DONE) >= ring.putCount(), timeoutNanos);
+    BooleanSupplier allDone =
+        () -> (long) LONG.getVolatile(m, RingLayout.TASKS_DONE) >= ring.putCount();
+    long start = System.nanoTime();
+    while (true) {
+      long slice = JOIN_SLICE_NANOS;
+      if (timeoutNanos != Waiting.FOREVER) {
+        slice = Math.min(slice, Math.max(0, timeoutNanos - (System.nanoTime() - start)));
+      }
+      if (allTasksDone.await(allDone, slice)) {
+        return true;
+      }
+      TaskTable t = tasks;
+      TaskTable.DeadHolder dead = t == null ? null : t.deadHolder();
+      if (dead != null && !allDone.getAsBoolean()) {
+        throw new AbandonedTasksException(
+            "join() cannot return: process "
+                + dead.pid()
+                + " died holding "
+                + dead.tasks()
+                + " unfinished task(s) of queue "
+                + name()
+                + " (it took them with get() and never called taskDone()); they are lost. Call"
+                + " taskDone() once per lost task (after putting the items again, if they must be"
+                + " processed) to write them off.",
+            dead.pid(),
+            dead.tasks());
+      }
+      if (timeoutNanos != Waiting.FOREVER && System.nanoTime() - start >= timeoutNanos) {
+        return false;
+      }
+    }
   }
 
   // --------------------------------------------------------------------------------- internals

@@ -2,6 +2,8 @@ package org.multiprocessing4j.internal.queue;
 
 import java.io.Serial;
 import java.io.Serializable;
+import org.jspecify.annotations.Nullable;
+import org.multiprocessing4j.Codec;
 
 /**
  * The serialized form of every local queue: its name and kind. Reading it back attaches to the same
@@ -9,8 +11,9 @@ import java.io.Serializable;
  *
  * @param name the queue's file name
  * @param kind which public type to rebuild
+ * @param codec the queue's codec (it travels with every handle), or null for the built-in one
  */
-record QueueRef(String name, Kind kind) implements Serializable {
+record QueueRef(String name, Kind kind, @Nullable Codec<?> codec) implements Serializable {
   @Serial private static final long serialVersionUID = 1L;
 
   /** The public type of a queue. */
@@ -22,10 +25,10 @@ record QueueRef(String name, Kind kind) implements Serializable {
 
   @Serial
   private Object readResolve() {
-    QueueCore core = QueueCore.attach(name);
+    QueueCore core = QueueCore.attach(name, codec);
     return switch (kind) {
       case QUEUE -> new LocalProcessQueue<>(core);
-      case JOINABLE -> new LocalJoinableQueue<>(core);
+      case JOINABLE -> new LocalJoinableQueue<>(core, false);
       case SIMPLE -> new LocalSimpleQueue<>(core);
     };
   }

@@ -33,10 +33,15 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
+import org.multiprocessing4j.internal.os.ProcessIdentity;
 import org.multiprocessing4j.internal.shm.SegmentGoneException;
 import org.multiprocessing4j.internal.shm.SharedSegment;
+import org.multiprocessing4j.internal.shm.ShmDirectory;
 import org.multiprocessing4j.internal.sync.EventCount;
 import org.multiprocessing4j.internal.sync.RobustLock;
 import org.multiprocessing4j.internal.sync.Waiting;
@@ -91,7 +96,8 @@ public final class MpmcRingBuffer {
    * Failure. The commit point of a put is the single store to TAIL; of a take, to HEAD.
    *  - Producer killed before its TAIL store: the bytes it wrote beyond TAIL are invisible and are
    *    overwritten by the next producer. No torn item is ever visible; the item is not delivered
-   *    (its put never returned). An overflow file it had written stays until the owner closes.
+   *    (its put never returned). An overflow file it had written, uncommitted, is removed by
+   *    sweepOrphanOverflow() (when a process closes the queue) or when the owner closes.
    *  - Producer killed after its TAIL store: the item is delivered; the counts it had not yet
    *    updated are repaired from the journal by the next producer (below).
    *  - Consumer killed before its HEAD store: the item stays at the head and goes to the next
@@ -149,6 +155,9 @@ public final class MpmcRingBuffer {
 
   private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
   private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+  /** Separates an overflow file's sequence number from its writer's token (base 36). */
+  private static final String WRITER = ".w";
 
   private final SharedSegment segment; // keeps an attached mapping reachable
   private final MemorySegment mem;
@@ -312,7 +321,14 @@ public final class MpmcRingBuffer {
         return false;
       }
     }
-    String name = segment.name() + ".x" + (long) LONG.getAndAdd(mem, OVERFLOW_SEQUENCE, 1L);
+    // The writer's token in the name lets sweepOrphanOverflow() find the file if the writer dies
+    // before committing it.
+    String name =
+        segment.name()
+            + ".x"
+            + (long) LONG.getAndAdd(mem, OVERFLOW_SEQUENCE, 1L)
+            + WRITER
+            + Long.toString(ProcessIdentity.selfToken(), 36);
     try (Arena arena = Arena.ofConfined()) {
       SharedSegment file = SharedSegment.createFor(name, length, arena);
       writer.write(file.memory(), 0);
@@ -668,6 +684,65 @@ public final class MpmcRingBuffer {
     } catch (SegmentGoneException e) {
       return new Taken<>(null, null, new LostItemException(file, length));
     }
+  }
+
+  /**
+   * Removes the overflow files of this ring that a producer wrote and never committed because it
+   * died: files whose writer process is gone and which no record in the ring names. Files of live
+   * writers (a put in progress) and of committed items (whoever wrote them) are kept. Takes the
+   * take lock while it looks at the records.
+   *
+   * @return the names of the files removed
+   */
+  public List<String> sweepOrphanOverflow() {
+    String prefix = segment.name() + ".x";
+    List<String> orphans = new ArrayList<>();
+    for (Path p : ShmDirectory.list(prefix)) {
+      String file = p.getFileName().toString();
+      int w = file.lastIndexOf(WRITER);
+      if (w < 0) {
+        continue;
+      }
+      try {
+        long writer = Long.parseLong(file.substring(w + WRITER.length()), 36);
+        if (!ProcessIdentity.isAlive(writer)) {
+          orphans.add(file); // a dead writer commits nothing more: only the ring's records count
+        }
+      } catch (NumberFormatException e) {
+        // not a name this ring writes: leave it
+      }
+    }
+    if (orphans.isEmpty()) {
+      return orphans;
+    }
+    lockUninterruptibly(takeLock, false);
+    try {
+      long head = (long) LONG.getAcquire(mem, HEAD);
+      long tail = (long) LONG.getAcquire(mem, TAIL);
+      while (tail - head > 0 && !orphans.isEmpty()) {
+        long at = HEADER_LENGTH + (head & mask);
+        int length = (int) INT.get(mem, at);
+        int type = (int) INT.get(mem, at + 4);
+        if (type == OVERFLOW) {
+          byte[] nameBytes = new byte[length - OVERFLOW_REF_HEADER];
+          MemorySegment.copy(
+              mem,
+              ValueLayout.JAVA_BYTE,
+              at + RECORD_HEADER + OVERFLOW_REF_HEADER,
+              nameBytes,
+              0,
+              nameBytes.length);
+          orphans.remove(new String(nameBytes, StandardCharsets.UTF_8)); // committed: keep it
+        }
+        head += type == PADDING ? length : recordLength(length);
+      }
+      for (String file : orphans) {
+        SharedSegment.unlink(file);
+      }
+    } finally {
+      takeLock.unlock();
+    }
+    return orphans;
   }
 
   /**

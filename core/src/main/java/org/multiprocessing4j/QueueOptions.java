@@ -1,0 +1,273 @@
+package org.multiprocessing4j;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How to create a queue: its maximum number of items, the size of its ring, its memory budget and
+ * its codec. Immutable; make one with {@link #builder()}, then pass it to {@link
+ * MultiprocessingContext#queue(QueueOptions)}, {@link
+ * MultiprocessingContext#joinableQueue(QueueOptions)} or {@link
+ * MultiprocessingContext#simpleQueue(QueueOptions)}.
+ *
+ * {@snippet :
+ * ProcessQueue<byte[]> frames =
+ *     Multiprocessing.local()
+ *         .queue(
+ *             QueueOptions.builder()
+ *                 .maxsize(100)
+ *                 .ringBytes(16 << 20)              // 16 MiB ring: frames up to 4 MiB go inline
+ *                 .memoryBudgetBytes(64L << 20)     // at most 64 MiB of items held at once
+ *                 .build());
+ * }
+ *
+ * <h2>Memory</h2>
+ *
+ * A queue's items live in shared memory ({@code /dev/shm}): items up to a quarter of the ring go
+ * into the ring itself, a file of {@link #ringBytes()} bytes made when the queue is created; larger
+ * items each go into a file of their own, made by the put and removed by the get. The memory budget
+ * bounds the two together: a put waits (or, with a timeout or nowait, fails as a full queue does)
+ * while the ring is full, or while the large items held would exceed {@link #memoryBudgetBytes()}
+ * minus the ring. One large item always passes when no other large item is held, so that an item
+ * larger than the budget cannot block forever. {@link #maxsize()} bounds the number of items on top
+ * of that.
+ */
+public final class QueueOptions {
+
+  /** The smallest ring: 1 KiB. */
+  public static final long MIN_RING_BYTES = 1024;
+
+  /** The largest ring: 1 GiB. */
+  public static final long MAX_RING_BYTES = 1L << 30;
+
+  /** The ring size of {@link #defaults()}: 1 MiB. */
+  public static final long DEFAULT_RING_BYTES = 1L << 20;
+
+  /** The memory budget of {@link #defaults()}: 257 MiB (the ring and 256 MiB of large items). */
+  public static final long DEFAULT_MEMORY_BUDGET_BYTES = DEFAULT_RING_BYTES + (256L << 20);
+
+  /** A memory budget without a limit. */
+  public static final long UNLIMITED = Long.MAX_VALUE;
+
+  private static final QueueOptions DEFAULTS = new Builder().build();
+
+  private final int maxsize;
+  private final long ringBytes;
+  private final long memoryBudgetBytes;
+  private final @Nullable Codec<?> codec;
+
+  private QueueOptions(Builder b, long memoryBudgetBytes) {
+    this.maxsize = b.maxsize;
+    this.ringBytes = b.ringBytes;
+    this.memoryBudgetBytes = memoryBudgetBytes;
+    this.codec = b.codec;
+  }
+
+  /**
+   * Returns the options of a queue created without options: no maximum number of items, a 1 MiB
+   * ring, a 257 MiB memory budget and the built-in codec.
+   *
+   * @return the default options
+   */
+  public static QueueOptions defaults() {
+    return DEFAULTS;
+  }
+
+  /**
+   * Returns a builder that starts from {@link #defaults()}.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Returns the most items the queue holds at once, or 0 for no limit (Python's {@code maxsize}).
+   *
+   * @return the maximum number of items, or 0
+   */
+  public int maxsize() {
+    return maxsize;
+  }
+
+  /**
+   * Returns the size of the queue's ring in bytes.
+   *
+   * @return a power of two from {@link #MIN_RING_BYTES} to {@link #MAX_RING_BYTES}
+   */
+  public long ringBytes() {
+    return ringBytes;
+  }
+
+  /**
+   * Returns the most bytes of shared memory the queue's items hold at once, ring included, or
+   * {@link #UNLIMITED}.
+   *
+   * @return the budget, at least {@link #ringBytes()}
+   */
+  public long memoryBudgetBytes() {
+    return memoryBudgetBytes;
+  }
+
+  /**
+   * Returns the codec items are encoded with, if not the built-in one.
+   *
+   * @return the codec, or empty for the built-in encoding
+   */
+  public Optional<Codec<?>> codec() {
+    return Optional.ofNullable(codec);
+  }
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof QueueOptions q
+        && q.maxsize == maxsize
+        && q.ringBytes == ringBytes
+        && q.memoryBudgetBytes == memoryBudgetBytes
+        && Objects.equals(q.codec, codec);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(maxsize, ringBytes, memoryBudgetBytes, codec);
+  }
+
+  @Override
+  public String toString() {
+    return "QueueOptions[maxsize="
+        + maxsize
+        + ", ringBytes="
+        + ringBytes
+        + ", memoryBudgetBytes="
+        + (memoryBudgetBytes == UNLIMITED ? "unlimited" : memoryBudgetBytes)
+        + ", codec="
+        + (codec == null ? "built-in" : codec.getClass().getName())
+        + "]";
+  }
+
+  /** Builds {@link QueueOptions}; each setter checks its argument at once. Not thread-safe. */
+  public static final class Builder {
+    private int maxsize;
+    private long ringBytes = DEFAULT_RING_BYTES;
+    private long memoryBudgetBytes; // 0: not set, the ring and 256 MiB
+    private @Nullable Codec<?> codec;
+
+    private Builder() {}
+
+    /**
+     * Sets the most items the queue holds at once (Python's {@code maxsize}); 0, the default, for
+     * no limit but the memory budget.
+     *
+     * @param maxsize 0 or more
+     * @return this builder
+     * @throws IllegalArgumentException if {@code maxsize} is negative
+     */
+    public Builder maxsize(int maxsize) {
+      if (maxsize < 0) {
+        throw new IllegalArgumentException("maxsize must be 0 (no limit) or more, got " + maxsize);
+      }
+      this.maxsize = maxsize;
+      return this;
+    }
+
+    /**
+     * Sets the size of the queue's ring: the shared memory made when the queue is created, holding
+     * items of up to a quarter of it. A larger ring lets more small items wait in the queue and
+     * copies larger items inline; a smaller one saves memory. The default is 1 MiB.
+     *
+     * @param ringBytes a power of two from {@link #MIN_RING_BYTES} (1 KiB) to {@link
+     *     #MAX_RING_BYTES} (1 GiB)
+     * @return this builder
+     * @throws IllegalArgumentException if {@code ringBytes} is not a power of two in that range
+     */
+    public Builder ringBytes(long ringBytes) {
+      if (Long.bitCount(ringBytes) != 1
+          || ringBytes < MIN_RING_BYTES
+          || ringBytes > MAX_RING_BYTES) {
+        long up =
+            ringBytes <= MIN_RING_BYTES ? MIN_RING_BYTES : Long.highestOneBit(ringBytes - 1) << 1;
+        throw new IllegalArgumentException(
+            "ringBytes must be a power of two from "
+                + MIN_RING_BYTES
+                + " (1 KiB) to "
+                + MAX_RING_BYTES
+                + " (1 GiB), got "
+                + ringBytes
+                + (up <= MAX_RING_BYTES ? "; the next allowed size is " + up : ""));
+      }
+      this.ringBytes = ringBytes;
+      return this;
+    }
+
+    /**
+     * Sets the most bytes of shared memory the queue's items hold at once, the ring included (see
+     * Memory in {@link QueueOptions}). The default is the ring and 256 MiB.
+     *
+     * @param memoryBudgetBytes at least the ring's size, or {@link #UNLIMITED}
+     * @return this builder
+     * @throws IllegalArgumentException if {@code memoryBudgetBytes} is not positive
+     */
+    public Builder memoryBudgetBytes(long memoryBudgetBytes) {
+      if (memoryBudgetBytes <= 0) {
+        throw new IllegalArgumentException(
+            "memoryBudgetBytes must be positive (at least the ring's size, or"
+                + " QueueOptions.UNLIMITED), got "
+                + memoryBudgetBytes);
+      }
+      this.memoryBudgetBytes = memoryBudgetBytes;
+      return this;
+    }
+
+    /**
+     * Sets the codec items are encoded with (see {@link Codec}); the built-in encoding by default.
+     *
+     * @param codec the codec; it travels to other processes with the queue
+     * @return this builder
+     * @throws UnserializableValueException if the codec cannot be serialized, so could not travel
+     *     with the queue
+     */
+    public Builder codec(Codec<?> codec) {
+      Objects.requireNonNull(codec, "codec");
+      try (ObjectOutputStream out = new ObjectOutputStream(new ByteArrayOutputStream())) {
+        out.writeObject(codec);
+      } catch (IOException | RuntimeException e) {
+        throw new UnserializableValueException(
+            "the codec "
+                + codec.getClass().getName()
+                + " cannot be serialized, so it cannot travel with its queue to other processes: "
+                + e
+                + ". Make its fields serializable (a codec should hold only configuration).",
+            codec.getClass().getName(),
+            e);
+      }
+      this.codec = codec;
+      return this;
+    }
+
+    /**
+     * Builds the options.
+     *
+     * @return the options
+     * @throws IllegalArgumentException if the memory budget is smaller than the ring (if only the
+     *     ring was set, the default budget grows to hold the ring and 256 MiB)
+     */
+    public QueueOptions build() {
+      long budget = memoryBudgetBytes == 0 ? ringBytes + (256L << 20) : memoryBudgetBytes;
+      if (budget < ringBytes) {
+        throw new IllegalArgumentException(
+            "memoryBudgetBytes ("
+                + budget
+                + ") must be at least ringBytes ("
+                + ringBytes
+                + "): the ring is made when the queue is created. Lower ringBytes or raise the"
+                + " budget.");
+      }
+      return new QueueOptions(this, budget);
+    }
+  }
+}

@@ -1,0 +1,174 @@
+package org.multiprocessing4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** {@link QueueOptions}: validation, and the ring size and memory budget taking effect. */
+@ExtendWith(ShmCleanup.class)
+class QueueOptionsTest {
+
+  static final Duration CHILD_BOUND = Duration.ofMinutes(2);
+  static final Duration SHORT = Duration.ofMillis(100);
+
+  private final MultiprocessingContext ctx =
+      Multiprocessing.newLocalContext(ProcessOptions.defaults());
+
+  @AfterEach
+  void closeContext() {
+    ctx.close();
+  }
+
+  // ------------------------------------------------------------------ validation
+
+  @Test
+  void defaults_areThoseOfAQueueWithoutOptions() {
+    QueueOptions d = QueueOptions.defaults();
+    assertThat(d.maxsize()).isZero();
+    assertThat(d.ringBytes()).isEqualTo(1L << 20);
+    assertThat(d.memoryBudgetBytes()).isEqualTo((1L << 20) + (256L << 20));
+    assertThat(d.codec()).isEmpty();
+    assertThat(QueueOptions.builder().build()).isEqualTo(d);
+  }
+
+  @Test
+  void ringBytes_notAPowerOfTwo_throwsNamingTheNextSize() {
+    assertThatThrownBy(() -> QueueOptions.builder().ringBytes(5000))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("power of two")
+        .hasMessageContaining("got 5000")
+        .hasMessageContaining("next allowed size is 8192");
+  }
+
+  @Test
+  void ringBytes_outOfRange_throws() {
+    assertThatThrownBy(() -> QueueOptions.builder().ringBytes(512))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("from 1024");
+    assertThatThrownBy(() -> QueueOptions.builder().ringBytes(1L << 31))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("(1 GiB)");
+    assertThatThrownBy(() -> QueueOptions.builder().ringBytes(0))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void maxsize_negative_throws() {
+    assertThatThrownBy(() -> QueueOptions.builder().maxsize(-1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxsize must be 0 (no limit) or more, got -1");
+  }
+
+  @Test
+  void memoryBudget_notPositive_throws() {
+    assertThatThrownBy(() -> QueueOptions.builder().memoryBudgetBytes(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must be positive");
+  }
+
+  @Test
+  void build_budgetBelowRing_throwsSayingWhatToChange() {
+    assertThatThrownBy(
+            () -> QueueOptions.builder().ringBytes(1 << 16).memoryBudgetBytes(1000).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("memoryBudgetBytes (1000) must be at least ringBytes (65536)");
+  }
+
+  @Test
+  void build_ringOnly_budgetGrowsWithTheRing() {
+    QueueOptions o = QueueOptions.builder().ringBytes(1 << 26).build();
+    assertThat(o.memoryBudgetBytes()).isEqualTo((1L << 26) + (256L << 20));
+  }
+
+  @Test
+  void simpleQueue_withMaxsize_throws() {
+    QueueOptions bounded = QueueOptions.builder().maxsize(3).build();
+    assertThatThrownBy(() -> ctx.simpleQueue(bounded))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("a SimpleQueue has no maxsize");
+  }
+
+  // ------------------------------------------------------------------ taking effect
+
+  @Test
+  void maxsize_fromOptions_bounds() throws Exception {
+    JoinableQueue<Integer> q = ctx.joinableQueue(QueueOptions.builder().maxsize(2).build());
+    q.put(1);
+    q.put(2);
+    assertThat(q.full()).isTrue();
+    assertThat(q.maxsize()).isEqualTo(2);
+    assertThatThrownBy(() -> q.put(3, SHORT)).isInstanceOf(QueueFullException.class);
+  }
+
+  /** A 1 KiB ring holds only a few 100-byte items; the default ring holds thousands. */
+  @Test
+  void ringBytes_smallRing_fillsAfterAFewItems() throws Exception {
+    ProcessQueue<byte[]> small = ctx.queue(QueueOptions.builder().ringBytes(1024).build());
+    int n = 0;
+    while (small.offer(new byte[100])) {
+      n++;
+    }
+    assertThat(n).isBetween(5, 9); // 1024 / (100 + record header, aligned)
+    assertThatThrownBy(() -> small.put(new byte[100], SHORT))
+        .isInstanceOf(QueueFullException.class);
+    small.get();
+    assertThat(small.offer(new byte[100])).isTrue();
+    ProcessQueue<byte[]> normal = ctx.queue();
+    for (int i = 0; i < 1000; i++) {
+      assertThat(normal.offer(new byte[100])).isTrue();
+    }
+  }
+
+  /**
+   * Large items (above a quarter of the ring) count against the memory budget: a put waits while
+   * the budget is spent, in a child process too, and proceeds when a get frees it.
+   */
+  @Test
+  void memoryBudget_largeItemsBeyondIt_putInChildWaitsUntilAGetFreesRoom() throws Exception {
+    int item = 600 << 10;
+    ProcessQueue<byte[]> q =
+        ctx.queue(
+            QueueOptions.builder()
+                .ringBytes(1 << 16)
+                .memoryBudgetBytes((1 << 16) + (1 << 20)) // room for one 600 KiB item
+                .build());
+    ProcessQueue<String> report = ctx.queue();
+    JvmProcess child =
+        new JvmProcess(
+                () -> {
+                  q.put(new byte[item]);
+                  try {
+                    q.putNowait(new byte[item]);
+                    report.put("second fitted?!");
+                  } catch (QueueFullException e) {
+                    report.put("second is full");
+                  }
+                  q.put(new byte[item], CHILD_BOUND); // waits for the parent's get
+                  report.put("third put");
+                })
+            .start();
+    assertThat(report.get(CHILD_BOUND)).isEqualTo("second is full");
+    assertThat(q.get(CHILD_BOUND)).hasSize(item);
+    assertThat(report.get(CHILD_BOUND)).isEqualTo("third put");
+    assertThat(q.get(CHILD_BOUND)).hasSize(item);
+    assertThat(child.join(CHILD_BOUND)).isTrue();
+    assertThat(child.exitCode()).hasValue(0);
+  }
+
+  /** An item larger than the whole budget still passes when no other large item is held. */
+  @Test
+  void memoryBudget_oneItemLargerThanTheBudget_passesAlone() throws Exception {
+    ProcessQueue<byte[]> q =
+        ctx.queue(QueueOptions.builder().ringBytes(1024).memoryBudgetBytes(4096).build());
+    q.put(new byte[1 << 20], SHORT);
+    assertThatThrownBy(() -> q.put(new byte[1 << 20], SHORT))
+        .isInstanceOf(QueueFullException.class);
+    assertThat(q.get()).hasSize(1 << 20);
+    q.put(new byte[1 << 20], SHORT);
+    assertThat(q.get()).hasSize(1 << 20);
+  }
+}
