@@ -32,14 +32,15 @@ import java.util.concurrent.TimeoutException;
  *
  * A process <em>has</em> the barrier once the barrier has reached it from another process (as a
  * captured value or an argument of its task), or once one of its threads has called {@code await}.
- * If such a process is killed (SIGKILL, a termination signal such as {@link JvmProcess#terminate()},
- * a crash), whether it was waiting or had not arrived yet, the round under way is broken within
- * about 100 ms; if no round is under way, the next one is, as soon as a party waits. A process that
- * ends normally (its code returns, or {@code System.exit}) withdraws instead: the others go on
- * waiting for their parties, as in Python. So hand the barrier only to its parties: the death of a
- * process that had it but was not meant to arrive also breaks a round. After {@link #reset()} the
- * barrier works again without the dead process. Up to {@code 2 × parties + 8} processes are
- * followed; the death of one beyond that is not noticed, and the others wait until their timeout.
+ * If such a process is killed (SIGKILL, a termination signal such as {@link
+ * JvmProcess#terminate()}, a crash), whether it was waiting or had not arrived yet, the round under
+ * way is broken within about 100 ms; if no round is under way, the next one is, as soon as a party
+ * waits. A process that ends normally (its code returns, or {@code System.exit}) withdraws instead:
+ * the others go on waiting for their parties, as in Python. So hand the barrier only to its
+ * parties: the death of a process that had it but was not meant to arrive also breaks a round.
+ * After {@link #reset()} the barrier works again without the dead process. Up to {@code 2 × parties
+ * + 8} processes are followed; the death of one beyond that is not noticed, and the others wait
+ * until their timeout.
  *
  * <p>The barrier works until the context that created it is closed, as {@link ProcessLock} does.
  *
