@@ -14,19 +14,24 @@ import org.openjdk.jcstress.JCStress;
 import org.openjdk.jcstress.Options;
 
 /**
- * Runs every jcstress test of this module once, in jcstress's sanity mode and one JVM
- * configuration: proves that each test runs and grades its outcomes, in seconds, so that {@code
- * ./mvnw verify} stays fast. The real search for forbidden outcomes is the full run, documented in
- * {@code docs/jcstress.md}. The working folder is {@code target/} (see the module's pom), where
- * jcstress writes its report.
+ * Runs every jcstress test of this module once, in jcstress's sanity mode and one JVM configuration
+ * (no split compilation, no stress fork): proves that each test runs and grades its outcomes, in
+ * seconds, so that {@code ./mvnw verify} stays fast. The real search for forbidden outcomes is the
+ * full run, documented in {@code docs/jcstress.md}. The working folder is {@code target/} (see the
+ * module's pom), where jcstress writes its report.
  */
 class JcstressSanityTest {
 
+  /** Sanity mode; one JVM configuration, no split compilation, no stress fork: one run a test. */
   private static final String[] SANITY = {
     "-m",
     "sanity",
     "-jvmArgs",
     "--enable-native-access=ALL-UNNAMED -Xmx256m",
+    "-sc",
+    "false",
+    "-fsm",
+    "0",
     "-r",
     "jcstress-sanity"
   };
