@@ -95,6 +95,7 @@ public final class ShmBarrier implements ProcessBarrier, Serializable {
   private final transient int parties;
   private final transient int slots;
   private final transient int members;
+  private transient volatile boolean enlisted; // this handle has made its process a member
   private final transient @Nullable ProcessTarget action;
   private final transient long defaultTimeoutNanos; // Waiting.FOREVER for none
 
@@ -164,6 +165,10 @@ public final class ShmBarrier implements ProcessBarrier, Serializable {
 
   /** Makes this process a member, once per process; see the implementation notes. */
   private void enlist() {
+    if (enlisted) {
+      return;
+    }
+    enlisted = true;
     String key = heap.name() + "@" + offset;
     if (ENLISTED.containsKey(key)) {
       return;
