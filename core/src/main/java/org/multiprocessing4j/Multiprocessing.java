@@ -83,12 +83,30 @@ public final class Multiprocessing {
 
     @Override
     public ProcessSemaphore semaphore(int permits) {
-      return sync.semaphore(permits, false);
+      return sync.semaphore(permits, false, true);
     }
 
     @Override
     public ProcessSemaphore boundedSemaphore(int permits) {
-      return sync.semaphore(permits, true);
+      return sync.semaphore(permits, true, true);
+    }
+
+    @Override
+    public ProcessSemaphore semaphore(int permits, ProcessSemaphore.PermitRecovery recovery) {
+      return sync.semaphore(permits, false, giveBack(recovery));
+    }
+
+    @Override
+    public ProcessSemaphore boundedSemaphore(
+        int permits, ProcessSemaphore.PermitRecovery recovery) {
+      return sync.semaphore(permits, true, giveBack(recovery));
+    }
+
+    private static boolean giveBack(ProcessSemaphore.PermitRecovery recovery) {
+      return switch (recovery) {
+        case GIVE_BACK -> true;
+        case NONE -> false;
+      };
     }
 
     @Override

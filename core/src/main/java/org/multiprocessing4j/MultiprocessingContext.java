@@ -67,6 +67,55 @@ public interface MultiprocessingContext extends AutoCloseable {
   ProcessSemaphore boundedSemaphore(int permits);
 
   /**
+   * Creates a semaphore with {@code permits} permits, choosing what happens to the permits of a
+   * process that ends while holding them (see {@link ProcessSemaphore}, "When a process dies").
+   * Otherwise as {@link #semaphore(int)}.
+   *
+   * <p>The default implementation serves {@link ProcessSemaphore.PermitRecovery#GIVE_BACK} only;
+   * the local context serves both.
+   *
+   * @param permits the initial number of permits; may be 0
+   * @param recovery {@link ProcessSemaphore.PermitRecovery#GIVE_BACK GIVE_BACK} to give them back
+   *     (what {@link #semaphore(int)} does), {@link ProcessSemaphore.PermitRecovery#NONE NONE} to
+   *     leave them taken, as in Python
+   * @return a new semaphore, owned by this context
+   * @throws IllegalArgumentException if {@code permits} is negative
+   * @throws UnsupportedOperationException if this context cannot serve {@code recovery}
+   * @throws IllegalStateException if this context is closed, or its shared memory for
+   *     synchronisation objects is used up
+   * @throws java.io.UncheckedIOException if that shared memory cannot be created
+   */
+  default ProcessSemaphore semaphore(int permits, ProcessSemaphore.PermitRecovery recovery) {
+    if (recovery == ProcessSemaphore.PermitRecovery.GIVE_BACK) {
+      return semaphore(permits);
+    }
+    throw new UnsupportedOperationException(
+        this + " cannot make semaphores with permit recovery " + recovery);
+  }
+
+  /**
+   * Creates a bounded semaphore, choosing what happens to the permits of a process that ends while
+   * holding them; otherwise as {@link #boundedSemaphore(int)} and {@link #semaphore(int,
+   * ProcessSemaphore.PermitRecovery)}.
+   *
+   * @param permits the initial and largest number of permits; may be 0
+   * @param recovery what happens to a dead holder's permits
+   * @return a new semaphore, owned by this context
+   * @throws IllegalArgumentException if {@code permits} is negative
+   * @throws UnsupportedOperationException if this context cannot serve {@code recovery}
+   * @throws IllegalStateException if this context is closed, or its shared memory for
+   *     synchronisation objects is used up
+   * @throws java.io.UncheckedIOException if that shared memory cannot be created
+   */
+  default ProcessSemaphore boundedSemaphore(int permits, ProcessSemaphore.PermitRecovery recovery) {
+    if (recovery == ProcessSemaphore.PermitRecovery.GIVE_BACK) {
+      return boundedSemaphore(permits);
+    }
+    throw new UnsupportedOperationException(
+        this + " cannot make semaphores with permit recovery " + recovery);
+  }
+
+  /**
    * Creates an event, cleared, as Python's {@code ctx.Event()} (see {@link ProcessEvent}).
    *
    * @return a new event, owned by this context

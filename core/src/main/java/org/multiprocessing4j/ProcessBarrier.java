@@ -24,11 +24,23 @@ import java.util.concurrent.TimeoutException;
  * <h2>Broken</h2>
  *
  * The barrier is <em>broken</em> when a waiting party times out or is interrupted, when {@link
- * #abort()} is called, when the action throws, or when a process dies while one of its threads is a
- * party of the current round (waiting, or running the action). Every party waiting then gets a
- * {@link BrokenBarrierException} (within about 100 ms of a death), and so does every later call
- * until {@link #reset()}. A party whose process dies <em>before</em> it arrives cannot be told
- * apart from a late one: the others wait for it until their timeout.
+ * #abort()} is called, when the action throws, or when a process that has the barrier is killed.
+ * Every party waiting then gets a {@link BrokenBarrierException}, and so does every later call
+ * until {@link #reset()}.
+ *
+ * <h2>When a process dies</h2>
+ *
+ * A process <em>has</em> the barrier once the barrier has reached it from another process (as a
+ * captured value or an argument of its task), or once one of its threads has called {@code await}.
+ * If such a process is killed (SIGKILL, a termination signal such as {@link
+ * JvmProcess#terminate()}, a crash), whether it was waiting or had not arrived yet, the round under
+ * way is broken within about 100 ms; if no round is under way, the next one is, as soon as a party
+ * waits. A process that ends normally (its code returns, or {@code System.exit}) withdraws instead:
+ * the others go on waiting for their parties, as in Python. So hand the barrier only to its
+ * parties: the death of a process that had it but was not meant to arrive also breaks a round.
+ * After {@link #reset()} the barrier works again without the dead process. Up to {@code 2 × parties
+ * + 8} processes are followed; the death of one beyond that is not noticed, and the others wait
+ * until their timeout.
  *
  * <p>The barrier works until the context that created it is closed, as {@link ProcessLock} does.
  *

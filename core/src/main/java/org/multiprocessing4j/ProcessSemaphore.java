@@ -51,9 +51,12 @@ import java.util.concurrent.TimeUnit;
  * permits given back never raise the count above its bound. So a semaphore that limits how many
  * processes use a resource at once never loses its permits to dead holders, as Python's does. The
  * flip side: when acquiring <em>consumes</em> a permit that is never meant to come back (the
- * semaphore counts items that a consumer takes), a consumer that ends gives back what it consumed;
- * count items with a {@code ProcessQueue} instead. Up to 128 processes can hold permits at once
- * with this protection; permits taken beyond that are not given back at death.
+ * semaphore counts items that a consumer takes, or is a signal that a process takes and then
+ * exits), a consumer that ends would give back what it consumed: create such a semaphore with
+ * {@link PermitRecovery#NONE} ({@link MultiprocessingContext#semaphore(int, PermitRecovery)}), and
+ * a permit taken stays taken, whoever took it and however it ended, as in Python. Up to 128
+ * processes can hold permits at once with this protection; permits taken beyond that are not given
+ * back at death.
  *
  * <h2>Lifetime</h2>
  *
@@ -175,4 +178,33 @@ public interface ProcessSemaphore {
    * @return true for a semaphore made by {@link MultiprocessingContext#boundedSemaphore(int)}
    */
   boolean isBounded();
+
+  /**
+   * Returns what happens to the permits of a process that ends while holding them, chosen when the
+   * semaphore was created.
+   *
+   * @return {@link PermitRecovery#GIVE_BACK} unless created with {@link PermitRecovery#NONE}
+   */
+  default PermitRecovery permitRecovery() {
+    return PermitRecovery.GIVE_BACK;
+  }
+
+  /**
+   * What happens to the permits of a process that ends while holding them (those it acquired and
+   * did not release); chosen at creation, with {@link MultiprocessingContext#semaphore(int,
+   * PermitRecovery)} or {@link MultiprocessingContext#boundedSemaphore(int, PermitRecovery)}.
+   */
+  enum PermitRecovery {
+    /**
+     * They are given back (the default): a semaphore that limits how many processes use something
+     * at once does not lose its permits to processes that were killed or forgot to release.
+     */
+    GIVE_BACK,
+
+    /**
+     * They stay taken, as in Python: for a semaphore whose permits are consumed, such as a signal
+     * that one process releases and another takes and then exits, or a count of items.
+     */
+    NONE
+  }
 }

@@ -183,4 +183,151 @@ class DeadlockTest {
     r.unlock();
     r.unlock();
   }
+
+  /** Runs {@code worker(locks[i], locks[i + 1])} in one thread each, around the ring of locks. */
+  static long runRing(ProcessBarrier barrier, SharedLong broken, ProcessLock... locks)
+      throws Exception {
+    try (ExecutorService ex = Executors.newFixedThreadPool(locks.length)) {
+      List<Future<?>> workers = new ArrayList<>();
+      for (int i = 0; i < locks.length; i++) {
+        ProcessLock first = locks[i];
+        ProcessLock second = locks[(i + 1) % locks.length];
+        workers.add(
+            ex.submit(
+                () -> {
+                  worker(first, second, barrier, broken);
+                  return null;
+                }));
+      }
+      for (Future<?> w : workers) {
+        w.get(CHILD_BOUND.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    }
+    return broken.get();
+  }
+
+  /** A cycle through three processes and three locks: one gives up, and all three finish. */
+  @Test
+  void detector_threeProcessesInACycle_exactlyOneGivesUpAndAllFinish() throws Exception {
+    ctx.setDeadlockDetection(true);
+    ProcessLock a = ctx.lock();
+    ProcessLock b = ctx.lock();
+    ProcessLock c = ctx.lock();
+    ProcessBarrier barrier = ctx.barrier(3);
+    SharedLong broken = ctx.sharedLong(0);
+    List<JvmProcess> workers =
+        List.of(
+            new JvmProcess(() -> worker(a, b, barrier, broken)).start(),
+            new JvmProcess(() -> worker(b, c, barrier, broken)).start(),
+            new JvmProcess(() -> worker(c, a, barrier, broken)).start());
+    for (JvmProcess w : workers) {
+      assertThat(w.join(CHILD_BOUND)).isTrue();
+      assertThat(w.exitCode()).hasValue(0);
+    }
+    assertThat(broken.get()).isEqualTo(1);
+  }
+
+  /** Reentrant locks take part like plain ones (held once or more). */
+  @Test
+  void detector_reentrantLocksOppositeOrder_exactlyOneGivesUp() throws Exception {
+    ctx.setDeadlockDetection(true);
+    ReentrantProcessLock a = ctx.reentrantLock();
+    ReentrantProcessLock b = ctx.reentrantLock();
+    assertThat(runRing(ctx.barrier(2), ctx.sharedLong(0), a, b)).isEqualTo(1);
+  }
+
+  /**
+   * A cycle through locks of two contexts: each context's waits are in its own table, and the
+   * search goes from one table to the other.
+   */
+  @Test
+  void detector_locksOfTwoContexts_exactlyOneGivesUp() throws Exception {
+    try (MultiprocessingContext other =
+        Multiprocessing.newLocalContext(ProcessOptions.defaults())) {
+      ctx.setDeadlockDetection(true);
+      other.setDeadlockDetection(true);
+      ProcessLock a = ctx.lock();
+      ProcessLock b = other.lock();
+      assertThat(runRing(ctx.barrier(2), ctx.sharedLong(0), a, b)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void findDeadlocks_locksOfTwoContextsAcrossProcesses_reportsTheCycle() throws Exception {
+    try (MultiprocessingContext other =
+        Multiprocessing.newLocalContext(ProcessOptions.defaults())) {
+      ProcessLock a = ctx.lock();
+      ProcessLock b = other.lock();
+      List<JvmProcess> workers = startOppositeOrder(a, b, ctx.barrier(2), ctx.sharedLong(0));
+      for (MultiprocessingContext c : List.of(ctx, other)) {
+        List<Deadlock> found =
+            await().atMost(CHILD_BOUND).until(c::findDeadlocks, d -> !d.isEmpty());
+        assertThat(found).hasSize(1);
+        assertThat(found.getFirst().waits())
+            .extracting(Deadlock.Wait::pid)
+            .containsExactlyInAnyOrder(workers.get(0).pid(), workers.get(1).pid());
+      }
+      for (JvmProcess w : workers) {
+        w.kill();
+        assertThat(w.join(CHILD_BOUND)).isTrue();
+      }
+    }
+  }
+
+  /**
+   * A thread signalled in {@code ProcessCondition.await} must take its lock again; if the signaller
+   * holds that lock and waits for one the awakened thread holds, the cycle is reported.
+   */
+  @Test
+  void findDeadlocks_conditionWaiterReacquiringAgainstSignaller_reportsTheCycle() throws Exception {
+    ProcessLock a = ctx.lock();
+    ProcessLock b = ctx.lock();
+    ProcessCondition signalled = b.newCondition();
+    java.util.concurrent.CountDownLatch holdsA = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean sent =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    try (ExecutorService ex = Executors.newFixedThreadPool(2)) {
+      Future<?> waiter =
+          ex.submit(
+              () -> {
+                a.lock();
+                try {
+                  b.lock();
+                  try {
+                    holdsA.countDown();
+                    while (!sent.get()) {
+                      signalled.await(); // releases b; after the signal, waits to take b again
+                    }
+                  } finally {
+                    b.unlock();
+                  }
+                } finally {
+                  a.unlock();
+                }
+                return null;
+              });
+      Future<?> signaller =
+          ex.submit(
+              () -> {
+                holdsA.await();
+                b.lock(); // free only once the waiter is in await
+                try {
+                  sent.set(true);
+                  signalled.signal();
+                  a.lockInterruptibly(); // held by the waiter: a deadlock, until interrupted
+                  a.unlock();
+                } finally {
+                  b.unlock();
+                }
+                return null;
+              });
+      List<Deadlock> found =
+          await().atMost(CHILD_BOUND).until(ctx::findDeadlocks, d -> !d.isEmpty());
+      assertThat(found.getFirst().waits())
+          .extracting(Deadlock.Wait::waitsFor)
+          .containsExactlyInAnyOrder(name(a), name(b));
+      signaller.cancel(true); // interrupts the signaller, which lets b go
+      waiter.get(CHILD_BOUND.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
 }

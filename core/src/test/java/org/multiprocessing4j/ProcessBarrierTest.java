@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -23,11 +24,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** ProcessBarrier across threads and real child JVMs: rounds, action, broken states, deaths. */
-@ExtendWith(ShmCleanup.class)
+@ExtendWith({ChildCleanup.class, ShmCleanup.class})
 class ProcessBarrierTest {
 
   static final Duration CHILD_BOUND = Duration.ofSeconds(60);
   static final Duration SHORT = Duration.ofMillis(200);
+  static final Duration BROKEN_BOUND = Duration.ofSeconds(10);
 
   @TempDir Path dir;
 
@@ -182,5 +184,89 @@ class ProcessBarrierTest {
     }
     assertThat(b.isBroken()).isTrue();
     assertThat(child.join(CHILD_BOUND)).isTrue();
+  }
+
+  /** Says it has the barrier, then never arrives: a party that will die before arriving. */
+  static void holdWithoutArriving(ProcessBarrier b, ProcessEvent ready) throws Exception {
+    ready.set();
+    new java.util.concurrent.CountDownLatch(1).await(); // until killed
+  }
+
+  /** Has the barrier (it travelled here with the task) and ends normally without arriving. */
+  static void haveAndLeave(ProcessBarrier b) {
+    assertThat(b.parties()).isPositive();
+  }
+
+  /**
+   * A party killed before it arrives breaks the round for the others at once (within a sweep), not
+   * when their 60 s timeout passes; after reset the barrier works again without it.
+   */
+  @Test
+  void await_partyKilledBeforeArriving_othersGetBrokenPromptly() throws Exception {
+    assertBrokenByDeathBeforeArriving(false);
+  }
+
+  /** The same when the party is ended by SIGTERM, which runs its shutdown hooks. */
+  @Test
+  void await_partyTerminatedBeforeArriving_othersGetBrokenPromptly() throws Exception {
+    assertBrokenByDeathBeforeArriving(true);
+  }
+
+  private void assertBrokenByDeathBeforeArriving(boolean terminate) throws Exception {
+    ProcessBarrier b = ctx.barrier(2);
+    ProcessEvent ready = ctx.event();
+    JvmProcess doomed = new JvmProcess(ProcessBarrierTest::holdWithoutArriving, b, ready).start();
+    assertThat(ready.await(CHILD_BOUND)).isTrue();
+    try (ExecutorService ex = Executors.newSingleThreadExecutor()) {
+      Future<Integer> waiter = ex.submit(() -> b.await(CHILD_BOUND));
+      await().atMost(CHILD_BOUND).until(() -> b.numberWaiting() == 1);
+      long killedAt = System.nanoTime();
+      if (terminate) {
+        doomed.terminate();
+      } else {
+        doomed.kill();
+      }
+      assertThatThrownBy(() -> waiter.get(CHILD_BOUND.toMillis(), TimeUnit.MILLISECONDS))
+          .hasCauseInstanceOf(BrokenBarrierException.class)
+          .cause()
+          .hasMessageContaining("process " + doomed.pid())
+          .hasMessageContaining("killed before it arrived");
+      // Far sooner than the waiter's own timeout (a sweep is 50 ms; slack for a loaded machine).
+      assertThat(Duration.ofNanos(System.nanoTime() - killedAt)).isLessThan(BROKEN_BOUND);
+    }
+    assertThat(doomed.join(CHILD_BOUND)).isTrue();
+    assertThat(b.isBroken()).isTrue();
+
+    b.reset();
+    try (ExecutorService ex = Executors.newSingleThreadExecutor()) {
+      Future<Integer> other = ex.submit(() -> b.await(CHILD_BOUND));
+      int mine = b.await(CHILD_BOUND);
+      assertThat(Set.of(mine, other.get(CHILD_BOUND.toMillis(), TimeUnit.MILLISECONDS)))
+          .containsExactlyInAnyOrder(0, 1);
+    }
+  }
+
+  /**
+   * A process that had the barrier and ended normally withdrew: a round waiting for another party
+   * is not broken by its exit, and completes when that party arrives.
+   */
+  @Test
+  void await_processHadBarrierAndExitedNormally_roundNotBroken() throws Exception {
+    ProcessBarrier b = ctx.barrier(2);
+    JvmProcess leaver = new JvmProcess(ProcessBarrierTest::haveAndLeave, b).start();
+    assertThat(leaver.join(CHILD_BOUND)).isTrue();
+    assertThat(leaver.exitCode()).hasValue(0);
+    try (ExecutorService ex = Executors.newSingleThreadExecutor()) {
+      Future<Integer> waiter = ex.submit(() -> b.await(CHILD_BOUND));
+      await().atMost(CHILD_BOUND).until(() -> b.numberWaiting() == 1);
+      // The waiter sweeps for dead members every 50 ms while the late party starts (seconds).
+      JvmProcess late =
+          new JvmProcess(ProcessBarrierTest::awaitAndWriteIndex, b, dir.resolve("late").toString())
+              .start();
+      assertThat(waiter.get(CHILD_BOUND.toMillis(), TimeUnit.MILLISECONDS)).isZero();
+      assertThat(late.join(CHILD_BOUND)).isTrue();
+      assertThat(late.exitCode()).hasValue(0);
+    }
+    assertThat(b.isBroken()).isFalse();
   }
 }

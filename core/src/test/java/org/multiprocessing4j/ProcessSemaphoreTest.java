@@ -28,6 +28,9 @@ class ProcessSemaphoreTest {
   static final Duration CHILD_BOUND = Duration.ofSeconds(60);
   static final Duration SHORT = Duration.ofMillis(200);
 
+  /** Long enough for ten sweeps for dead holders' permits (50 ms each). */
+  static final Duration NO_GIVE_BACK_WAIT = Duration.ofMillis(500);
+
   static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
   private final MultiprocessingContext ctx =
@@ -233,5 +236,57 @@ class ProcessSemaphoreTest {
     assertThat(ctx.boundedSemaphore(2).toString())
         .matches("BoundedProcessSemaphore#\\d+\\[permits=2, bound=2]");
     assertThat(ctx.semaphore(0).toString()).matches("ProcessSemaphore#\\d+\\[permits=0]");
+  }
+
+  static void take(ProcessSemaphore s) throws InterruptedException {
+    assertThat(s.acquire(CHILD_BOUND)).isTrue();
+  }
+
+  /**
+   * A semaphore used as a signal: one process releases, another takes the permit and exits. By
+   * default the taker's exit gives the permit back (a waiter gets it); with {@code NONE} it stays
+   * taken, as in Python.
+   */
+  @Test
+  void acquire_signalTakenByProcessThatExits_givenBackOnlyWithGiveBack() throws Exception {
+    for (ProcessSemaphore.PermitRecovery recovery : ProcessSemaphore.PermitRecovery.values()) {
+      ProcessSemaphore s = ctx.semaphore(0, recovery);
+      assertThat(s.permitRecovery()).isEqualTo(recovery);
+      JvmProcess signaller = new JvmProcess(s::release).start();
+      JvmProcess taker = new JvmProcess(ProcessSemaphoreTest::take, s).start();
+      for (JvmProcess p : List.of(signaller, taker)) {
+        assertThat(p.join(CHILD_BOUND)).isTrue();
+        assertThat(p.exitCode()).hasValue(0);
+      }
+      if (recovery == ProcessSemaphore.PermitRecovery.GIVE_BACK) {
+        assertThat(s.acquire(CHILD_BOUND)).as("the taker's permit, given back").isTrue();
+      } else {
+        // Ten sweeps for dead holders' permits go by while this waits: none may come back.
+        assertThat(s.acquire(NO_GIVE_BACK_WAIT)).as("the signal stays consumed").isFalse();
+      }
+      assertThat(s.availablePermits()).isZero();
+    }
+  }
+
+  /** With {@code NONE}, the permit of a holder killed by SIGKILL stays taken too. */
+  @Test
+  void acquire_noRecoveryHolderKilled_permitStaysTaken() throws Exception {
+    ProcessSemaphore s = ctx.boundedSemaphore(1, ProcessSemaphore.PermitRecovery.NONE);
+    assertThat(s.permitRecovery()).isEqualTo(ProcessSemaphore.PermitRecovery.NONE);
+    JvmProcess child = new JvmProcess(ProcessSemaphoreTest::acquireForever, s).start();
+    await().atMost(CHILD_BOUND).until(() -> s.availablePermits() == 0);
+    child.kill();
+    assertThat(child.join(CHILD_BOUND)).isTrue();
+    assertThat(s.acquire(NO_GIVE_BACK_WAIT)).isFalse();
+    s.release(); // the bound still counts the taken permit
+    assertThatThrownBy(s::release).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void semaphore_defaultRecovery_isGiveBack() {
+    assertThat(ctx.semaphore(1).permitRecovery())
+        .isEqualTo(ProcessSemaphore.PermitRecovery.GIVE_BACK);
+    assertThat(ctx.boundedSemaphore(1).permitRecovery())
+        .isEqualTo(ProcessSemaphore.PermitRecovery.GIVE_BACK);
   }
 }

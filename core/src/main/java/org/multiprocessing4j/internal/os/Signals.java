@@ -24,6 +24,18 @@ public final class Signals {
 
   private Signals() {}
 
+  /** The last signal a handler installed here received; 0 if none. */
+  private static volatile int received;
+
+  /**
+   * Returns the number of the last termination signal that a handler installed by {@link #handle}
+   * received, or 0 if none did: how shutdown hooks tell an exit forced by a signal from a normal
+   * one.
+   */
+  public static int received() {
+    return received;
+  }
+
   /**
    * Installs {@code handler} for the named signal; it receives the signal number, on a thread the
    * JVM creates for the purpose.
@@ -85,6 +97,8 @@ public final class Signals {
   @SuppressWarnings("UnusedMethod") // found by name, for the LambdaMetafactory
   private static void dispatch(IntConsumer handler, MethodHandle number, Object signal)
       throws Throwable {
-    handler.accept((int) number.invokeExact(signal));
+    int signo = (int) number.invokeExact(signal);
+    received = signo;
+    handler.accept(signo);
   }
 }

@@ -131,6 +131,21 @@ public final class SharedSegment {
     }
   }
 
+  /**
+   * Returns a view of part of this segment's memory under the same name, for many small structures
+   * laid out side by side in one file (the jcstress tests give each test state a slice). The name
+   * still attaches the whole file, so give a slice only to structures that nobody attaches by name
+   * and that make no files named after it (a ring's overflow files are).
+   *
+   * @param offset where the slice starts
+   * @param sizeBytes its length
+   * @return the slice, mapped as long as this segment is
+   * @throws IndexOutOfBoundsException if the slice does not lie within this segment
+   */
+  public SharedSegment slice(long offset, long sizeBytes) {
+    return new SharedSegment(name, path, memory.asSlice(offset, sizeBytes));
+  }
+
   /** Returns the file's name, which is how other processes attach to it. */
   public String name() {
     return name;

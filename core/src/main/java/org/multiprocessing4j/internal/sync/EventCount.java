@@ -114,8 +114,14 @@ public final class EventCount {
     }
   }
 
-  /** Sets the waiters bit (a full fence) and returns the word's value with it set. */
-  private int announceWaiter() {
+  /**
+   * Sets the waiters bit (a full fence) and returns the word's value with it set: the first half of
+   * one round of {@link #await}, which then checks its condition and waits on that value. Public so
+   * that the jcstress tests can check the protocol's two halves against each other.
+   *
+   * @return the word, waiters bit set, to wait on
+   */
+  public int announceWaiter() {
     while (true) {
       int s = (int) INT.getVolatile(memory, offset);
       if ((s & WAITERS) != 0 || INT.compareAndSet(memory, offset, s, s | WAITERS)) {
@@ -128,16 +134,20 @@ public final class EventCount {
    * Wakes every thread, in any process, waiting in {@link #await}. Call after making the condition
    * true with a volatile write or a compareAndSet (so that this method's read of the word cannot
    * move before it).
+   *
+   * @return true if a waiter had announced itself (and the word was bumped and waiters woken),
+   *     false if none had, when nothing was written
    */
-  public void signalAll() {
+  public boolean signalAll() {
     int s = (int) INT.getVolatile(memory, offset);
     while ((s & WAITERS) != 0) {
       if (INT.compareAndSet(memory, offset, s, (s & ~WAITERS) + 2)) {
         Libc.futexWake(address, Integer.MAX_VALUE);
-        return;
+        return true;
       }
       s = (int) INT.getVolatile(memory, offset);
     }
+    return false;
   }
 
   @Override

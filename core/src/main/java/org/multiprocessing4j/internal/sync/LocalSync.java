@@ -53,9 +53,12 @@ public final class LocalSync implements AutoCloseable {
     return ShmReentrantLock.create(heap());
   }
 
-  /** Creates a semaphore; {@code bounded} refuses releases beyond {@code permits}. */
-  public ProcessSemaphore semaphore(int permits, boolean bounded) {
-    return ShmSemaphore.create(heap(), permits, bounded);
+  /**
+   * Creates a semaphore; {@code bounded} refuses releases beyond {@code permits}; {@code giveBack}
+   * returns the permits of holders that end.
+   */
+  public ProcessSemaphore semaphore(int permits, boolean bounded, boolean giveBack) {
+    return ShmSemaphore.create(heap(), permits, bounded, giveBack);
   }
 
   /** Creates a cleared event. */

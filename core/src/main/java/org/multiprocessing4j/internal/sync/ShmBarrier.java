@@ -6,13 +6,16 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.ProcessBarrier;
 import org.multiprocessing4j.ProcessTarget;
 import org.multiprocessing4j.internal.os.ProcessIdentity;
+import org.multiprocessing4j.internal.os.Signals;
 
 /**
  * {@link ProcessBarrier} in a {@link SyncHeap}.
@@ -27,6 +30,7 @@ import org.multiprocessing4j.internal.os.ProcessIdentity;
  *   +40  long  number            names the barrier in messages
  *   +48  long  broken generation a round that ended by reset(): its waiters get Broken
  *   +64  party slots, min(parties, 1024) × 16 bytes: long process token (0 = free), long round
+ *   then member slots, min(2 × parties + 8, 1024) × 8 bytes: long process token (0 = free)
  * </pre>
  */
 /*
@@ -42,11 +46,31 @@ import org.multiprocessing4j.internal.os.ProcessIdentity;
  * Waiters look, every SWEEP_NANOS or so, for party slots of their round whose process has died,
  * and break the barrier if they find one. A process killed inside the RobustLock leaves an
  * unknown half-update, so the next locker (RECOVERED) breaks the round: the parties must reset.
+ *
+ * A party that dies before it arrives has no party slot. So each process that has the barrier is
+ * a member: it takes a member slot when the barrier reaches it from another process (readResolve)
+ * and when it first awaits, once per process (ENLISTED). At an orderly exit (not one forced by a
+ * termination signal) a shutdown hook gives the slot back: the process withdrew, as a Python
+ * process that ends without waiting would. A member slot naming a dead process therefore means a
+ * process that had the barrier was killed (SIGKILL, a signal, a crash). The sweeping waiter breaks
+ * the round and frees that slot (so that the barrier works again after reset). A death is noticed
+ * only while someone waits: a member killed between rounds breaks the next round within a sweep.
+ * When every member slot is taken, a process is not enlisted and its death goes unnoticed.
  */
 public final class ShmBarrier implements ProcessBarrier, Serializable {
   @Serial private static final long serialVersionUID = 1L;
 
   static final int MAX_SLOTS = 1024;
+
+  /** The barriers this process is a member of, by heap name and offset; see members(). */
+  private static final Map<String, Membership> ENLISTED = new ConcurrentHashMap<>();
+
+  /**
+   * This process's member slot at {@code at} in {@code memory}; at 0: none (the table was full).
+   */
+  private record Membership(MemorySegment memory, long at) {}
+
+  private static boolean withdrawHookInstalled; // guarded by ENLISTED
   private static final long FIRST_SLOT = 64;
 
   private static final long FUTEX = 16;
@@ -70,6 +94,8 @@ public final class ShmBarrier implements ProcessBarrier, Serializable {
   private final transient EventCount word;
   private final transient int parties;
   private final transient int slots;
+  private final transient int members;
+  private transient volatile boolean enlisted; // this handle has made its process a member
   private final transient @Nullable ProcessTarget action;
   private final transient long defaultTimeoutNanos; // Waiting.FOREVER for none
 
@@ -82,6 +108,7 @@ public final class ShmBarrier implements ProcessBarrier, Serializable {
     this.word = new EventCount(memory, offset + FUTEX);
     this.parties = (int) INT.getAcquire(memory, offset + PARTIES);
     this.slots = Math.min(parties, MAX_SLOTS);
+    this.members = memberSlots(parties);
     this.action = action;
     this.defaultTimeoutNanos = defaultTimeoutNanos;
   }
@@ -102,7 +129,8 @@ public final class ShmBarrier implements ProcessBarrier, Serializable {
     if (parties < 1) {
       throw new IllegalArgumentException("parties < 1: " + parties);
     }
-    long at = heap.allocate(FIRST_SLOT + Math.min(parties, MAX_SLOTS) * 16L);
+    long at =
+        heap.allocate(FIRST_SLOT + Math.min(parties, MAX_SLOTS) * 16L + memberSlots(parties) * 8L);
     MemorySegment m = heap.memory();
     LONG.setRelease(m, at + NUMBER, heap.nextObjectNumber());
     LONG.setRelease(m, at + BROKEN_GENERATION, -1L);
@@ -123,6 +151,82 @@ public final class ShmBarrier implements ProcessBarrier, Serializable {
 
   private long slot(int i) {
     return offset + FIRST_SLOT + i * 16L;
+  }
+
+  private static int memberSlots(int parties) {
+    return (int) Math.min(2L * parties + 8, MAX_SLOTS);
+  }
+
+  private long member(int i) {
+    return offset + FIRST_SLOT + slots * 16L + i * 8L;
+  }
+
+  // ------------------------------------------------------------------------------------ members
+
+  /** Makes this process a member, once per process; see the implementation notes. */
+  private void enlist() {
+    if (enlisted) {
+      return;
+    }
+    enlisted = true;
+    String key = heap.name() + "@" + offset;
+    if (ENLISTED.containsKey(key)) {
+      return;
+    }
+    long me = ProcessIdentity.selfToken();
+    synchronized (ENLISTED) {
+      if (ENLISTED.containsKey(key)) {
+        return;
+      }
+      long taken = 0;
+      for (int i = 0; i < members && taken == 0; i++) {
+        if ((long) LONG.getVolatile(memory, member(i)) == me) {
+          taken = member(i);
+        }
+      }
+      for (int i = 0; i < members && taken == 0; i++) {
+        if (LONG.compareAndSet(memory, member(i), 0L, me)) {
+          taken = member(i);
+        }
+      }
+      ENLISTED.put(key, new Membership(memory, taken)); // 0: not enlisted, goes unnoticed
+      if (taken != 0) {
+        installWithdrawHook();
+      }
+    }
+  }
+
+  /** Call only when holding ENLISTED's monitor. */
+  private void installWithdrawHook() {
+    // assert Thread.holdsLock(ENLISTED);
+    if (withdrawHookInstalled) {
+      return;
+    }
+    withdrawHookInstalled = true;
+    Thread hook = new Thread(ShmBarrier::withdrawAll, "mp4j-barrier-withdraw");
+    try {
+      Runtime.getRuntime().addShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // Shutting down already: the slots stay, and read as a death.
+    }
+  }
+
+  /** At an orderly exit, gives back this process's member slots; see the notes. */
+  private static void withdrawAll() {
+    if (Signals.received() != 0) {
+      return; // killed by a signal: the slots stay, so that the others see the death
+    }
+    long me = ProcessIdentity.selfToken();
+    for (Membership m : ENLISTED.values()) {
+      if (m.at() == 0) {
+        continue;
+      }
+      try {
+        LONG.compareAndSet(m.memory(), m.at(), me, 0L);
+      } catch (RuntimeException gone) {
+        // The heap was removed or unmapped at this exit: nobody is left to wait on it.
+      }
+    }
   }
 
   // ------------------------------------------------------------------------------------ waiting
@@ -152,6 +256,7 @@ public final class ShmBarrier implements ProcessBarrier, Serializable {
       throw new InterruptedException();
     }
     long me = ProcessIdentity.selfToken();
+    enlist();
     long generation;
     int index;
     int slot;
@@ -272,11 +377,18 @@ public final class ShmBarrier implements ProcessBarrier, Serializable {
       if (now - nextSweep >= 0) {
         nextSweep = now + SWEEP_NANOS;
         long dead = deadParty(generation);
+        long deadMember = deadMembers();
         if (dead != 0 && breakBarrier(generation)) {
           throw broken(
               "a party died: process "
                   + ProcessIdentity.pidOf(dead)
                   + " ended while waiting at the barrier");
+        }
+        if (deadMember != 0 && breakBarrier(generation)) {
+          throw broken(
+              "a party died: process "
+                  + ProcessIdentity.pidOf(deadMember)
+                  + ", which had the barrier, was killed before it arrived");
         }
       }
     }
@@ -301,6 +413,25 @@ public final class ShmBarrier implements ProcessBarrier, Serializable {
       }
     }
     return 0;
+  }
+
+  /**
+   * Frees the member slots of processes that were killed (see the notes) and returns one's token,
+   * or 0 if every member lives. Several waiters may find the same death; one of them frees each
+   * slot, and each breaks the round.
+   */
+  private long deadMembers() {
+    long me = ProcessIdentity.selfToken();
+    long found = 0;
+    for (int i = 0; i < members; i++) {
+      long at = member(i);
+      long t = (long) LONG.getVolatile(memory, at);
+      if (t != 0 && t != me && !ProcessIdentity.isAlive(t)) {
+        LONG.compareAndSet(memory, at, t, 0L);
+        found = t;
+      }
+    }
+    return found;
   }
 
   /**
@@ -418,7 +549,9 @@ public final class ShmBarrier implements ProcessBarrier, Serializable {
       implements Serializable {
     @Serial
     private Object readResolve() {
-      return new ShmBarrier(SyncHeap.attach(heap), offset, action, timeoutNanos);
+      ShmBarrier b = new ShmBarrier(SyncHeap.attach(heap), offset, action, timeoutNanos);
+      b.enlist();
+      return b;
     }
   }
 

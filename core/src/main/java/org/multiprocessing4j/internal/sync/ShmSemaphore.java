@@ -25,6 +25,7 @@ import org.multiprocessing4j.internal.os.ProcessIdentity;
  *   +56   long  undo: old value
  *   +64   long  undo: old count
  *   +72   long  undo: old token
+ *   +80   int   no give-back         1: permits are not counted per holder nor given back
  *   +128  {@link #SLOTS} holder slots of 16 bytes: long process token (0 = free), long count
  * </pre>
  */
@@ -60,6 +61,7 @@ public final class ShmSemaphore implements ProcessSemaphore, Serializable {
   private static final long UNDO_VALUE = 56;
   private static final long UNDO_COUNT = 64;
   private static final long UNDO_TOKEN = 72;
+  private static final long NO_GIVE_BACK = 80;
 
   /** How often a waiter looks for permits held by dead processes. */
   static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -73,6 +75,7 @@ public final class ShmSemaphore implements ProcessSemaphore, Serializable {
   private final transient RobustLock guard;
   private final transient EventCount released;
   private final transient boolean bounded;
+  private final transient boolean giveBack;
   private transient int slotHint; // where this process's slot was last found
 
   private ShmSemaphore(SyncHeap heap, long offset) {
@@ -82,14 +85,18 @@ public final class ShmSemaphore implements ProcessSemaphore, Serializable {
     this.guard = new RobustLock(memory, offset);
     this.released = new EventCount(memory, offset + FUTEX);
     this.bounded = (int) INT.getAcquire(memory, offset + BOUNDED) != 0;
+    this.giveBack = (int) INT.getAcquire(memory, offset + NO_GIVE_BACK) == 0;
   }
 
   /**
    * Creates a semaphore with {@code permits} permits in {@code heap}.
    *
+   * @param bounded whether releases beyond {@code permits} are refused
+   * @param giveBack whether the permits of holders that end are given back; if not, permits are not
+   *     counted per holder at all
    * @throws IllegalArgumentException if {@code permits} is negative
    */
-  public static ShmSemaphore create(SyncHeap heap, int permits, boolean bounded) {
+  public static ShmSemaphore create(SyncHeap heap, int permits, boolean bounded, boolean giveBack) {
     if (permits < 0) {
       throw new IllegalArgumentException("permits < 0: " + permits);
     }
@@ -99,6 +106,7 @@ public final class ShmSemaphore implements ProcessSemaphore, Serializable {
     LONG.setRelease(m, at + BOUND, (long) permits);
     LONG.setRelease(m, at + NUMBER, heap.nextObjectNumber());
     INT.setRelease(m, at + BOUNDED, bounded ? 1 : 0);
+    INT.setRelease(m, at + NO_GIVE_BACK, giveBack ? 0 : 1);
     return new ShmSemaphore(heap, at);
   }
 
@@ -162,7 +170,7 @@ public final class ShmSemaphore implements ProcessSemaphore, Serializable {
         if (remaining <= 0) {
           return false;
         }
-        if (now - nextSweep >= 0) {
+        if (giveBack && now - nextSweep >= 0) {
           nextSweep = now + SWEEP_NANOS;
           sweepDeadHolders();
         }
@@ -199,9 +207,9 @@ public final class ShmSemaphore implements ProcessSemaphore, Serializable {
         return false;
       }
       long me = ProcessIdentity.selfToken();
-      int i = findSlot(me, true);
+      int i = giveBack ? findSlot(me, true) : -1;
       if (i < 0) {
-        LONG.setRelease(memory, offset + VALUE, value - 1); // no slot free: not recoverable
+        LONG.setRelease(memory, offset + VALUE, value - 1); // not counted: not given back
         return true;
       }
       long at = slot(i);
@@ -241,7 +249,7 @@ public final class ShmSemaphore implements ProcessSemaphore, Serializable {
                 + " more would exceed its bound");
       }
       long me = ProcessIdentity.selfToken();
-      int i = findSlot(me, false);
+      int i = giveBack ? findSlot(me, false) : -1;
       if (i < 0) {
         LONG.setRelease(memory, offset + VALUE, value + n);
       } else {
@@ -392,6 +400,11 @@ public final class ShmSemaphore implements ProcessSemaphore, Serializable {
   @Override
   public boolean isBounded() {
     return bounded;
+  }
+
+  @Override
+  public PermitRecovery permitRecovery() {
+    return giveBack ? PermitRecovery.GIVE_BACK : PermitRecovery.NONE;
   }
 
   @Override

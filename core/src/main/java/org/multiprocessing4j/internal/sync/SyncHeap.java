@@ -3,6 +3,7 @@ package org.multiprocessing4j.internal.sync;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.multiprocessing4j.internal.shm.SegmentOwner;
@@ -118,6 +119,11 @@ public final class SyncHeap {
           }
           return h;
         });
+  }
+
+  /** Returns every heap this process has created or attached to and not forgotten. */
+  static Collection<SyncHeap> known() {
+    return HEAPS.values();
   }
 
   /** Forgets a heap whose context closed, so that later handles fail to attach. */

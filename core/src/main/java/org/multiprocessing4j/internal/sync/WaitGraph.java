@@ -35,6 +35,16 @@ import org.multiprocessing4j.internal.os.ProcessIdentity;
  * "waits for L" → "L held by T" → "T waits for L'" ..., and has found a cycle when it returns to
  * its start.
  *
+ * <h2>Several contexts</h2>
+ *
+ * Each context's heap has its own table, and a lock's offset means something only in its heap. A
+ * member of a path is therefore a wait found in some table (its {@code graph}); when the holder of
+ * a lock has no wait published in this table, the search looks in the tables of the other heaps
+ * this process has mapped. So a cycle through locks of two contexts is found by any of its threads
+ * whose process has mapped both (every thread of such a cycle has: it holds a lock of one and waits
+ * for a lock of the other); a longer cycle through contexts that no one process has all mapped is
+ * not.
+ *
  * <h2>Concurrency</h2>
  *
  * The words are read one at a time while others change them, so one search can see a cycle that
@@ -101,7 +111,13 @@ final class WaitGraph {
   }
 
   /** One member of a cycle as found in the table. */
-  record Member(long token, long threadId, int sequence, String threadName, long lockOffset) {}
+  record Member(
+      WaitGraph graph,
+      long token,
+      long threadId,
+      int sequence,
+      String threadName,
+      long lockOffset) {}
 
   private static long slotOffset(int slot) {
     return SyncHeap.WAIT_TABLE_OFFSET + (long) slot * SLOT_BYTES;
@@ -180,11 +196,12 @@ final class WaitGraph {
     for (int steps = 0; steps <= SLOTS; steps++) {
       path.add(current);
       long lock = current.lockOffset;
-      if (lock < SyncHeap.FIRST_OBJECT || lock + LockLayout.LENGTH > memory.byteSize()) {
+      MemorySegment locks = current.graph.memory;
+      if (lock < SyncHeap.FIRST_OBJECT || lock + LockLayout.LENGTH > locks.byteSize()) {
         return null;
       }
-      long holder = (long) LONG.getVolatile(memory, lock + LockLayout.OWNER);
-      long holderThread = (long) LONG.getAcquire(memory, lock + LockLayout.OWNER_THREAD);
+      long holder = (long) LONG.getVolatile(locks, lock + LockLayout.OWNER);
+      long holderThread = (long) LONG.getAcquire(locks, lock + LockLayout.OWNER_THREAD);
       if (holder == 0 || holderThread == 0) {
         return null;
       }
@@ -198,9 +215,30 @@ final class WaitGraph {
       }
       Member next = waitOf(holder, holderThread);
       if (next == null) {
+        next = waitInOtherHeaps(holder, holderThread);
+      }
+      if (next == null) {
         return null;
       }
       current = next;
+    }
+    return null;
+  }
+
+  /** Looks for the thread's wait in the tables of the other heaps this process has mapped. */
+  private @Nullable Member waitInOtherHeaps(long token, long threadId) {
+    for (SyncHeap other : SyncHeap.known()) {
+      if (other.waits() == this) {
+        continue;
+      }
+      try {
+        Member m = other.waits().waitOf(token, threadId);
+        if (m != null) {
+          return m;
+        }
+      } catch (IllegalStateException closed) {
+        // Its context closed meanwhile: its locks are gone, and no cycle passes through them.
+      }
     }
     return null;
   }
@@ -231,7 +269,8 @@ final class WaitGraph {
     int length = Math.clamp((int) INT.getAcquire(memory, at + NAME_LENGTH), 0, NAME_BYTES);
     byte[] name = new byte[length];
     MemorySegment.copy(memory, ValueLayout.JAVA_BYTE, at + NAME, name, 0, length);
-    return new Member(token, thread, sequence, new String(name, StandardCharsets.UTF_8), lock);
+    return new Member(
+        this, token, thread, sequence, new String(name, StandardCharsets.UTF_8), lock);
   }
 
   /** Returns every cycle of waits in the table, each once. */
@@ -255,7 +294,8 @@ final class WaitGraph {
   static Set<List<Long>> identities(List<Member> cycle) {
     Set<List<Long>> ids = new HashSet<>();
     for (Member m : cycle) {
-      ids.add(List.of(m.token, m.threadId, (long) m.sequence));
+      ids.add(
+          List.of(m.token, m.threadId, (long) m.sequence, (long) m.graph.heap.name().hashCode()));
     }
     return ids;
   }
@@ -272,10 +312,15 @@ final class WaitGraph {
   /** Converts a cycle found in the table to the API's report. */
   Deadlock toDeadlock(List<Member> cycle) {
     List<Deadlock.Wait> waits = new ArrayList<>();
+    // Lock numbers are per context: name the heap too when the cycle spans several.
+    boolean severalHeaps = cycle.stream().map(Member::graph).distinct().count() > 1;
     for (Member m : cycle) {
       waits.add(
           new Deadlock.Wait(
-              ProcessIdentity.pidOf(m.token), m.threadId, m.threadName, lockName(m.lockOffset)));
+              ProcessIdentity.pidOf(m.token),
+              m.threadId,
+              m.threadName,
+              m.graph.lockName(m.lockOffset) + (severalHeaps ? " of " + m.graph.heap.name() : "")));
     }
     return new Deadlock(waits);
   }
