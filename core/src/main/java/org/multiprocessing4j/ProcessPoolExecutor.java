@@ -64,7 +64,8 @@ import org.multiprocessing4j.internal.pool.ProcessPoolEngine;
  * All methods are thread-safe. The pool uses virtual threads (per worker: one that starts and
  * watches it, one reading and one writing its socket) and, with a task timeout, one daemon timer
  * thread; none of them keeps this JVM alive. Future callbacks run in those threads and must be
- * quick.
+ * quick. Progress listeners of maps ({@link MapOptions#progress}) run in one shared daemon thread,
+ * {@value ProgressListener#THREAD_NAME}, never in those.
  */
 public final class ProcessPoolExecutor extends AbstractPoolExecutor {
 

@@ -35,7 +35,12 @@ import picocli.CommandLine.Spec;
       "Runs the scenarios of the concurrency tutorial the project comes from, each of which checks"
           + " what it shows."
     },
-    subcommands = {DemoCommand.class, TourCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {
+      DemoCommand.class,
+      TourCommand.class,
+      PrimesCommand.class,
+      CommandLine.HelpCommand.class
+    },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:everything that ran passed",
