@@ -59,6 +59,18 @@ import org.multiprocessing4j.internal.pool.ProcessPoolEngine;
  * unfinished task with {@link BrokenPoolException} and rejects new ones, instead of restarting
  * workers forever.
  *
+ * <h2>Flight Recorder events</h2>
+ *
+ * The pool emits JDK Flight Recorder events, in the category {@code multiprocessing4j / Process
+ * Pool}, for JDK Mission Control or {@code jfr print --categories multiprocessing4j}: {@code
+ * org.multiprocessing4j.TaskSubmitted}, {@code TaskStarted} (a worker began it), {@code
+ * TaskFinished} (with its run time in the worker and its time in the pool), {@code TaskFailed} (the
+ * exception's class and message: thrown by the task, a timeout or a dead worker), {@code
+ * WorkerStarted} (with its startup time) and {@code WorkerDied} (exit code, signal, and why the
+ * pool killed it, if it did). Each names the pool, the task id and the worker's name and pid. They
+ * are recorded when a recording is on ({@code -XX:StartFlightRecording}); otherwise they cost a
+ * check.
+ *
  * <h2>Threads</h2>
  *
  * All methods are thread-safe. The pool uses virtual threads (per worker: one that starts and

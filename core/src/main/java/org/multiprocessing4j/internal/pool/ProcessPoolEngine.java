@@ -162,10 +162,12 @@ public final class ProcessPoolEngine implements PoolEngine {
     final Object original;
     final ClassLoader loader;
     final long timeoutNanos; // <= 0: none
+    final long submittedNanos = System.nanoTime();
 
     // Guarded by lock.
     @Nullable Worker worker;
     int attempts;
+    long startedNanos;
     @Nullable ScheduledFuture<?> timer;
 
     Job(
@@ -202,6 +204,7 @@ public final class ProcessPoolEngine implements PoolEngine {
     final CompletableFuture<Void> readerDone = new CompletableFuture<>();
     volatile @Nullable JvmProcess process;
     volatile long pid;
+    volatile long launchNanos;
 
     // Guarded by lock.
     WState state = WState.STARTING;
@@ -392,6 +395,14 @@ public final class ProcessPoolEngine implements PoolEngine {
     } finally {
       unlockAndRun();
     }
+    PoolEvents.TaskSubmitted e = new PoolEvents.TaskSubmitted();
+    if (e.isEnabled()) {
+      e.pool = poolName;
+      e.taskId = j.id;
+      e.items = j.items;
+      e.payloadBytes = j.payload.length;
+      e.commit();
+    }
   }
 
   private RejectedExecutionException rejected() {
@@ -445,7 +456,7 @@ public final class ProcessPoolEngine implements PoolEngine {
       best.dispatched++;
       best.outbox.add(j);
       if (best.inFlight.size() == 1) {
-        startClock(best, j);
+        started(best, j);
       }
       if (maxTasksPerChild > 0 && best.dispatched >= maxTasksPerChild) {
         best.state = WState.RETIRING; // takes no more; stops when its jobs are done
@@ -459,6 +470,51 @@ public final class ProcessPoolEngine implements PoolEngine {
     // assert lock.isHeldByCurrentThread();
     long d = DEPTH_TARGET_NANOS / Math.max(1, avgRunNanos);
     return (int) Math.min(MAX_DEPTH, Math.max(1, d)) + 1;
+  }
+
+  /** Call only when holding lock. A job became its worker's head: it runs now. */
+  private void started(Worker w, Job j) {
+    // assert lock.isHeldByCurrentThread();
+    j.startedNanos = System.nanoTime();
+    startClock(w, j);
+    PoolEvents.TaskStarted e = new PoolEvents.TaskStarted();
+    if (e.isEnabled()) {
+      e.pool = poolName;
+      e.taskId = j.id;
+      e.worker = w.name;
+      e.workerPid = w.pid;
+      e.attempt = j.attempts + 1;
+      e.commit();
+    }
+  }
+
+  private void taskFailed(
+      Worker w, Job j, String failure, @Nullable String message, long runNanos) {
+    PoolEvents.TaskFailed e = new PoolEvents.TaskFailed();
+    if (e.isEnabled()) {
+      e.pool = poolName;
+      e.taskId = j.id;
+      e.worker = w.name;
+      e.workerPid = w.pid;
+      e.failure = failure;
+      e.message = message == null ? "" : message;
+      e.runTime = runNanos;
+      e.commit();
+    }
+  }
+
+  private void taskFinished(Worker w, Job j, long runNanos) {
+    PoolEvents.TaskFinished e = new PoolEvents.TaskFinished();
+    if (e.isEnabled()) {
+      e.pool = poolName;
+      e.taskId = j.id;
+      e.worker = w.name;
+      e.workerPid = w.pid;
+      e.items = j.items;
+      e.runTime = runNanos;
+      e.poolTime = System.nanoTime() - j.submittedNanos;
+      e.commit();
+    }
   }
 
   /** Call only when holding lock. Arms the timeout of a job that just became its worker's head. */
@@ -537,6 +593,7 @@ public final class ProcessPoolEngine implements PoolEngine {
       } finally {
         unlockAndRun();
       }
+      w.launchNanos = System.nanoTime();
       p.start();
       w.pid = p.pid();
     } catch (RuntimeException e) {
@@ -742,6 +799,14 @@ public final class ProcessPoolEngine implements PoolEngine {
       if (w.state == WState.STARTING) {
         w.state = WState.READY;
         w.wasReady = true;
+        PoolEvents.WorkerStarted e = new PoolEvents.WorkerStarted();
+        if (e.isEnabled()) {
+          e.pool = poolName;
+          e.worker = w.name;
+          e.workerPid = w.pid;
+          e.startup = System.nanoTime() - w.launchNanos;
+          e.commit();
+        }
       }
       dispatch();
       stopIdleWorkers();
@@ -790,7 +855,7 @@ public final class ProcessPoolEngine implements PoolEngine {
               + (head == null ? "none" : head.id)
               + " was expected"); // ends the reader; the worker is killed below
     }
-    Runnable complete = decode(head, status, runNanos, b);
+    Runnable complete = decode(w, head, status, runNanos, b);
     lock.lock();
     try {
       w.inFlight.pollFirst();
@@ -799,7 +864,7 @@ public final class ProcessPoolEngine implements PoolEngine {
       avgRunNanos += (runNanos - avgRunNanos) / 8;
       Job next = w.inFlight.peekFirst();
       if (next != null) {
-        startClock(w, next);
+        started(w, next);
       }
       deferred.add(complete);
       if (w.state == WState.RETIRING && w.inFlight.isEmpty()) {
@@ -813,11 +878,12 @@ public final class ProcessPoolEngine implements PoolEngine {
   }
 
   /** Decodes a result (outside the lock) into the action that completes the job's future. */
-  private static Runnable decode(Job j, byte status, long runNanos, ByteSource b) {
+  private Runnable decode(Worker w, Job j, byte status, long runNanos, ByteSource b) {
     TaskFuture<@Nullable Object> f = j.future;
     try {
       switch (status) {
         case Wire.OK -> {
+          taskFinished(w, j, runNanos);
           if (j.kind == Wire.KIND_CALL) {
             Object v = ValueCodec.read(b, j.loader);
             return () -> f.complete(v);
@@ -828,10 +894,12 @@ public final class ProcessPoolEngine implements PoolEngine {
         case Wire.FAILED -> {
           if (j.kind == Wire.KIND_CALL) {
             RemoteProcessException e = Remote.exception(ValueCodec.readThrowable(b));
+            taskFailed(w, j, e.remoteClassName(), e.remoteMessage(), runNanos);
             return () -> f.completeExceptionally(e);
           }
           List<@Nullable Object> partial = ValueCodec.readList(b, j.loader);
           RemoteProcessException e = Remote.exception(ValueCodec.readThrowable(b));
+          taskFailed(w, j, e.remoteClassName(), e.remoteMessage(), runNanos);
           ChunkOutcome o = new ChunkOutcome(partial, e, runNanos);
           return () -> f.complete(o);
         }
@@ -841,6 +909,7 @@ public final class ProcessPoolEngine implements PoolEngine {
           RemoteProcessException cause = Remote.exception(ValueCodec.readThrowable(b));
           UnserializableValueException e =
               new UnserializableValueException(message, offending, cause);
+          taskFailed(w, j, e.getClass().getName(), e.getMessage(), runNanos);
           return () -> f.completeExceptionally(e);
         }
         case Wire.SKIPPED -> {
@@ -909,6 +978,7 @@ public final class ProcessPoolEngine implements PoolEngine {
                   + w
                   + "; the worker was killed and replaced");
       deferred.add(() -> j.future.completeExceptionally(e));
+      taskFailed(w, j, e.getClass().getName(), e.getMessage(), System.nanoTime() - j.startedNanos);
       killWorker(w, "timeout of " + j.describe());
     } finally {
       unlockAndRun();
@@ -990,6 +1060,9 @@ public final class ProcessPoolEngine implements PoolEngine {
                 failure.orElse(null)));
       }
       Job head = w.inFlight.pollFirst();
+      if (w.state != WState.STOPPING || code.orElse(-1) != 0) {
+        workerDied(w, code, head);
+      }
       List<Job> requeue = new ArrayList<>();
       if (head != null) {
         head.worker = null;
@@ -1000,6 +1073,12 @@ public final class ProcessPoolEngine implements PoolEngine {
             requeue.add(head);
           } else {
             WorkerDiedException e = died(w, head, code, failure);
+            taskFailed(
+                w,
+                head,
+                e.getClass().getName(),
+                e.getMessage(),
+                System.nanoTime() - head.startedNanos);
             deferred.add(() -> head.future.completeExceptionally(e));
           }
         }
@@ -1027,6 +1106,21 @@ public final class ProcessPoolEngine implements PoolEngine {
       checkTerminated();
     } finally {
       unlockAndRun();
+    }
+  }
+
+  private void workerDied(Worker w, OptionalInt code, @Nullable Job head) {
+    PoolEvents.WorkerDied e = new PoolEvents.WorkerDied();
+    if (e.isEnabled()) {
+      e.pool = poolName;
+      e.worker = w.name;
+      e.workerPid = w.pid;
+      e.exitCode = code.orElse(Integer.MIN_VALUE);
+      e.signal = code.isPresent() && code.getAsInt() < 0 ? -code.getAsInt() : 0;
+      String why = w.killedFor;
+      e.killedFor = why == null ? "" : why;
+      e.taskId = head == null ? 0 : head.id;
+      e.commit();
     }
   }
 
