@@ -146,9 +146,11 @@ public final class ProcessPoolExecutor extends AbstractPoolExecutor {
     }
 
     /**
-     * Sets the context the workers belong to: they start with its {@link
-     * MultiprocessingContext#defaults()} (unless {@link #options} says otherwise) and closing it
-     * kills them. {@link Multiprocessing#local()} by default.
+     * Sets the context the pool belongs to: its workers start with the context's {@link
+     * MultiprocessingContext#defaults()} (unless {@link #options} says otherwise), and closing the
+     * context shuts the pool down at once, as {@link #shutdownNow()}. {@link
+     * Multiprocessing#local()} by default. {@link MultiprocessingContext#pool(int)} and {@link
+     * MultiprocessingContext#poolBuilder()} set it.
      *
      * @param context the context
      * @return this builder
@@ -278,7 +280,9 @@ public final class ProcessPoolExecutor extends AbstractPoolExecutor {
      * @throws IllegalStateException if called in a daemonic process, such as a pool worker
      */
     public ProcessPoolExecutor build() {
-      return new ProcessPoolExecutor(this);
+      ProcessPoolExecutor pool = new ProcessPoolExecutor(this);
+      Multiprocessing.own(context, pool);
+      return pool;
     }
 
     private ProcessPoolEngine engine() {
