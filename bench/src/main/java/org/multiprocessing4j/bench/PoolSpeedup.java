@@ -80,24 +80,22 @@ public final class PoolSpeedup {
     int rounds = Integer.parseInt(opts.getOrDefault("rounds", "3"));
     String python = opts.getOrDefault("python", "python3");
 
+    // The four pools take turns in every round, so that a change in the machine's load touches
+    // them alike.
     double[] one = new double[rounds];
     double[] two = new double[rounds];
-    try (PoolExecutor p1 = new ProcessPoolExecutor(1);
-        PoolExecutor p2 = new ProcessPoolExecutor(2)) {
-      long expected = cpuSeconds(p1, tasks, range)[1]; // warm-up, and the answer
-      cpuSeconds(p2, tasks, range);
-      for (int r = 0; r < rounds; r++) {
-        one[r] = checked(cpuSeconds(p1, tasks, range), expected);
-        two[r] = checked(cpuSeconds(p2, tasks, range), expected);
-      }
-    }
     double[] jdk1 = new double[rounds];
     double[] jdk2 = new double[rounds];
     ExecutorService t1 = Executors.newFixedThreadPool(1);
     ExecutorService t2 = Executors.newFixedThreadPool(2);
-    try {
+    try (PoolExecutor p1 = new ProcessPoolExecutor(1);
+        PoolExecutor p2 = new ProcessPoolExecutor(2)) {
+      long expected = cpuSeconds(p1, tasks, range)[1]; // warm-up, and the answer
+      cpuSeconds(p2, tasks, range);
       jdkSeconds(t1, tasks, range);
       for (int r = 0; r < rounds; r++) {
+        one[r] = checked(cpuSeconds(p1, tasks, range), expected);
+        two[r] = checked(cpuSeconds(p2, tasks, range), expected);
         jdk1[r] = jdkSeconds(t1, tasks, range);
         jdk2[r] = jdkSeconds(t2, tasks, range);
       }
