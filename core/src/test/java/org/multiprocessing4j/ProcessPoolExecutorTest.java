@@ -279,6 +279,33 @@ class ProcessPoolExecutorTest {
     }
   }
 
+  /** A task's captured values are copied for each run: the worker never shares them. */
+  @Test
+  void submit_sameLambdaCapturingAMutableList_eachRunGetsItsOwnCopy() throws Exception {
+    try (ProcessPoolExecutor pool = new ProcessPoolExecutor(1)) {
+      List<String> list = new ArrayList<>(List.of("a"));
+      String text = "x";
+      long big = 1L << 40;
+      TaskCallable<String> task =
+          () -> {
+            list.add(text);
+            return list + " " + big;
+          };
+      for (int i = 0; i < 3; i++) {
+        assertThat(pool.submit(task).get(60, TimeUnit.SECONDS)).isEqualTo("[a, x] " + (1L << 40));
+      }
+      assertThat(list).containsExactly("a");
+      assertThat(pool.submit(Nested.task(5)).get(60, TimeUnit.SECONDS)).isEqualTo(25);
+    }
+  }
+
+  /** A lambda whose capturing class is a nested class (not its nest host). */
+  static final class Nested {
+    static TaskCallable<Integer> task(int n) {
+      return () -> n * n;
+    }
+  }
+
   @Test
   void starmapApplyAndApplyAsync_work() throws Exception {
     try (ProcessPoolExecutor pool = new ProcessPoolExecutor(2)) {

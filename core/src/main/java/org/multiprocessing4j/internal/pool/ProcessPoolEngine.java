@@ -205,6 +205,13 @@ public final class ProcessPoolEngine implements PoolEngine {
     volatile @Nullable JvmProcess process;
     volatile long pid;
     volatile long launchNanos;
+    volatile long helloPid; // the pid the worker said in HELLO, known before start() returns
+
+    /** The worker's pid for events and messages: 0 only before it connected. */
+    long eventPid() {
+      long p = pid;
+      return p != 0 ? p : helloPid;
+    }
 
     // Guarded by lock.
     WState state = WState.STARTING;
@@ -482,7 +489,7 @@ public final class ProcessPoolEngine implements PoolEngine {
       e.pool = poolName;
       e.taskId = j.id;
       e.worker = w.name;
-      e.workerPid = w.pid;
+      e.workerPid = w.eventPid();
       e.attempt = j.attempts + 1;
       e.commit();
     }
@@ -495,7 +502,7 @@ public final class ProcessPoolEngine implements PoolEngine {
       e.pool = poolName;
       e.taskId = j.id;
       e.worker = w.name;
-      e.workerPid = w.pid;
+      e.workerPid = w.eventPid();
       e.failure = failure;
       e.message = message == null ? "" : message;
       e.runTime = runNanos;
@@ -509,7 +516,7 @@ public final class ProcessPoolEngine implements PoolEngine {
       e.pool = poolName;
       e.taskId = j.id;
       e.worker = w.name;
-      e.workerPid = w.pid;
+      e.workerPid = w.eventPid();
       e.items = j.items;
       e.runTime = runNanos;
       e.poolTime = System.nanoTime() - j.submittedNanos;
@@ -660,6 +667,7 @@ public final class ProcessPoolEngine implements PoolEngine {
         throw new IOException("expected HELLO, got frame type " + r.type());
       }
       byte[] token = hello.getBlock();
+      long helloPid = hello.getLong();
       lock.lock();
       try {
         for (Worker c : workers) {
@@ -668,6 +676,7 @@ public final class ProcessPoolEngine implements PoolEngine {
               && c.state == WState.STARTING) {
             w = c;
             c.channel = ch;
+            c.helloPid = helloPid;
             break;
           }
         }
@@ -803,7 +812,7 @@ public final class ProcessPoolEngine implements PoolEngine {
         if (e.isEnabled()) {
           e.pool = poolName;
           e.worker = w.name;
-          e.workerPid = w.pid;
+          e.workerPid = w.eventPid();
           e.startup = System.nanoTime() - w.launchNanos;
           e.commit();
         }
@@ -1114,7 +1123,7 @@ public final class ProcessPoolEngine implements PoolEngine {
     if (e.isEnabled()) {
       e.pool = poolName;
       e.worker = w.name;
-      e.workerPid = w.pid;
+      e.workerPid = w.eventPid();
       e.exitCode = code.orElse(Integer.MIN_VALUE);
       e.signal = code.isPresent() && code.getAsInt() < 0 ? -code.getAsInt() : 0;
       String why = w.killedFor;
