@@ -19,7 +19,8 @@ package org.multiprocessing4j;
  * At most once per {@link MapOptions#progressInterval(java.time.Duration) interval} (200 ms by
  * default) while the count changes, and then exactly once with {@link Progress#finished()} true,
  * when the map ends: every item is done, the map failed, or its iterator was closed. A listener
- * that throws is not called again for that map; its exception is printed to standard error.
+ * that throws is not called again for that map; its exception is printed to standard error. A map
+ * over an endless input is reported until its iterator is closed: close it (try-with-resources).
  */
 @FunctionalInterface
 public interface ProgressListener {
