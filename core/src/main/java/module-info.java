@@ -7,6 +7,7 @@
 module org.multiprocessing4j {
   requires static org.jspecify;
   requires jdk.unsupported;
+  requires jdk.jfr;
 
   exports org.multiprocessing4j;
 }

@@ -355,7 +355,7 @@ abstract class AbstractPoolExecutor implements PoolExecutor {
   @Override
   public final <T, R> ResultIterator<R> map(
       TaskFunction<? super T, ? extends R> fn, Iterable<? extends T> items) {
-    return mapping(fn, items, true, 0, null);
+    return mapping(fn, items, true, MapOptions.defaults());
   }
 
   @Override
@@ -368,48 +368,67 @@ abstract class AbstractPoolExecutor implements PoolExecutor {
     if (timeout.isZero() || timeout.isNegative()) {
       throw new IllegalArgumentException("a map timeout must be positive: " + timeout);
     }
-    return mapping(fn, items, true, chunksize, timeout);
+    return mapping(fn, items, true, MapOptions.defaults().chunksize(chunksize).timeout(timeout));
+  }
+
+  @Override
+  public final <T, R> ResultIterator<R> map(
+      TaskFunction<? super T, ? extends R> fn, Iterable<? extends T> items, MapOptions options) {
+    return mapping(fn, items, true, options);
+  }
+
+  @Override
+  public final <T, R> ResultIterator<R> imap(
+      TaskFunction<? super T, ? extends R> fn, Iterable<? extends T> items, MapOptions options) {
+    return mapping(fn, items, true, options);
+  }
+
+  @Override
+  public final <T, R> ResultIterator<R> imapUnordered(
+      TaskFunction<? super T, ? extends R> fn, Iterable<? extends T> items, MapOptions options) {
+    return mapping(fn, items, false, options);
   }
 
   @Override
   public final <T, R> ResultIterator<R> imap(
       TaskFunction<? super T, ? extends R> fn, Iterable<? extends T> items) {
-    return mapping(fn, items, true, 0, null);
+    return mapping(fn, items, true, MapOptions.defaults());
   }
 
   @Override
   public final <T, R> ResultIterator<R> imap(
       TaskFunction<? super T, ? extends R> fn, Iterable<? extends T> items, int chunksize) {
-    return mapping(fn, items, true, chunksize, null);
+    return mapping(fn, items, true, MapOptions.defaults().chunksize(chunksize));
   }
 
   @Override
   public final <T, R> ResultIterator<R> imapUnordered(
       TaskFunction<? super T, ? extends R> fn, Iterable<? extends T> items) {
-    return mapping(fn, items, false, 0, null);
+    return mapping(fn, items, false, MapOptions.defaults());
   }
 
   @Override
   public final <T, R> ResultIterator<R> imapUnordered(
       TaskFunction<? super T, ? extends R> fn, Iterable<? extends T> items, int chunksize) {
-    return mapping(fn, items, false, chunksize, null);
+    return mapping(fn, items, false, MapOptions.defaults().chunksize(chunksize));
   }
 
   @SuppressWarnings("unchecked")
   private <R> ResultIterator<R> mapping(
-      TaskFunction<?, ?> fn,
-      Iterable<?> items,
-      boolean ordered,
-      int chunksize,
-      @Nullable Duration timeout) {
+      TaskFunction<?, ?> fn, Iterable<?> items, boolean ordered, MapOptions options) {
     Objects.requireNonNull(fn, "fn");
     Objects.requireNonNull(items, "items");
-    if (chunksize < 0) {
-      throw new IllegalArgumentException(
-          "chunksize must be 0 (automatic) or positive: " + chunksize);
-    }
+    Objects.requireNonNull(options, "options");
     ChunkRunner runner = engine.chunks((TaskFunction<Object, Object>) fn);
-    return new MapIterator<>(runner, items, engine.workers(), ordered, chunksize, timeout);
+    return new MapIterator<>(
+        runner,
+        items,
+        engine.workers(),
+        ordered,
+        options.chunksize(),
+        options.timeout().orElse(null),
+        options.progress().orElse(null),
+        options.progressInterval());
   }
 
   @Override
@@ -439,7 +458,7 @@ abstract class AbstractPoolExecutor implements PoolExecutor {
     TaskFunction<Object, Object> f =
         new Calls.Spread((TaskBiFunction<Object, Object, Object>) (TaskBiFunction<?, ?, ?>) fn);
     List<R> results = new ArrayList<>();
-    try (ResultIterator<R> it = mapping(f, spread, true, 0, null)) {
+    try (ResultIterator<R> it = mapping(f, spread, true, MapOptions.defaults())) {
       while (it.hasNext()) {
         try {
           results.add(it.next(Duration.ofNanos(Long.MAX_VALUE)));

@@ -51,6 +51,13 @@ public final class Multiprocessing {
     return Runtime.getRuntime().availableProcessors();
   }
 
+  /** Makes {@code pool} belong to {@code context}: closing the context shuts the pool down. */
+  static void own(MultiprocessingContext context, PoolExecutor pool) {
+    if (context instanceof LocalContext l) {
+      l.own(pool);
+    }
+  }
+
   /** The one-host context. */
   private static final class LocalContext implements MultiprocessingContext {
     // touches no file until used
@@ -59,6 +66,7 @@ public final class Multiprocessing {
     private final ProcessOptions defaults;
     private final boolean closeable;
     private final List<JvmProcess> created = new CopyOnWriteArrayList<>();
+    private final List<PoolExecutor> pools = new CopyOnWriteArrayList<>();
     private final SegmentOwner queues = SegmentOwner.open(); // touches no file until used
 
     LocalContext(ProcessOptions defaults, boolean closeable) {
@@ -249,9 +257,20 @@ public final class Multiprocessing {
       return p;
     }
 
+    void own(PoolExecutor pool) {
+      if (closeable) {
+        pools.removeIf(PoolExecutor::isTerminated);
+        pools.add(pool);
+      }
+    }
+
     @Override
     public void close() {
       if (closeable) {
+        for (PoolExecutor p : pools) {
+          var unused = p.shutdownNow(); // first, so that no pool starts a replacement worker
+        }
+        pools.clear();
         sync.close();
         for (JvmProcess p : created) {
           p.killIfRunning();

@@ -3,8 +3,8 @@ package org.multiprocessing4j;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Creates processes (and, as the library grows, queues, locks and pools) and owns their resources,
- * as Python's {@code multiprocessing} context objects do.
+ * Creates processes, queues, pipes, locks, shared values and process pools, and owns their
+ * resources, as Python's {@code multiprocessing} context objects do.
  *
  * <p>{@link Multiprocessing#local()} is the default context of this JVM; {@link
  * Multiprocessing#newLocalContext(ProcessOptions)} makes one with its own defaults. The same user
@@ -412,10 +412,37 @@ public interface MultiprocessingContext extends AutoCloseable {
   Pipe pipe(boolean duplex, Codec<?> codec);
 
   /**
-   * Kills the processes this context created that are still running, and releases the context's
-   * resources (the shared memory of its queues is removed: processes that mapped it keep their
-   * mapping, and this process's handles of it throw {@link IllegalStateException}). Idempotent. The
-   * default context ({@link Multiprocessing#local()}) cannot be closed; closing it does nothing.
+   * Creates a pool of {@code workers} worker processes that belongs to this context, as Python's
+   * {@code ctx.Pool(processes)}: its workers start with this context's {@link #defaults()}, and
+   * {@link #close()} shuts it down at once (as {@link ProcessPoolExecutor#shutdownNow()}: its
+   * workers are killed and its unfinished futures cancelled). Returns at once; the workers start in
+   * the background.
+   *
+   * @param workers the number of worker processes, at least 1
+   * @return the pool
+   * @throws IllegalArgumentException if {@code workers} is less than 1
+   * @throws IllegalStateException if called in a daemonic process, such as a pool worker
+   */
+  default ProcessPoolExecutor pool(int workers) {
+    return poolBuilder().workers(workers).build();
+  }
+
+  /**
+   * Returns a builder of a process pool that belongs to this context (see {@link #pool(int)}), for
+   * the pool's other settings.
+   *
+   * @return a builder whose {@link ProcessPoolExecutor.Builder#context context} is this one
+   */
+  default ProcessPoolExecutor.Builder poolBuilder() {
+    return ProcessPoolExecutor.builder().context(this);
+  }
+
+  /**
+   * Kills the processes this context created that are still running, shuts down its pools (as
+   * {@link ProcessPoolExecutor#shutdownNow()}), and releases the context's resources (the shared
+   * memory of its queues is removed: processes that mapped it keep their mapping, and this
+   * process's handles of it throw {@link IllegalStateException}). Idempotent. The default context
+   * ({@link Multiprocessing#local()}) cannot be closed; closing it does nothing.
    */
   @Override
   void close();

@@ -331,6 +331,62 @@ public interface PoolExecutor extends ExecutorService {
       TaskFunction<? super T, ? extends R> fn, Iterable<? extends T> items, int chunksize);
 
   /**
+   * Applies {@code fn} to every item and returns the results lazily in input order, as {@link
+   * #map(TaskFunction, Iterable, int, Duration)}, with the chunk size, deadline and progress
+   * listener of {@code options}. Without a deadline in the options, there is none.
+   *
+   * @param fn the function
+   * @param items the input; read lazily by the thread that iterates the results
+   * @param options chunk size, deadline, progress listener
+   * @param <T> the items' type
+   * @param <R> the results' type
+   * @return the results, in input order
+   * @throws RejectedExecutionException if the pool is shut down or broken
+   * @throws UnserializableValueException if a process pool cannot serialize the function
+   */
+  <T, R> ResultIterator<R> map(
+      TaskFunction<? super T, ? extends R> fn, Iterable<? extends T> items, MapOptions options);
+
+  /**
+   * Applies {@code fn} to every item and returns the results lazily in input order, as Python's
+   * {@code Pool.imap}, with the chunk size, deadline and progress listener of {@code options}.
+   *
+   * <pre>{@code
+   * MapOptions o = MapOptions.defaults().progress(p -> System.err.print("\r" + p));
+   * try (ResultIterator<Long> it = pool.imap(Primes::count, ranges, o)) {
+   *   it.forEachRemaining(total::add);
+   * }
+   * }</pre>
+   *
+   * @param fn the function
+   * @param items the input; read lazily by the thread that iterates the results
+   * @param options chunk size, deadline, progress listener
+   * @param <T> the items' type
+   * @param <R> the results' type
+   * @return the results, in input order
+   * @throws RejectedExecutionException if the pool is shut down or broken
+   * @throws UnserializableValueException if a process pool cannot serialize the function
+   */
+  <T, R> ResultIterator<R> imap(
+      TaskFunction<? super T, ? extends R> fn, Iterable<? extends T> items, MapOptions options);
+
+  /**
+   * Applies {@code fn} to every item and returns the results as they complete, as Python's {@code
+   * Pool.imap_unordered}, with the chunk size, deadline and progress listener of {@code options}.
+   *
+   * @param fn the function
+   * @param items the input; read lazily by the thread that iterates the results
+   * @param options chunk size, deadline, progress listener
+   * @param <T> the items' type
+   * @param <R> the results' type
+   * @return the results, in completion order
+   * @throws RejectedExecutionException if the pool is shut down or broken
+   * @throws UnserializableValueException if a process pool cannot serialize the function
+   */
+  <T, R> ResultIterator<R> imapUnordered(
+      TaskFunction<? super T, ? extends R> fn, Iterable<? extends T> items, MapOptions options);
+
+  /**
    * Applies a two-argument function to every pair and waits for all results, as Python's {@code
    * Pool.starmap} (which returns a list). Pairs are {@link Map.Entry} values, for example from
    * {@link Map#entry}.

@@ -59,12 +59,25 @@ import org.multiprocessing4j.internal.pool.ProcessPoolEngine;
  * unfinished task with {@link BrokenPoolException} and rejects new ones, instead of restarting
  * workers forever.
  *
+ * <h2>Flight Recorder events</h2>
+ *
+ * The pool emits JDK Flight Recorder events, in the category {@code multiprocessing4j / Process
+ * Pool}, for JDK Mission Control or {@code jfr print --categories multiprocessing4j}: {@code
+ * org.multiprocessing4j.TaskSubmitted}, {@code TaskStarted} (a worker began it), {@code
+ * TaskFinished} (with its run time in the worker and its time in the pool), {@code TaskFailed} (the
+ * exception's class and message: thrown by the task, a timeout or a dead worker), {@code
+ * WorkerStarted} (with its startup time) and {@code WorkerDied} (exit code, signal, and why the
+ * pool killed it, if it did). Each names the pool, the task id and the worker's name and pid. They
+ * are recorded when a recording is on ({@code -XX:StartFlightRecording}); otherwise they cost a
+ * check.
+ *
  * <h2>Threads</h2>
  *
  * All methods are thread-safe. The pool uses virtual threads (per worker: one that starts and
  * watches it, one reading and one writing its socket) and, with a task timeout, one daemon timer
  * thread; none of them keeps this JVM alive. Future callbacks run in those threads and must be
- * quick.
+ * quick. Progress listeners of maps ({@link MapOptions#progress}) run in one shared daemon thread,
+ * {@value ProgressListener#THREAD_NAME}, never in those.
  */
 public final class ProcessPoolExecutor extends AbstractPoolExecutor {
 
@@ -133,9 +146,11 @@ public final class ProcessPoolExecutor extends AbstractPoolExecutor {
     }
 
     /**
-     * Sets the context the workers belong to: they start with its {@link
-     * MultiprocessingContext#defaults()} (unless {@link #options} says otherwise) and closing it
-     * kills them. {@link Multiprocessing#local()} by default.
+     * Sets the context the pool belongs to: its workers start with the context's {@link
+     * MultiprocessingContext#defaults()} (unless {@link #options} says otherwise), and closing the
+     * context shuts the pool down at once, as {@link #shutdownNow()}. {@link
+     * Multiprocessing#local()} by default. {@link MultiprocessingContext#pool(int)} and {@link
+     * MultiprocessingContext#poolBuilder()} set it.
      *
      * @param context the context
      * @return this builder
@@ -265,7 +280,9 @@ public final class ProcessPoolExecutor extends AbstractPoolExecutor {
      * @throws IllegalStateException if called in a daemonic process, such as a pool worker
      */
     public ProcessPoolExecutor build() {
-      return new ProcessPoolExecutor(this);
+      ProcessPoolExecutor pool = new ProcessPoolExecutor(this);
+      Multiprocessing.own(context, pool);
+      return pool;
     }
 
     private ProcessPoolEngine engine() {

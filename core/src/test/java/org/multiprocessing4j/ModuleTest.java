@@ -17,8 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The module descriptor exports the API only, and the library works on the module path: children
- * launch through the module, and queue and pipe handles serialize to and from a package the module
- * neither exports nor opens, then attach to the same memory in the child.
+ * launch through the module, queue and pipe handles serialize to and from a package the module
+ * neither exports nor opens, then attach to the same memory in the child, and the pool's JFR events
+ * record.
  */
 @ExtendWith(ShmCleanup.class)
 class ModuleTest {
@@ -95,6 +96,42 @@ class ModuleTest {
     assertThat(written).startsWith("queue in org.multiprocessing4j, pipe in JvmProcess-");
   }
 
+  /** With the library on the module path, the pool's JFR events still record (jdk.jfr reads it). */
+  @Test
+  void modulePath_poolEventsAreRecorded() throws Exception {
+    String written =
+        runOnModulePath(
+            "JfrMain",
+            """
+            package mp4jtest;
+            import org.multiprocessing4j.*;
+            import jdk.jfr.Recording;
+            import jdk.jfr.consumer.RecordingFile;
+            import java.nio.file.*;
+            public class JfrMain {
+              public static void main(String[] args) throws Exception {
+                Path out = Path.of(args[0]);
+                Path jfr = Path.of(args[0] + ".jfr");
+                try (Recording r = new Recording()) {
+                  r.start();
+                  try (ProcessPoolExecutor pool = new ProcessPoolExecutor(1)) {
+                    pool.submit(() -> 42).get();
+                  }
+                  r.stop();
+                  r.dump(jfr);
+                }
+                long n = RecordingFile.readAllEvents(jfr).stream()
+                    .filter(e -> e.getEventType().getName().startsWith("org.multiprocessing4j."))
+                    .count();
+                Files.writeString(out, "events " + n);
+              }
+            }
+            """,
+            "--enable-native-access=org.multiprocessing4j");
+    // Submitted, started, finished, and the worker's start: at least 4.
+    assertThat(written).containsPattern("events ([4-9]|\\d\\d+)");
+  }
+
   /**
    * Compiles {@code mp4jtest.<name>} against the module, runs it in a JVM with the library on the
    * module path and the program on the class path, checks that it exits with 0 and prints no
@@ -115,7 +152,7 @@ class ModuleTest {
                 "--module-path",
                 CLASSES.toString(),
                 "--add-modules",
-                "org.multiprocessing4j",
+                "org.multiprocessing4j,jdk.jfr",
                 "-d",
                 classes.toString(),
                 src.toString());

@@ -57,4 +57,18 @@ final class PoolTasks {
   static boolean isDead(long pid) {
     return ProcessExitTest.isDead(pid);
   }
+
+  /** Squares {@code x} after a millisecond, so that a map takes long enough to be watched. */
+  static int slowSquare(int x) throws InterruptedException {
+    Thread.sleep(1);
+    return x * x;
+  }
+
+  /** Returns {@code x}, except that the worker exits with status 3 at 7. */
+  static int exitOnSeven(int x) {
+    if (x == 7) {
+      System.exit(3);
+    }
+    return x;
+  }
 }

@@ -262,6 +262,50 @@ class ProcessPoolExecutorTest {
     }
   }
 
+  /**
+   * With automatic chunks and completion order, the input read ahead of the results taken stays
+   * within the window: 2 × workers + 2 chunks of at most {@code MAX_AUTO_CHUNK} (8192) items.
+   */
+  @Test
+  void imapUnordered_endlessInputAutomaticChunks_readsBoundedAheadOfTheConsumer() throws Exception {
+    try (ProcessPoolExecutor pool = new ProcessPoolExecutor(2)) {
+      Endless input = new Endless();
+      try (ResultIterator<Integer> it = pool.imapUnordered(x -> x, input)) {
+        for (int taken = 1; taken <= 200_000; taken++) {
+          it.next();
+          assertThat(input.read.get() - taken).isLessThanOrEqualTo(6 * 8192);
+        }
+      }
+    }
+  }
+
+  /** A task's captured values are copied for each run: the worker never shares them. */
+  @Test
+  void submit_sameLambdaCapturingAMutableList_eachRunGetsItsOwnCopy() throws Exception {
+    try (ProcessPoolExecutor pool = new ProcessPoolExecutor(1)) {
+      List<String> list = new ArrayList<>(List.of("a"));
+      String text = "x";
+      long big = 1L << 40;
+      TaskCallable<String> task =
+          () -> {
+            list.add(text);
+            return list + " " + big;
+          };
+      for (int i = 0; i < 3; i++) {
+        assertThat(pool.submit(task).get(60, TimeUnit.SECONDS)).isEqualTo("[a, x] " + (1L << 40));
+      }
+      assertThat(list).containsExactly("a");
+      assertThat(pool.submit(Nested.task(5)).get(60, TimeUnit.SECONDS)).isEqualTo(25);
+    }
+  }
+
+  /** A lambda whose capturing class is a nested class (not its nest host). */
+  static final class Nested {
+    static TaskCallable<Integer> task(int n) {
+      return () -> n * n;
+    }
+  }
+
   @Test
   void starmapApplyAndApplyAsync_work() throws Exception {
     try (ProcessPoolExecutor pool = new ProcessPoolExecutor(2)) {

@@ -7,6 +7,8 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.bench.PipeLatency;
+import org.multiprocessing4j.bench.PoolMemory;
+import org.multiprocessing4j.bench.PoolSpeedup;
 import org.multiprocessing4j.bench.PoolThroughput;
 import org.multiprocessing4j.bench.QueueThroughput;
 import org.multiprocessing4j.bench.StartLatency;
@@ -71,7 +73,16 @@ final class BenchCommand implements Callable<Integer> {
           new Benchmark(
               "pool",
               "process pool throughput: submit, map, imapUnordered; Python's pools",
-              PoolThroughput::main));
+              PoolThroughput::main),
+          new Benchmark(
+              "pool-speedup",
+              "CPU-bound speed-up with 1 and 2 workers, task round trip; Python's and the JDK's"
+                  + " pools",
+              PoolSpeedup::main),
+          new Benchmark(
+              "pool-memory",
+              "memory of imap over 10 million items; Python's Pool.imap",
+              PoolMemory::main));
 
   @ParentCommand
   @SuppressWarnings("NullAway.Init") // injected by picocli before call()

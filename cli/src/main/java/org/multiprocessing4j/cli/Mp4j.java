@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
       DemoCommand.class,
       TourCommand.class,
       BenchCommand.class,
+      PrimesCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
+import org.multiprocessing4j.ProgressListener;
 import org.multiprocessing4j.ResultIterator;
 import org.multiprocessing4j.UnserializableValueException;
 
@@ -54,6 +55,8 @@ import org.multiprocessing4j.UnserializableValueException;
  * {@code lock} guards {@code slots}, {@code completed} and {@code closed}; completions signal
  * {@code changed}. Everything else belongs to the consumer thread. {@link #close()} may come from
  * any thread; a chunk submitted by the consumer after a concurrent close is cancelled at once.
+ * Progress is counted outside the lock, in the completing thread, by a {@link ProgressReporter}
+ * whose listener runs on its own thread (never in a pool thread).
  */
 public final class MapIterator<R> implements ResultIterator<R> {
 
@@ -66,10 +69,12 @@ public final class MapIterator<R> implements ResultIterator<R> {
   /** One submitted chunk, or a failure in the input at its position. */
   private static final class Slot {
     final CompletableFuture<ChunkOutcome> future;
+    final int items;
     boolean done; // guarded by lock
 
-    Slot(CompletableFuture<ChunkOutcome> future) {
+    Slot(CompletableFuture<ChunkOutcome> future, int items) {
       this.future = future;
+      this.items = items;
     }
   }
 
@@ -82,6 +87,7 @@ public final class MapIterator<R> implements ResultIterator<R> {
   private final long deadlineNanoTime;
   private final boolean hasDeadline;
   private final @Nullable Duration deadlineTimeout;
+  private final @Nullable ProgressReporter progress;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -95,6 +101,7 @@ public final class MapIterator<R> implements ResultIterator<R> {
   private boolean inputDone;
   private boolean finished;
   private int autoChunk = 1;
+  private long itemsRead;
 
   /**
    * Creates the iterator and starts the first window of work.
@@ -105,6 +112,8 @@ public final class MapIterator<R> implements ResultIterator<R> {
    * @param ordered true for input order, false for completion order
    * @param chunksize items per chunk, 0 for automatic
    * @param timeout the map's deadline from now, or null for none
+   * @param listener called with the map's progress, or null for none
+   * @param progressInterval the least time between two progress reports
    */
   public MapIterator(
       ChunkRunner runner,
@@ -112,7 +121,9 @@ public final class MapIterator<R> implements ResultIterator<R> {
       int workers,
       boolean ordered,
       int chunksize,
-      @Nullable Duration timeout) {
+      @Nullable Duration timeout,
+      @Nullable ProgressListener listener,
+      Duration progressInterval) {
     if (chunksize < 0) {
       throw new IllegalArgumentException(
           "chunksize must be 0 (automatic) or positive: " + chunksize);
@@ -134,6 +145,11 @@ public final class MapIterator<R> implements ResultIterator<R> {
     this.deadlineTimeout = timeout;
     this.hasDeadline = timeout != null;
     this.deadlineNanoTime = timeout == null ? 0 : System.nanoTime() + saturatedNanos(timeout);
+    this.progress =
+        listener == null
+            ? null
+            : ProgressReporter.start(
+                listener, progressInterval, items instanceof Collection<?> c ? c.size() : -1);
     topUp();
   }
 
@@ -223,6 +239,10 @@ public final class MapIterator<R> implements ResultIterator<R> {
       s.future.cancel(false);
     }
     runner.close();
+    ProgressReporter p = progress;
+    if (p != null) {
+      p.finish();
+    }
   }
 
   // ------------------------------------------------------------------------------------ internals
@@ -398,26 +418,31 @@ public final class MapIterator<R> implements ResultIterator<R> {
             break;
           }
           items.add(input.next());
+          itemsRead++;
         }
       } catch (RuntimeException e) {
         inputDone = true;
         inputFailure = e;
       }
+      ProgressReporter p = progress;
+      if (inputDone && p != null) {
+        p.total(itemsRead);
+      }
       if (!items.isEmpty()) {
         submit(items);
       }
       if (inputFailure != null) {
-        addSlot(CompletableFuture.failedFuture(inputFailure));
+        addSlot(CompletableFuture.failedFuture(inputFailure), 0);
       }
     }
   }
 
   private void submit(List<@Nullable Object> items) {
     try {
-      addSlot(runner.run(items));
+      addSlot(runner.run(items), items.size());
     } catch (UnserializableValueException e) {
       if (items.size() == 1) {
-        addSlot(CompletableFuture.failedFuture(e));
+        addSlot(CompletableFuture.failedFuture(e), 1);
       } else {
         for (Object item : items) { // find which item it was; the good ones still run
           List<@Nullable Object> one = new ArrayList<>(1);
@@ -427,12 +452,12 @@ public final class MapIterator<R> implements ResultIterator<R> {
       }
     } catch (RejectedExecutionException e) {
       inputDone = true;
-      addSlot(CompletableFuture.failedFuture(e));
+      addSlot(CompletableFuture.failedFuture(e), items.size());
     }
   }
 
-  private void addSlot(CompletableFuture<ChunkOutcome> future) {
-    Slot s = new Slot(future);
+  private void addSlot(CompletableFuture<ChunkOutcome> future, int items) {
+    Slot s = new Slot(future, items);
     lock.lock();
     try {
       if (closed) {
@@ -451,6 +476,10 @@ public final class MapIterator<R> implements ResultIterator<R> {
     try {
       if (s.done || closed) {
         return;
+      }
+      ProgressReporter p = progress;
+      if (p != null) {
+        p.add(s.items); // before the consumer can see the slot, so a final report counts it
       }
       s.done = true;
       if (!ordered) {

@@ -162,10 +162,12 @@ public final class ProcessPoolEngine implements PoolEngine {
     final Object original;
     final ClassLoader loader;
     final long timeoutNanos; // <= 0: none
+    final long submittedNanos = System.nanoTime();
 
     // Guarded by lock.
     @Nullable Worker worker;
     int attempts;
+    long startedNanos;
     @Nullable ScheduledFuture<?> timer;
 
     Job(
@@ -202,6 +204,14 @@ public final class ProcessPoolEngine implements PoolEngine {
     final CompletableFuture<Void> readerDone = new CompletableFuture<>();
     volatile @Nullable JvmProcess process;
     volatile long pid;
+    volatile long launchNanos;
+    volatile long helloPid; // the pid the worker said in HELLO, known before start() returns
+
+    /** The worker's pid for events and messages: 0 only before it connected. */
+    long eventPid() {
+      long p = pid;
+      return p != 0 ? p : helloPid;
+    }
 
     // Guarded by lock.
     WState state = WState.STARTING;
@@ -392,6 +402,14 @@ public final class ProcessPoolEngine implements PoolEngine {
     } finally {
       unlockAndRun();
     }
+    PoolEvents.TaskSubmitted e = new PoolEvents.TaskSubmitted();
+    if (e.isEnabled()) {
+      e.pool = poolName;
+      e.taskId = j.id;
+      e.items = j.items;
+      e.payloadBytes = j.payload.length;
+      e.commit();
+    }
   }
 
   private RejectedExecutionException rejected() {
@@ -445,7 +463,7 @@ public final class ProcessPoolEngine implements PoolEngine {
       best.dispatched++;
       best.outbox.add(j);
       if (best.inFlight.size() == 1) {
-        startClock(best, j);
+        started(best, j);
       }
       if (maxTasksPerChild > 0 && best.dispatched >= maxTasksPerChild) {
         best.state = WState.RETIRING; // takes no more; stops when its jobs are done
@@ -459,6 +477,51 @@ public final class ProcessPoolEngine implements PoolEngine {
     // assert lock.isHeldByCurrentThread();
     long d = DEPTH_TARGET_NANOS / Math.max(1, avgRunNanos);
     return (int) Math.min(MAX_DEPTH, Math.max(1, d)) + 1;
+  }
+
+  /** Call only when holding lock. A job became its worker's head: it runs now. */
+  private void started(Worker w, Job j) {
+    // assert lock.isHeldByCurrentThread();
+    j.startedNanos = System.nanoTime();
+    startClock(w, j);
+    PoolEvents.TaskStarted e = new PoolEvents.TaskStarted();
+    if (e.isEnabled()) {
+      e.pool = poolName;
+      e.taskId = j.id;
+      e.worker = w.name;
+      e.workerPid = w.eventPid();
+      e.attempt = j.attempts + 1;
+      e.commit();
+    }
+  }
+
+  private void taskFailed(
+      Worker w, Job j, String failure, @Nullable String message, long runNanos) {
+    PoolEvents.TaskFailed e = new PoolEvents.TaskFailed();
+    if (e.isEnabled()) {
+      e.pool = poolName;
+      e.taskId = j.id;
+      e.worker = w.name;
+      e.workerPid = w.eventPid();
+      e.failure = failure;
+      e.message = message == null ? "" : message;
+      e.runTime = runNanos;
+      e.commit();
+    }
+  }
+
+  private void taskFinished(Worker w, Job j, long runNanos) {
+    PoolEvents.TaskFinished e = new PoolEvents.TaskFinished();
+    if (e.isEnabled()) {
+      e.pool = poolName;
+      e.taskId = j.id;
+      e.worker = w.name;
+      e.workerPid = w.eventPid();
+      e.items = j.items;
+      e.runTime = runNanos;
+      e.poolTime = System.nanoTime() - j.submittedNanos;
+      e.commit();
+    }
   }
 
   /** Call only when holding lock. Arms the timeout of a job that just became its worker's head. */
@@ -537,6 +600,7 @@ public final class ProcessPoolEngine implements PoolEngine {
       } finally {
         unlockAndRun();
       }
+      w.launchNanos = System.nanoTime();
       p.start();
       w.pid = p.pid();
     } catch (RuntimeException e) {
@@ -603,6 +667,7 @@ public final class ProcessPoolEngine implements PoolEngine {
         throw new IOException("expected HELLO, got frame type " + r.type());
       }
       byte[] token = hello.getBlock();
+      long helloPid = hello.getLong();
       lock.lock();
       try {
         for (Worker c : workers) {
@@ -611,6 +676,7 @@ public final class ProcessPoolEngine implements PoolEngine {
               && c.state == WState.STARTING) {
             w = c;
             c.channel = ch;
+            c.helloPid = helloPid;
             break;
           }
         }
@@ -742,6 +808,14 @@ public final class ProcessPoolEngine implements PoolEngine {
       if (w.state == WState.STARTING) {
         w.state = WState.READY;
         w.wasReady = true;
+        PoolEvents.WorkerStarted e = new PoolEvents.WorkerStarted();
+        if (e.isEnabled()) {
+          e.pool = poolName;
+          e.worker = w.name;
+          e.workerPid = w.eventPid();
+          e.startup = System.nanoTime() - w.launchNanos;
+          e.commit();
+        }
       }
       dispatch();
       stopIdleWorkers();
@@ -790,7 +864,7 @@ public final class ProcessPoolEngine implements PoolEngine {
               + (head == null ? "none" : head.id)
               + " was expected"); // ends the reader; the worker is killed below
     }
-    Runnable complete = decode(head, status, runNanos, b);
+    Runnable complete = decode(w, head, status, runNanos, b);
     lock.lock();
     try {
       w.inFlight.pollFirst();
@@ -799,7 +873,7 @@ public final class ProcessPoolEngine implements PoolEngine {
       avgRunNanos += (runNanos - avgRunNanos) / 8;
       Job next = w.inFlight.peekFirst();
       if (next != null) {
-        startClock(w, next);
+        started(w, next);
       }
       deferred.add(complete);
       if (w.state == WState.RETIRING && w.inFlight.isEmpty()) {
@@ -813,11 +887,12 @@ public final class ProcessPoolEngine implements PoolEngine {
   }
 
   /** Decodes a result (outside the lock) into the action that completes the job's future. */
-  private static Runnable decode(Job j, byte status, long runNanos, ByteSource b) {
+  private Runnable decode(Worker w, Job j, byte status, long runNanos, ByteSource b) {
     TaskFuture<@Nullable Object> f = j.future;
     try {
       switch (status) {
         case Wire.OK -> {
+          taskFinished(w, j, runNanos);
           if (j.kind == Wire.KIND_CALL) {
             Object v = ValueCodec.read(b, j.loader);
             return () -> f.complete(v);
@@ -828,10 +903,12 @@ public final class ProcessPoolEngine implements PoolEngine {
         case Wire.FAILED -> {
           if (j.kind == Wire.KIND_CALL) {
             RemoteProcessException e = Remote.exception(ValueCodec.readThrowable(b));
+            taskFailed(w, j, e.remoteClassName(), e.remoteMessage(), runNanos);
             return () -> f.completeExceptionally(e);
           }
           List<@Nullable Object> partial = ValueCodec.readList(b, j.loader);
           RemoteProcessException e = Remote.exception(ValueCodec.readThrowable(b));
+          taskFailed(w, j, e.remoteClassName(), e.remoteMessage(), runNanos);
           ChunkOutcome o = new ChunkOutcome(partial, e, runNanos);
           return () -> f.complete(o);
         }
@@ -841,6 +918,7 @@ public final class ProcessPoolEngine implements PoolEngine {
           RemoteProcessException cause = Remote.exception(ValueCodec.readThrowable(b));
           UnserializableValueException e =
               new UnserializableValueException(message, offending, cause);
+          taskFailed(w, j, e.getClass().getName(), e.getMessage(), runNanos);
           return () -> f.completeExceptionally(e);
         }
         case Wire.SKIPPED -> {
@@ -909,6 +987,7 @@ public final class ProcessPoolEngine implements PoolEngine {
                   + w
                   + "; the worker was killed and replaced");
       deferred.add(() -> j.future.completeExceptionally(e));
+      taskFailed(w, j, e.getClass().getName(), e.getMessage(), System.nanoTime() - j.startedNanos);
       killWorker(w, "timeout of " + j.describe());
     } finally {
       unlockAndRun();
@@ -990,6 +1069,9 @@ public final class ProcessPoolEngine implements PoolEngine {
                 failure.orElse(null)));
       }
       Job head = w.inFlight.pollFirst();
+      if (w.state != WState.STOPPING || code.orElse(-1) != 0) {
+        workerDied(w, code, head);
+      }
       List<Job> requeue = new ArrayList<>();
       if (head != null) {
         head.worker = null;
@@ -1000,6 +1082,12 @@ public final class ProcessPoolEngine implements PoolEngine {
             requeue.add(head);
           } else {
             WorkerDiedException e = died(w, head, code, failure);
+            taskFailed(
+                w,
+                head,
+                e.getClass().getName(),
+                e.getMessage(),
+                System.nanoTime() - head.startedNanos);
             deferred.add(() -> head.future.completeExceptionally(e));
           }
         }
@@ -1027,6 +1115,21 @@ public final class ProcessPoolEngine implements PoolEngine {
       checkTerminated();
     } finally {
       unlockAndRun();
+    }
+  }
+
+  private void workerDied(Worker w, OptionalInt code, @Nullable Job head) {
+    PoolEvents.WorkerDied e = new PoolEvents.WorkerDied();
+    if (e.isEnabled()) {
+      e.pool = poolName;
+      e.worker = w.name;
+      e.workerPid = w.eventPid();
+      e.exitCode = code.orElse(Integer.MIN_VALUE);
+      e.signal = code.isPresent() && code.getAsInt() < 0 ? -code.getAsInt() : 0;
+      String why = w.killedFor;
+      e.killedFor = why == null ? "" : why;
+      e.taskId = head == null ? 0 : head.id;
+      e.commit();
     }
   }
 
