@@ -37,10 +37,12 @@ import org.multiprocessing4j.rabbitmq.internal.Settings;
  * The promise of the library is that the same user code runs on either context, changing only the
  * line that makes the context. So this type extends {@link MultiprocessingContext}: code written
  * against that interface takes a RabbitMQ context unchanged. What has a distributed form so far
- * works: {@link #queue()}, {@link #queue(int)}, {@link #joinableQueue()}, {@link
- * #joinableQueue(int)}, {@link #simpleQueue()}, and {@link #process} (which starts a child JVM on
- * this host, as the local context does; the queues it captures reach the broker from there). Every
- * other factory method (locks, semaphores, events, barriers, conditions, shared values, shared
+ * works: the queues ({@link #queue()}, {@link #queue(int)}, {@link #joinableQueue()}, {@link
+ * #joinableQueue(int)}, {@link #simpleQueue()}), {@link #lock()}, {@link #semaphore(int)} and
+ * {@link #boundedSemaphore(int)} (broker queues of tokens that a holder keeps unacknowledged, so a
+ * dead holder's token returns by itself), {@link #event()}, and {@link #process} (which starts a
+ * child JVM on this host, as the local context does; what it captures reaches the broker from
+ * there). Every other factory method (reentrant locks, barriers, conditions, shared values, shared
  * memory, pipes, deadlock detection) throws {@link UnsupportedOperationException} whose message
  * says so; none of them returns an object that would quietly work on one host only.
  *

@@ -10,11 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.multiprocessing4j.JvmProcess;
 import org.multiprocessing4j.ProcessQueue;
 
@@ -22,25 +19,10 @@ import org.multiprocessing4j.ProcessQueue;
  * Producers and consumers in separate JVMs on one broker: no item lost or duplicated, order kept
  * per producer, and a consumer killed mid-item does not lose it.
  */
-@ExtendWith(RabbitBroker.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class RabbitProcessesTest {
+class RabbitProcessesTest extends TestContexts {
 
   private static final Duration WAIT = Duration.ofSeconds(60);
-
-  private RabbitContext ctx;
-
-  @BeforeEach
-  void open(RabbitBroker.Broker broker) {
-    ctx = TestContexts.open(broker);
-  }
-
-  @AfterEach
-  void close() {
-    if (ctx != null) {
-      ctx.close();
-    }
-  }
 
   @Test
   void producersAndConsumers_separateJvms_everyItemOnceInProducerOrder() throws Exception {

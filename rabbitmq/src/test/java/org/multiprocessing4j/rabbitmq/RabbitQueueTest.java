@@ -8,11 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.multiprocessing4j.JoinableQueue;
 import org.multiprocessing4j.JvmProcess;
 import org.multiprocessing4j.ProcessQueue;
@@ -22,23 +19,8 @@ import org.multiprocessing4j.SimpleQueue;
 import org.multiprocessing4j.UnserializableValueException;
 
 /** The queues of a RabbitMQ context, in one process and across child JVMs, on a real broker. */
-@ExtendWith(RabbitBroker.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class RabbitQueueTest {
-
-  private RabbitContext ctx;
-
-  @BeforeEach
-  void open(RabbitBroker.Broker broker) {
-    ctx = TestContexts.open(broker);
-  }
-
-  @AfterEach
-  void close() {
-    if (ctx != null) {
-      ctx.close();
-    }
-  }
+class RabbitQueueTest extends TestContexts {
 
   @Test
   void putGet_manyItems_fifo() throws InterruptedException {
@@ -152,7 +134,7 @@ class RabbitQueueTest {
     assertThatThrownBy(() -> q.get(Duration.ofSeconds(-1)))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(q::peek).isInstanceOf(UnsupportedOperationException.class);
-    assertThatThrownBy(() -> ctx.lock())
+    assertThatThrownBy(() -> ctx.barrier(2))
         .isInstanceOf(UnsupportedOperationException.class)
         .hasMessageContaining("no RabbitMQ form");
     assertThatThrownBy(() -> RabbitContext.builder().uri("http://x"))

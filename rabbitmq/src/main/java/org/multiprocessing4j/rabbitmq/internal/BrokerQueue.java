@@ -49,7 +49,7 @@ import org.multiprocessing4j.UndecodableValueException;
 final class BrokerQueue {
 
   private static final System.Logger LOG = System.getLogger("org.multiprocessing4j.rabbitmq");
-  static final long FOREVER = Long.MAX_VALUE;
+  static final long FOREVER = Backoff.FOREVER;
   static final Object NONE = new Object();
 
   final RabbitContextImpl context;
@@ -101,40 +101,13 @@ final class BrokerQueue {
 
   private boolean publishUntil(byte[] body, long timeoutNanos) throws InterruptedException {
     // A refusal means the queue holds maxsize ready items: poll for room.
-    return retryUntil(
-        () -> context.publisher.publish(name, body, context.settings.persistent()),
+    return Backoff.until(
+        () -> {
+          ensureOpen();
+          return context.publisher.publish(name, body, context.settings.persistent());
+        },
         timeoutNanos,
         50);
-  }
-
-  interface Attempt {
-    boolean succeeded();
-  }
-
-  /**
-   * Repeats an attempt, pausing 2 ms, then twice as long each time up to {@code maxPauseMillis},
-   * until it succeeds or {@code timeoutNanos} (or {@link #FOREVER}) has passed.
-   *
-   * @return whether it succeeded
-   */
-  private boolean retryUntil(Attempt attempt, long timeoutNanos, long maxPauseMillis)
-      throws InterruptedException {
-    long start = System.nanoTime();
-    long pauseMillis = 2;
-    while (!attempt.succeeded()) {
-      long waited = System.nanoTime() - start;
-      if (timeoutNanos != FOREVER && waited >= timeoutNanos) {
-        return false;
-      }
-      long sleep = TimeUnit.MILLISECONDS.toNanos(pauseMillis);
-      if (timeoutNanos != FOREVER) {
-        sleep = Math.min(sleep, timeoutNanos - waited);
-      }
-      TimeUnit.NANOSECONDS.sleep(sleep);
-      pauseMillis = Math.min(maxPauseMillis, pauseMillis * 2);
-      ensureOpen();
-    }
-    return true;
   }
 
   // ------------------------------------------------------------------------------------- get
@@ -246,7 +219,7 @@ final class BrokerQueue {
 
   boolean join(long timeoutNanos) throws InterruptedException {
     ensureOpen();
-    return retryUntil(() -> unfinished() == 0, timeoutNanos, 100);
+    return Backoff.until(() -> unfinished() == 0, timeoutNanos, 100);
   }
 
   // ------------------------------------------------------------------------------------ state

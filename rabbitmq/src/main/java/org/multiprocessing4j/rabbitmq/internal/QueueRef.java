@@ -24,7 +24,11 @@ record QueueRef(String name, Kind kind, int maxsize, @Nullable Settings settings
   enum Kind {
     QUEUE,
     JOINABLE,
-    SIMPLE
+    SIMPLE,
+    LOCK,
+    SEMAPHORE,
+    BOUNDED_SEMAPHORE,
+    EVENT
   }
 
   static QueueRef of(BrokerQueue core, Kind kind) {
@@ -40,12 +44,24 @@ record QueueRef(String name, Kind kind, int maxsize, @Nullable Settings settings
       throw new InvalidObjectException(
           "a RabbitMQ queue handle without broker settings can only be read by a RabbitMQ queue");
     }
+    switch (kind) {
+      case LOCK -> {
+        return new RabbitLock(new TokenQueue(context, name));
+      }
+      case SEMAPHORE, BOUNDED_SEMAPHORE -> {
+        return new RabbitSemaphore(new TokenQueue(context, name), kind == Kind.BOUNDED_SEMAPHORE);
+      }
+      case EVENT -> {
+        return new RabbitEvent(context, name);
+      }
+      default -> {}
+    }
     BrokerQueue core = new BrokerQueue(context, name, kind == Kind.JOINABLE, maxsize);
     context.track(core);
     return switch (kind) {
       case QUEUE -> new RabbitProcessQueue<>(core);
       case JOINABLE -> new RabbitJoinableQueue<>(core);
-      case SIMPLE -> new RabbitSimpleQueue<>(core);
+      default -> new RabbitSimpleQueue<>(core);
     };
   }
 }

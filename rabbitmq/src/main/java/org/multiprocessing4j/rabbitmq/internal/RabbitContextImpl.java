@@ -276,12 +276,21 @@ final class RabbitContextImpl implements RabbitContext {
         what
             + " has no RabbitMQ form yet: use it from a local context"
             + " (Multiprocessing.local()) for processes on one host; RabbitMQ contexts have"
-            + " queue(), joinableQueue(), simpleQueue() and process() so far");
+            + " queues, lock(), semaphore(), boundedSemaphore(), event() and process() so far");
+  }
+
+  private TokenQueue tokens(int permits) {
+    ensureOpen();
+    String name = settings.namespace() + ".lock." + UUID.randomUUID();
+    TokenQueue t = new TokenQueue(this, name);
+    created.add(name);
+    t.create(permits);
+    return t;
   }
 
   @Override
   public ProcessLock lock() {
-    throw unsupported("lock()");
+    return new RabbitLock(tokens(1));
   }
 
   @Override
@@ -291,17 +300,28 @@ final class RabbitContextImpl implements RabbitContext {
 
   @Override
   public ProcessSemaphore semaphore(int permits) {
-    throw unsupported("semaphore(int)");
+    return new RabbitSemaphore(tokens(checkPermits(permits)), false);
   }
 
   @Override
   public ProcessSemaphore boundedSemaphore(int permits) {
-    throw unsupported("boundedSemaphore(int)");
+    return new RabbitSemaphore(tokens(checkPermits(permits)), true);
+  }
+
+  private static int checkPermits(int permits) {
+    if (permits < 0) {
+      throw new IllegalArgumentException("permits must not be negative, got " + permits);
+    }
+    return permits;
   }
 
   @Override
   public ProcessEvent event() {
-    throw unsupported("event()");
+    ensureOpen();
+    String name = settings.namespace() + ".event." + UUID.randomUUID();
+    RabbitEvent e = RabbitEvent.create(this, name);
+    created.add(name);
+    return e;
   }
 
   @Override
