@@ -294,7 +294,8 @@ public interface RabbitContext extends MultiprocessingContext {
 
     /**
      * Makes the context's queues quorum queues (replicated by a RabbitMQ cluster) instead of
-     * classic queues. Default false.
+     * classic queues. Default false. A bounded quorum queue refuses puts only once it is over its
+     * maxsize, so it may hold one item more. Lock and semaphore tokens stay on classic queues.
      *
      * @param quorum whether to declare quorum queues
      * @return this builder

@@ -83,6 +83,8 @@ class RabbitProcessesTest extends TestContexts {
       assertThat(c.exitCode()).hasValue(0);
     }
     assertThat(results.poll()).isNull();
+    // The consumers exited normally holding their sentinels: those were acknowledged, not requeued.
+    assertThat(work.poll(500, TimeUnit.MILLISECONDS)).isNull();
   }
 
   /**

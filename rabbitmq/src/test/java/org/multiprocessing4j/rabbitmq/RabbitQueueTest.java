@@ -206,6 +206,53 @@ class RabbitQueueTest extends TestContexts {
   }
 
   @Test
+  void get_interrupted_throwsAndItemStaysForOthers() throws Exception {
+    ProcessQueue<String> q = ctx.queue();
+    Thread main = Thread.currentThread();
+    Thread interrupter =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(300);
+              } catch (InterruptedException e) {
+                return;
+              }
+              main.interrupt();
+            });
+    interrupter.start();
+    assertThatThrownBy(q::get).isInstanceOf(InterruptedException.class);
+    interrupter.join();
+    q.put("after");
+    assertThat(q.getNowait()).isEqualTo("after");
+  }
+
+  /**
+   * Quorum queues enforce x-max-length once the queue is over it (RabbitMQ 3.10 accepted a third
+   * item into a queue of maxsize 2), so their bound is approximate: at most one item more.
+   */
+  @Test
+  void quorumQueues_boundedQueue_boundWithinOne(RabbitBroker.Broker broker) throws Exception {
+    try (RabbitContext quorum =
+        RabbitContext.builder()
+            .uri(broker.uri())
+            .authKey(KEY)
+            .namespace("mp4j-quorum")
+            .quorumQueues(true)
+            .build()) {
+      ProcessQueue<Integer> q = quorum.queue(2);
+      int accepted = 0;
+      while (accepted < 10 && q.offer(accepted)) {
+        accepted++;
+      }
+      assertThat(accepted).isBetween(2, 3);
+      for (int i = 0; i < accepted; i++) {
+        assertThat(q.get()).isEqualTo(i);
+      }
+      assertThat(q.poll()).isNull();
+    }
+  }
+
+  @Test
   void simpleQueue_nullItems() throws InterruptedException {
     SimpleQueue<@Nullable String> q = ctx.simpleQueue();
     assertThat(q.empty()).isTrue();
