@@ -33,6 +33,7 @@ public final class MessageQueue extends Scenario {
   static final int ITEMS = 5;
   static final int CONSUMERS = 2;
   static final String STOP = "STOP";
+  static final long EAT_MILLIS = 100;
 
   /** The tutorial's producer/consumer program, on any context. */
   public static final class Program {
@@ -52,6 +53,7 @@ public final class MessageQueue extends Scenario {
         if (item.equals(STOP)) {
           return; // the sentinel: no more buns
         }
+        Thread.sleep(EAT_MILLIS); // the tutorial's consumer takes 1 to 3 s; scaled down
         eaten.put(name + " (pid " + pid + ") ate " + item);
       }
     }
@@ -64,6 +66,7 @@ public final class MessageQueue extends Scenario {
     static List<String> run(MultiprocessingContext ctx, PrintStream out) throws Exception {
       ProcessQueue<String> q = ctx.queue();
       ProcessQueue<String> eaten = ctx.queue();
+      out.println("(eating a bun takes " + EAT_MILLIS + " ms here, 1 to 3 s in the tutorial)");
       List<JvmProcess> producers = new ArrayList<>();
       for (int i = 1; i <= PRODUCERS; i++) {
         String name = "producer " + i;
