@@ -49,9 +49,10 @@ import org.multiprocessing4j.rabbitmq.internal.Settings;
  * <h2>Guarantees</h2>
  *
  * <ul>
- *   <li>When a {@code put} returns, the broker has confirmed the item (publisher confirms; with
- *       {@link Builder#persistent(boolean) persistent} messages, the default, it is on the broker's
- *       disk).
+ *   <li>When a {@code put} returns, the broker has confirmed the item (publisher confirms): it is
+ *       in the broker, and survives the death of any client. With {@link
+ *       Builder#persistent(boolean) persistent} messages it is also on the broker's disk, and
+ *       survives a broker restart.
  *   <li>An item taken by a consumer is acknowledged when that thread takes its next item from the
  *       same queue, calls {@link JoinableQueue#taskDone()}, closes the queue, or its JVM exits
  *       normally. If the consumer's process dies first (killed, or its connection lost), the broker
@@ -165,7 +166,7 @@ public interface RabbitContext extends MultiprocessingContext {
     private String namespace = "mp4j";
     private int prefetch = 1;
     private boolean quorum;
-    private boolean persistent = true;
+    private boolean persistent;
     private final List<String> allowed = new ArrayList<>();
     private Duration maxMessageAge = Duration.ofDays(1);
     private Duration heartbeat = Duration.ofSeconds(5);
@@ -306,8 +307,10 @@ public interface RabbitContext extends MultiprocessingContext {
     }
 
     /**
-     * Sets whether items are persistent messages, written to the broker's disk before a put returns
-     * (the default), or transient ones, kept in memory (faster; lost if the broker restarts).
+     * Sets whether items are persistent messages, written to the broker's disk before a put
+     * returns, or transient ones (the default), confirmed once the broker holds them, without
+     * waiting for its disk, and lost only if the broker itself restarts (as a Python queue is lost
+     * with its process). Quorum queues always write to disk.
      *
      * @param persistent whether items are persistent
      * @return this builder
