@@ -139,6 +139,45 @@ class RabbitProcessesTest extends TestContexts {
     survivor.join();
   }
 
+  /**
+   * A consumer frozen (SIGSTOP) while it holds an item stops answering heartbeats; the broker then
+   * closes its connection and gives the item to another consumer.
+   */
+  @Test
+  void consumerFrozenMidItem_itemRedeliveredAfterHeartbeats(RabbitBroker.Broker broker)
+      throws Exception {
+    try (RabbitContext quick =
+        RabbitContext.builder()
+            .uri(broker.uri())
+            .authKey(KEY)
+            .namespace("mp4j-heartbeat")
+            .heartbeat(Duration.ofSeconds(1))
+            .build()) {
+      ProcessQueue<Integer> work = quick.queue();
+      ProcessQueue<Integer> started = quick.queue();
+      work.put(42);
+      JvmProcess frozen =
+          quick
+              .process(
+                  () -> {
+                    started.put(work.get());
+                    Thread.sleep(Long.MAX_VALUE);
+                  })
+              .start();
+      assertThat(started.get(WAIT)).isEqualTo(42);
+      Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(frozen.pid())).start();
+      assertThat(stop.waitFor()).isZero();
+      try {
+        long t0 = System.nanoTime();
+        assertThat(work.get(WAIT)).isEqualTo(42); // redelivered once the broker gave up on it
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
+      } finally {
+        frozen.kill(); // SIGKILL ends a stopped process too
+        frozen.join();
+      }
+    }
+  }
+
   /** A producer that halts right after its puts returned has left every item in the broker. */
   @Test
   void put_producerHaltsRightAfter_everyItemInBroker() throws Exception {
