@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
@@ -22,33 +23,51 @@ import org.opentest4j.TestAbortedException;
  * unless {@code MP4J_REQUIRE_BROKER=1}, where they fail. After each test it kills the child JVMs
  * the test left running.
  */
-public final class RabbitBroker implements ParameterResolver, AfterEachCallback {
+public final class RabbitBroker
+    implements BeforeEachCallback, ParameterResolver, AfterEachCallback {
 
   /** The broker of this run. */
   public record Broker(String uri) {}
 
   private static final Path SCRIPT = Path.of("..", ".ci", "rabbitmq.sh");
-  private static final Path SERVER = Path.of("/usr/lib/rabbitmq/bin/rabbitmq-server");
+
+  /** Where Debian installs the server; a test of the skip path points it elsewhere. */
+  private static final Path SERVER =
+      Path.of(
+          System.getProperty("mp4j.test.rabbitmqServer", "/usr/lib/rabbitmq/bin/rabbitmq-server"));
 
   @Override
   public boolean supportsParameter(ParameterContext p, ExtensionContext c) {
     return p.getParameter().getType() == Broker.class;
   }
 
+  private static Started started(ExtensionContext c) {
+    return c.getRoot()
+        .getStore(ExtensionContext.Namespace.create(RabbitBroker.class))
+        .getOrComputeIfAbsent("broker", k -> Started.start(), Started.class);
+  }
+
+  /**
+   * Skips (or, with {@code MP4J_REQUIRE_BROKER=1}, fails) the test when there is no broker. Done
+   * here rather than in parameter resolution, which would turn the skip into an error.
+   */
+  @Override
+  public void beforeEach(ExtensionContext c) {
+    Started s = started(c);
+    if (s.uri == null) {
+      if ("1".equals(System.getenv("MP4J_REQUIRE_BROKER"))) {
+        throw new IllegalStateException(
+            "MP4J_REQUIRE_BROKER=1 but there is no broker: " + s.problem);
+      }
+      throw new TestAbortedException("skipped, no RabbitMQ broker: " + s.problem);
+    }
+  }
+
   @Override
   public Object resolveParameter(ParameterContext p, ExtensionContext c) {
-    Started s =
-        c.getRoot()
-            .getStore(ExtensionContext.Namespace.create(RabbitBroker.class))
-            .getOrComputeIfAbsent("broker", k -> Started.start(), Started.class);
-    String uri = s.uri;
+    String uri = started(c).uri;
     if (uri == null) {
-      String why = s.problem;
-      if ("1".equals(System.getenv("MP4J_REQUIRE_BROKER"))) {
-        throw new ParameterResolutionException(
-            "MP4J_REQUIRE_BROKER=1 but there is no broker: " + why);
-      }
-      throw new TestAbortedException("skipped, no RabbitMQ broker: " + why);
+      throw new ParameterResolutionException("no RabbitMQ broker");
     }
     return new Broker(uri);
   }
