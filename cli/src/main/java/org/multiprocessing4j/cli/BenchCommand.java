@@ -11,6 +11,7 @@ import org.multiprocessing4j.bench.PoolMemory;
 import org.multiprocessing4j.bench.PoolSpeedup;
 import org.multiprocessing4j.bench.PoolThroughput;
 import org.multiprocessing4j.bench.QueueThroughput;
+import org.multiprocessing4j.bench.RabbitThroughput;
 import org.multiprocessing4j.bench.StartLatency;
 import org.multiprocessing4j.bench.SyncBench;
 import picocli.CommandLine;
@@ -82,7 +83,11 @@ final class BenchCommand implements Callable<Integer> {
           new Benchmark(
               "pool-memory",
               "memory of imap over 10 million items; Python's Pool.imap",
-              PoolMemory::main));
+              PoolMemory::main),
+          new Benchmark(
+              "rabbit",
+              "RabbitMQ queue put and get against the raw client (--uri amqp://...)",
+              RabbitThroughput::main));
 
   @ParentCommand
   @SuppressWarnings("NullAway.Init") // injected by picocli before call()

@@ -42,9 +42,8 @@ public final class Scenarios {
         new DeadlockScenario(),
         new ProcessPool(),
         new ThreadPoolScenario(),
-        new Futures()
-        // message-queue
-        );
+        new Futures(),
+        new MessageQueue());
   }
 
   /**

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# A private RabbitMQ broker on loopback, for tests and demos (no systemd, no system cookie).
+#
+#   .ci/rabbitmq.sh install      install Debian's rabbitmq-server if it is missing (needs root)
+#   .ci/rabbitmq.sh start DIR    start a broker whose files all live in DIR (created), on free
+#                                ports of 127.0.0.1; wait until it serves AMQP; print its amqp URI
+#   .ci/rabbitmq.sh stop DIR     stop the broker started in DIR, and its epmd; idempotent
+#
+# The broker runs as the calling user from /usr/lib/rabbitmq/bin (the /usr/sbin wrappers switch to
+# the rabbitmq user and use the system cookie). DIR holds its HOME (with its own .erlang.cookie),
+# data, logs, an empty config, its pid file and an "env" file that rabbitmqctl needs to reach it.
+set -euo pipefail
+
+RABBIT_BIN=/usr/lib/rabbitmq/bin
+
+die() { echo "rabbitmq.sh: $*" >&2; exit 1; }
+
+install_broker() {
+  if [ -x "$RABBIT_BIN/rabbitmq-server" ]; then
+    return 0
+  fi
+  [ "$(id -u)" = 0 ] || die "rabbitmq-server is not installed; run as root: apt-get install -y rabbitmq-server"
+  echo "rabbitmq.sh: installing rabbitmq-server" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >&2
+  [ -x "$RABBIT_BIN/rabbitmq-server" ] || die "rabbitmq-server did not install"
+}
+
+# A port of 127.0.0.1 that nothing listens on now, in [lo, hi).
+free_port() {
+  local lo=$1 hi=$2 p
+  for _ in $(seq 1 200); do
+    p=$((lo + RANDOM % (hi - lo)))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "$p"
+      return 0
+    fi
+  done
+  die "no free port found in [$lo, $hi)"
+}
+
+ctl() {
+  local dir=$1
+  shift
+  # shellcheck disable=SC1091
+  (set -a && . "$dir/env" && "$RABBIT_BIN/rabbitmqctl" "$@")
+}
+
+start_broker() {
+  local dir=${1:?usage: rabbitmq.sh start DIR}
+  [ -x "$RABBIT_BIN/rabbitmq-server" ] || die "rabbitmq-server is not installed: run '.ci/rabbitmq.sh install' as root (or apt-get install -y rabbitmq-server)"
+  mkdir -p "$dir"
+  dir=$(cd "$dir" && pwd)
+  [ ! -e "$dir/pid" ] || die "a broker may already run from $dir (remove $dir/pid if it does not)"
+  mkdir -p "$dir/home" "$dir/mnesia" "$dir/log"
+  if [ ! -e "$dir/home/.erlang.cookie" ]; then
+    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$dir/home/.erlang.cookie"
+    chmod 400 "$dir/home/.erlang.cookie"
+  fi
+  : >"$dir/rabbitmq.conf"
+  : >"$dir/rabbitmq-env.conf"
+  echo "[]." >"$dir/enabled_plugins"
+  local node_port dist_port epmd_port name
+  # The dist port stays below 55535: rabbitmqctl listens on the dist port + 10000.
+  node_port=$(free_port 20000 40000)
+  dist_port=$(free_port 40000 50000)
+  epmd_port=$(free_port 50000 55000)
+  name="mp4j$$x$RANDOM"
+  cat >"$dir/env" <<EOF
+HOME=$dir/home
+RABBITMQ_NODENAME=$name@localhost
+RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+RABBITMQ_NODE_PORT=$node_port
+RABBITMQ_DIST_PORT=$dist_port
+ERL_EPMD_PORT=$epmd_port
+ERL_EPMD_ADDRESS=127.0.0.1
+RABBITMQ_MNESIA_BASE=$dir/mnesia
+RABBITMQ_LOG_BASE=$dir/log
+RABBITMQ_CONFIG_FILE=$dir/rabbitmq.conf
+RABBITMQ_CONF_ENV_FILE=$dir/rabbitmq-env.conf
+RABBITMQ_ENABLED_PLUGINS_FILE=$dir/enabled_plugins
+RABBITMQ_PID_FILE=$dir/pid
+RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+EOF
+  # setsid: the broker outlives this script, in a session of its own.
+  (set -a && . "$dir/env" && exec setsid "$RABBIT_BIN/rabbitmq-server" >"$dir/log/console.log" 2>&1 </dev/null) &
+  local deadline=$((SECONDS + 120))
+  until (exec 3<>"/dev/tcp/127.0.0.1/$node_port") 2>/dev/null; do
+    if [ $SECONDS -ge $deadline ]; then
+      tail -20 "$dir/log/console.log" >&2 || true
+      stop_broker "$dir" || true
+      die "the broker did not open port $node_port within 120 s (log: $dir/log)"
+    fi
+    sleep 0.2
+  done
+  if ! ctl "$dir" -q await_startup --timeout 120 >&2; then
+    stop_broker "$dir" || true
+    die "the broker did not finish starting (log: $dir/log)"
+  fi
+  local uri="amqp://guest:guest@127.0.0.1:$node_port/%2F"
+  echo "$uri" >"$dir/uri"
+  echo "$uri"
+}
+
+stop_broker() {
+  local dir=${1:?usage: rabbitmq.sh stop DIR}
+  [ -e "$dir/env" ] || return 0
+  local epmd_port pid=""
+  epmd_port=$(sed -n 's/^ERL_EPMD_PORT=//p' "$dir/env")
+  [ -e "$dir/pid" ] && pid=$(cat "$dir/pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    ctl "$dir" -q stop "$dir/pid" >/dev/null 2>&1 || true
+    # rabbitmqctl stop waits for the process; if it could not reach the node, end it by its pid.
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  if [ -n "$epmd_port" ]; then
+    (ERL_EPMD_ADDRESS=127.0.0.1 epmd -port "$epmd_port" -kill >/dev/null 2>&1) || true
+  fi
+  rm -f "$dir/pid"
+}
+
+case "${1:-}" in
+  install) install_broker ;;
+  start) start_broker "${2:-}" ;;
+  stop) stop_broker "${2:-}" ;;
+  *) die "usage: rabbitmq.sh install | start DIR | stop DIR" ;;
+esac

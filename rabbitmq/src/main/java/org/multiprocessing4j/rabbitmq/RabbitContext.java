@@ -1,0 +1,420 @@
+package org.multiprocessing4j.rabbitmq;
+
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import org.multiprocessing4j.JoinableQueue;
+import org.multiprocessing4j.MultiprocessingContext;
+import org.multiprocessing4j.ProcessQueue;
+import org.multiprocessing4j.SimpleQueue;
+import org.multiprocessing4j.rabbitmq.internal.RabbitContexts;
+import org.multiprocessing4j.rabbitmq.internal.Settings;
+
+/**
+ * A context whose queues live in a RabbitMQ broker, so that processes on any host that reach the
+ * broker and share the key can use them: the distributed counterpart of {@link
+ * org.multiprocessing4j.Multiprocessing#local()}.
+ *
+ * {@snippet :
+ * try (RabbitContext ctx = RabbitContext.builder()
+ *         .uri("amqp://guest:guest@127.0.0.1:5672/%2F")
+ *         .authKey(sharedSecret)               // the same bytes in every process
+ *         .build()) {
+ *   ProcessQueue<String> q = ctx.queue();
+ *   JvmProcess producer = ctx.process(() -> q.put("hello")).start();
+ *   System.out.println(q.get());             // "hello", put by the child through the broker
+ *   producer.join();
+ * }
+ * }
+ *
+ * <h2>Why it is a {@link MultiprocessingContext}</h2>
+ *
+ * The promise of the library is that the same user code runs on either context, changing only the
+ * line that makes the context. So this type extends {@link MultiprocessingContext}: code written
+ * against that interface takes a RabbitMQ context unchanged. What has a distributed form so far
+ * works: the queues ({@link #queue()}, {@link #queue(int)}, {@link #joinableQueue()}, {@link
+ * #joinableQueue(int)}, {@link #simpleQueue()}), {@link #lock()}, {@link #semaphore(int)} and
+ * {@link #boundedSemaphore(int)} (broker queues of tokens that a holder keeps unacknowledged, so a
+ * dead holder's token returns by itself), {@link #event()}, and {@link #process} (which starts a
+ * child JVM on this host, as the local context does; what it captures reaches the broker from
+ * there). Every other factory method (reentrant locks, barriers, conditions, shared values, shared
+ * memory, pipes, deadlock detection) throws {@link UnsupportedOperationException} whose message
+ * says so; none of them returns an object that would quietly work on one host only.
+ *
+ * <h2>Guarantees</h2>
+ *
+ * <ul>
+ *   <li>When a {@code put} returns, the broker has confirmed the item (publisher confirms): it is
+ *       in the broker, and survives the death of any client. With {@link
+ *       Builder#persistent(boolean) persistent} messages it is also on the broker's disk, and
+ *       survives a broker restart.
+ *   <li>An item taken by a consumer is acknowledged when that thread takes its next item from the
+ *       same queue, calls {@link JoinableQueue#taskDone()}, closes the queue, or its JVM exits
+ *       normally. If the consumer's process dies first (killed, or its connection lost), the broker
+ *       gives the item to another consumer: no item is lost to a crash.
+ *   <li>Every message is signed with HMAC-SHA256 under the {@link Builder#authKey(byte[]) shared
+ *       key}, with a nonce and a timestamp; a message that is unsigned, forged, truncated, too old,
+ *       or a replay of one this process already took is rejected (dropped from the queue and
+ *       logged) before any of it is deserialized, and the consumer keeps waiting for a good one.
+ *       Deserialization goes through an allow-list filter ({@link Builder#allowClasses}).
+ * </ul>
+ *
+ * <h2>Handles in other processes</h2>
+ *
+ * A queue captured in a {@link org.multiprocessing4j.JvmProcess} target, or sent through a local
+ * queue, travels with what is needed to reach the broker (URI, credentials and the key: these stay
+ * on this host, on channels private to its user), and attaches in the child through a connection of
+ * that child. A queue sent through a queue of this context travels without secrets and attaches to
+ * the receiving process's own context.
+ *
+ * <p>Closing the context deletes the queues it created from the broker (other processes' handles of
+ * them then throw {@link IllegalStateException}), kills the processes it started that still run,
+ * and closes its connection.
+ */
+public interface RabbitContext extends MultiprocessingContext {
+
+  /**
+   * Returns a builder of a context.
+   *
+   * @return a new builder with the defaults described on its methods
+   */
+  static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Returns the namespace: the prefix of the broker queue names of this context.
+   *
+   * @return the namespace
+   */
+  String namespace();
+
+  /**
+   * Returns how many messages this process has rejected so far, in all its RabbitMQ contexts,
+   * because they were unsigned, forged, truncated, too old or replayed. Each one was logged and
+   * dropped without being deserialized.
+   *
+   * @return the count since this JVM started
+   */
+  long rejectedMessages();
+
+  /**
+   * Creates a queue kept in the broker, as Python's {@code ctx.Queue()}; see {@link RabbitContext}
+   * for what differs from the local queue.
+   *
+   * @throws IllegalStateException if this context is closed
+   * @throws UncheckedIOException if the broker cannot declare the queue
+   */
+  @Override
+  <E> ProcessQueue<E> queue();
+
+  /**
+   * Creates a queue holding at most {@code maxsize} ready items, kept in the broker (its {@code
+   * x-max-length} with {@code x-overflow=reject-publish}): a put into a full queue is refused by
+   * the broker and retried until the timeout.
+   *
+   * @throws IllegalStateException if this context is closed
+   * @throws UncheckedIOException if the broker cannot declare the queue
+   */
+  @Override
+  <E> ProcessQueue<E> queue(int maxsize);
+
+  /**
+   * Creates a joinable queue kept in the broker: its count of unfinished items is a second broker
+   * queue holding one token per item not yet reported done, so {@code join} works across hosts.
+   *
+   * @throws IllegalStateException if this context is closed
+   * @throws UncheckedIOException if the broker cannot declare the queues
+   */
+  @Override
+  <E> JoinableQueue<E> joinableQueue();
+
+  /**
+   * Creates a bounded joinable queue kept in the broker (see {@link #queue(int)} and {@link
+   * #joinableQueue()}).
+   *
+   * @throws IllegalStateException if this context is closed
+   * @throws UncheckedIOException if the broker cannot declare the queues
+   */
+  @Override
+  <E> JoinableQueue<E> joinableQueue(int maxsize);
+
+  /**
+   * Creates a simple queue kept in the broker; null items are allowed.
+   *
+   * @throws IllegalStateException if this context is closed
+   * @throws UncheckedIOException if the broker cannot declare the queue
+   */
+  @Override
+  <E extends @Nullable Object> SimpleQueue<E> simpleQueue();
+
+  /**
+   * Builds a {@link RabbitContext}. Not thread-safe; each {@link #build()} makes an independent
+   * context with its own connection.
+   */
+  final class Builder {
+    private @Nullable String uri;
+    private @Nullable String username;
+    private @Nullable String password;
+    private boolean tls;
+    private byte @Nullable [] authKey;
+    private String namespace = "mp4j";
+    private int prefetch = 1;
+    private boolean quorum;
+    private boolean persistent;
+    private final List<String> allowed = new ArrayList<>();
+    private Duration maxMessageAge = Duration.ofDays(1);
+    private Duration heartbeat = Duration.ofSeconds(5);
+
+    Builder() {}
+
+    /**
+     * Sets the broker's address, as an {@code amqp://} or {@code amqps://} URI with optional
+     * credentials and virtual host ({@code amqp://user:pass@host:5672/%2F}; the default virtual
+     * host {@code /} is written {@code %2F}, since a bare trailing slash names the empty one).
+     * Required.
+     *
+     * @param uri the URI
+     * @return this builder
+     * @throws IllegalArgumentException if it is not an {@code amqp} or {@code amqps} URI
+     */
+    public Builder uri(String uri) {
+      Objects.requireNonNull(uri, "uri");
+      String scheme;
+      try {
+        scheme = URI.create(uri).getScheme();
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("not a valid URI: \"" + uri + "\"", e);
+      }
+      if (!"amqp".equals(scheme) && !"amqps".equals(scheme)) {
+        throw new IllegalArgumentException(
+            "the broker URI must start with amqp:// or amqps://, got: \"" + uri + "\"");
+      }
+      this.uri = uri;
+      return this;
+    }
+
+    /**
+     * Sets the user name and password, overriding those of the URI.
+     *
+     * @param username the user name
+     * @param password the password
+     * @return this builder
+     */
+    public Builder credentials(String username, String password) {
+      this.username = Objects.requireNonNull(username, "username");
+      this.password = Objects.requireNonNull(password, "password");
+      return this;
+    }
+
+    /**
+     * Turns TLS on or off. An {@code amqps://} URI turns it on by itself. With TLS on, the server's
+     * certificate is checked against the JVM's default trust store.
+     *
+     * @param tls whether to connect with TLS
+     * @return this builder
+     */
+    public Builder tls(boolean tls) {
+      this.tls = tls;
+      return this;
+    }
+
+    /**
+     * Sets the key every message is signed and checked with (HMAC-SHA256), Python's {@code
+     * authkey}: every process that uses the queues must have the same bytes. Required.
+     *
+     * @param key at least 16 bytes; copied
+     * @return this builder
+     * @throws IllegalArgumentException if the key is shorter than 16 bytes
+     */
+    public Builder authKey(byte[] key) {
+      Objects.requireNonNull(key, "key");
+      if (key.length < 16) {
+        throw new IllegalArgumentException(
+            "the auth key must have at least 16 bytes, got "
+                + key.length
+                + "; use random bytes, for example 32 from SecureRandom");
+      }
+      this.authKey = key.clone();
+      return this;
+    }
+
+    /**
+     * Sets the key from a string's UTF-8 bytes (see {@link #authKey(byte[])}).
+     *
+     * @param key at least 16 bytes in UTF-8
+     * @return this builder
+     * @throws IllegalArgumentException if the key is shorter than 16 bytes
+     */
+    public Builder authKey(String key) {
+      return authKey(Objects.requireNonNull(key, "key").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Sets the prefix of the broker queue names, so that applications sharing a broker stay apart.
+     * Default {@code "mp4j"}.
+     *
+     * @param namespace letters, digits, {@code .}, {@code -} and {@code _}; 1 to 100 characters
+     * @return this builder
+     * @throws IllegalArgumentException if it has other characters or is empty or too long
+     */
+    public Builder namespace(String namespace) {
+      Objects.requireNonNull(namespace, "namespace");
+      if (!namespace.matches("[A-Za-z0-9._-]{1,100}")) {
+        throw new IllegalArgumentException(
+            "the namespace must be 1 to 100 letters, digits, '.', '-' or '_', got: \""
+                + namespace
+                + "\"");
+      }
+      this.namespace = namespace;
+      return this;
+    }
+
+    /**
+     * Sets how many items a consuming thread may hold unacknowledged at once, counting the one it
+     * took and is processing: 1 (the default) gives every item to a thread that asks for it, as
+     * Python's queue does; more lets items wait in the consumer's buffer while it works, which is
+     * faster for small items but keeps them from other consumers until this one asks again.
+     *
+     * @param prefetch at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code prefetch} is less than 1
+     */
+    public Builder prefetch(int prefetch) {
+      if (prefetch < 1) {
+        throw new IllegalArgumentException("prefetch must be at least 1, got " + prefetch);
+      }
+      this.prefetch = prefetch;
+      return this;
+    }
+
+    /**
+     * Makes the context's queues quorum queues (replicated by a RabbitMQ cluster) instead of
+     * classic queues. Default false. A bounded quorum queue refuses puts only once it is over its
+     * maxsize, so it may hold one item more. Lock and semaphore tokens stay on classic queues.
+     *
+     * @param quorum whether to declare quorum queues
+     * @return this builder
+     */
+    public Builder quorumQueues(boolean quorum) {
+      this.quorum = quorum;
+      return this;
+    }
+
+    /**
+     * Sets whether items are persistent messages, written to the broker's disk before a put
+     * returns, or transient ones (the default), confirmed once the broker holds them, without
+     * waiting for its disk, and lost only if the broker itself restarts (as a Python queue is lost
+     * with its process). Quorum queues always write to disk.
+     *
+     * @param persistent whether items are persistent
+     * @return this builder
+     */
+    public Builder persistent(boolean persistent) {
+      this.persistent = persistent;
+      return this;
+    }
+
+    /**
+     * Allows classes of items to be deserialized, in the pattern syntax of {@link
+     * java.io.ObjectInputFilter.Config#createFilter}: {@code "com.example.Order"}, {@code
+     * "com.example.*"} (a package), {@code "com.example.**"} (and its subpackages). Always allowed:
+     * {@code java.lang.*}, {@code java.util.*}, {@code java.time.*}, {@code java.math.*}, and this
+     * library's classes; everything else is rejected.
+     *
+     * @param patterns the patterns, each without {@code ;} and not starting with {@code !}
+     * @return this builder
+     * @throws IllegalArgumentException if a pattern contains {@code ;} or starts with {@code !}
+     */
+    public Builder allowClasses(String... patterns) {
+      for (String p : patterns) {
+        Objects.requireNonNull(p, "pattern");
+        if (p.isBlank() || p.contains(";") || p.startsWith("!") || p.contains("=")) {
+          throw new IllegalArgumentException(
+              "a class pattern names a class, a package (ending in .*) or a package tree (ending"
+                  + " in .**), got: \""
+                  + p
+                  + "\"");
+        }
+        allowed.add(p.strip());
+      }
+      return this;
+    }
+
+    /**
+     * Sets how old a message may be when it is taken: older ones are rejected as possible replays.
+     * Default one day. It bounds how long this process remembers the nonces of messages it took.
+     *
+     * @param maxAge positive
+     * @return this builder
+     * @throws IllegalArgumentException if {@code maxAge} is zero or negative
+     */
+    public Builder maxMessageAge(Duration maxAge) {
+      Objects.requireNonNull(maxAge, "maxAge");
+      if (maxAge.isNegative() || maxAge.isZero()) {
+        throw new IllegalArgumentException("maxMessageAge must be positive, got " + maxAge);
+      }
+      this.maxMessageAge = maxAge;
+      return this;
+    }
+
+    /**
+     * Sets the AMQP heartbeat interval: a peer that stops answering (frozen, or cut off) is seen as
+     * gone after about three intervals, and its unacknowledged items go to other consumers. Default
+     * 5 seconds.
+     *
+     * @param heartbeat at least one second
+     * @return this builder
+     * @throws IllegalArgumentException if {@code heartbeat} is shorter than one second
+     */
+    public Builder heartbeat(Duration heartbeat) {
+      Objects.requireNonNull(heartbeat, "heartbeat");
+      if (heartbeat.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException("heartbeat must be at least 1 s, got " + heartbeat);
+      }
+      this.heartbeat = heartbeat;
+      return this;
+    }
+
+    /**
+     * Connects to the broker and returns the context.
+     *
+     * @return a new context, connected
+     * @throws IllegalStateException if no URI or no key was given
+     * @throws UncheckedIOException if the broker cannot be reached or refuses the credentials; the
+     *     message says which
+     */
+    public RabbitContext build() {
+      String u = uri;
+      byte[] k = authKey;
+      if (u == null) {
+        throw new IllegalStateException(
+            "no broker URI: call uri(\"amqp://user:pass@host:5672/%2F\") before build()");
+      }
+      if (k == null) {
+        throw new IllegalStateException(
+            "no auth key: call authKey(...) with the key every process shares before build()");
+      }
+      Settings s =
+          new Settings(
+              u,
+              username,
+              password,
+              tls || u.startsWith("amqps:"),
+              k.clone(),
+              namespace,
+              prefetch,
+              quorum,
+              persistent,
+              List.copyOf(allowed),
+              maxMessageAge.toMillis(),
+              (int) Math.min(Integer.MAX_VALUE, heartbeat.toSeconds()));
+      return RabbitContexts.create(s);
+    }
+  }
+}

@@ -1,0 +1,169 @@
+package org.multiprocessing4j.rabbitmq.internal;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Signs message bodies and checks them before anything in them is decoded.
+ *
+ * <pre>
+ *  offset  length
+ *  0       4      magic "MP4J"
+ *  4       1      version (1)
+ *  5       1      codec tag of the payload (see {@link Codec})
+ *  6       8      sender's clock, epoch milliseconds, big-endian
+ *  14      16     nonce, random
+ *  30      4      payload length n, big-endian
+ *  34      n      payload
+ *  34+n    32     HMAC-SHA256(key, queue name UTF-8 || 0x00 || bytes 0 .. 34+n)
+ * </pre>
+ *
+ * The queue name is inside the MAC, so a message copied into another queue is rejected. A message
+ * older than the maximum age, or more than {@link #MAX_CLOCK_SKEW_MILLIS} in the future, is
+ * rejected; so is a nonce this process already accepted within the maximum age (a replay). The
+ * nonce is recorded when a message is accepted for a taker, not when it is merely delivered, so an
+ * item handed back to the broker unread (a consumer's get timed out) is not mistaken for a replay.
+ */
+final class Envelope {
+
+  static final int HEADER_LENGTH = 34;
+  static final int MAC_LENGTH = 32;
+  static final long MAX_CLOCK_SKEW_MILLIS = 5 * 60_000L;
+  private static final byte[] MAGIC = {'M', 'P', '4', 'J'};
+  private static final byte VERSION = 1;
+  private static final int MAX_REMEMBERED_NONCES = 1_000_000;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final SecretKeySpec key;
+  private final long maxAgeMillis;
+
+  /** Nonce (as a string of its bytes) to its message's timestamp. Guarded by itself. */
+  private final LinkedHashMap<String, Long> seen = new LinkedHashMap<>();
+
+  Envelope(byte[] key, long maxAgeMillis) {
+    this.key = new SecretKeySpec(key, "HmacSHA256");
+    this.maxAgeMillis = maxAgeMillis;
+  }
+
+  /** A checked message: its payload and codec tag. */
+  @SuppressWarnings("ArrayRecordComponent") // never compared; bytes read only
+  record Opened(int tag, byte[] payload, String nonce, long millis) {}
+
+  /** Why a message was rejected; the message says what was wrong for the log. */
+  static final class Rejected extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Rejected(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  byte[] seal(String queue, int tag, byte[] payload) {
+    return sealAt(queue, tag, payload, System.currentTimeMillis());
+  }
+
+  /** Seals with a given timestamp (tests make stale messages with it). */
+  byte[] sealAt(String queue, int tag, byte[] payload, long millis) {
+    byte[] nonce = new byte[16];
+    RANDOM.nextBytes(nonce);
+    ByteBuffer b = ByteBuffer.allocate(HEADER_LENGTH + payload.length + MAC_LENGTH);
+    b.put(MAGIC).put(VERSION).put((byte) tag).putLong(millis).put(nonce);
+    b.putInt(payload.length).put(payload);
+    byte[] out = b.array();
+    byte[] mac = mac(queue, out, HEADER_LENGTH + payload.length);
+    System.arraycopy(mac, 0, out, HEADER_LENGTH + payload.length, MAC_LENGTH);
+    return out;
+  }
+
+  /**
+   * Checks a body without touching the replay memory.
+   *
+   * @throws Rejected if the body is malformed, its MAC is wrong, or it is too old or too new
+   */
+  Opened open(String queue, byte @Nullable [] body) throws Rejected {
+    if (body == null || body.length < HEADER_LENGTH + MAC_LENGTH) {
+      throw new Rejected(
+          "too short to be a signed message ("
+              + (body == null ? 0 : body.length)
+              + " bytes): unsigned or truncated");
+    }
+    if (!Arrays.equals(body, 0, 4, MAGIC, 0, 4)) {
+      throw new Rejected("no MP4J header: not a message of this library (unsigned)");
+    }
+    if (body[4] != VERSION) {
+      throw new Rejected("unknown envelope version " + body[4]);
+    }
+    ByteBuffer b = ByteBuffer.wrap(body);
+    int n = b.getInt(30);
+    if (n < 0 || (long) HEADER_LENGTH + n + MAC_LENGTH != body.length) {
+      throw new Rejected(
+          "payload length "
+              + n
+              + " does not match the body's "
+              + body.length
+              + " bytes (truncated)");
+    }
+    byte[] expected = mac(queue, body, HEADER_LENGTH + n);
+    byte[] actual = Arrays.copyOfRange(body, HEADER_LENGTH + n, body.length);
+    if (!MessageDigest.isEqual(expected, actual)) {
+      throw new Rejected("bad signature: forged, altered, for another queue, or another key");
+    }
+    long millis = b.getLong(6);
+    long now = System.currentTimeMillis();
+    if (millis < now - maxAgeMillis) {
+      throw new Rejected(
+          "older than the maximum age (" + (now - millis) + " ms): stale or replayed");
+    }
+    if (millis > now + MAX_CLOCK_SKEW_MILLIS) {
+      throw new Rejected("timestamped " + (millis - now) + " ms in the future");
+    }
+    String nonce = new String(body, 14, 16, StandardCharsets.ISO_8859_1);
+    return new Opened(
+        body[5], Arrays.copyOfRange(body, HEADER_LENGTH, HEADER_LENGTH + n), nonce, millis);
+  }
+
+  /**
+   * Records an opened message as taken.
+   *
+   * @throws Rejected if this process already took a message with the same nonce (a replay)
+   */
+  void accept(Opened m) throws Rejected {
+    long now = System.currentTimeMillis();
+    synchronized (seen) {
+      var it = seen.entrySet().iterator();
+      while (it.hasNext()) {
+        Map.Entry<String, Long> e = it.next();
+        if (seen.size() > MAX_REMEMBERED_NONCES || e.getValue() < now - maxAgeMillis) {
+          it.remove();
+        } else {
+          break;
+        }
+      }
+      if (seen.putIfAbsent(m.nonce(), m.millis()) != null) {
+        throw new Rejected("a replay: this process already took a message with the same nonce");
+      }
+    }
+  }
+
+  private byte[] mac(String queue, byte[] body, int length) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(key);
+      mac.update(queue.getBytes(StandardCharsets.UTF_8));
+      mac.update((byte) 0);
+      mac.update(body, 0, length);
+      return mac.doFinal();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is not available in this JVM", e);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package org.multiprocessing4j.rabbitmq.internal;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.multiprocessing4j.rabbitmq.RabbitContext;
+
+/**
+ * Makes contexts, and finds the one a queue handle arriving from another process attaches to: one
+ * per settings identity and JVM, so that every handle of a child shares one connection.
+ */
+public final class RabbitContexts {
+
+  private static final Map<String, RabbitContextImpl> ATTACHED = new ConcurrentHashMap<>();
+
+  private RabbitContexts() {}
+
+  /**
+   * Connects a new context that owns the queues it creates.
+   *
+   * @param settings the builder's choices
+   * @return the context
+   */
+  public static RabbitContext create(Settings settings) {
+    RabbitContextImpl c = new RabbitContextImpl(settings, true);
+    ATTACHED.putIfAbsent(settings.identity(), c);
+    return c;
+  }
+
+  /** Returns this JVM's context for {@code settings}, connecting one if there is none open. */
+  static RabbitContextImpl attach(Settings settings) {
+    return ATTACHED.compute(
+        settings.identity(),
+        (k, c) -> c != null && !c.isClosed() ? c : new RabbitContextImpl(settings, false));
+  }
+
+  static void forget(RabbitContextImpl c) {
+    ATTACHED.remove(c.settings.identity(), c);
+  }
+}

@@ -1,0 +1,201 @@
+package org.multiprocessing4j.rabbitmq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.multiprocessing4j.JvmProcess;
+import org.multiprocessing4j.ProcessQueue;
+
+/**
+ * Producers and consumers in separate JVMs on one broker: no item lost or duplicated, order kept
+ * per producer, and a consumer killed mid-item does not lose it.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class RabbitProcessesTest extends TestContexts {
+
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @Test
+  void producersAndConsumers_separateJvms_everyItemOnceInProducerOrder() throws Exception {
+    int producers = 3;
+    int perProducer = 100;
+    int consumers = 2;
+    ProcessQueue<String> work = ctx.queue();
+    ProcessQueue<String> results = ctx.queue();
+    List<JvmProcess> ps = new ArrayList<>();
+    for (int p = 0; p < producers; p++) {
+      int id = p;
+      ps.add(
+          ctx.process(
+                  () -> {
+                    for (int i = 0; i < perProducer; i++) {
+                      work.put(id + ":" + i);
+                    }
+                  })
+              .start());
+    }
+    List<JvmProcess> cs = new ArrayList<>();
+    for (int c = 0; c < consumers; c++) {
+      int id = c;
+      cs.add(
+          ctx.process(
+                  () -> {
+                    while (true) {
+                      String item = work.get();
+                      if (item.equals("STOP")) {
+                        return;
+                      }
+                      results.put(id + "/" + item);
+                    }
+                  })
+              .start());
+    }
+    for (JvmProcess p : ps) {
+      assertThat(p.join(WAIT)).isTrue();
+      assertThat(p.exitCode()).hasValue(0);
+    }
+    for (int c = 0; c < consumers; c++) {
+      work.put("STOP");
+    }
+    Set<String> seen = new HashSet<>();
+    Map<String, Integer> lastByConsumerAndProducer = new HashMap<>();
+    for (int n = 0; n < producers * perProducer; n++) {
+      String r = results.get(WAIT);
+      int slash = r.indexOf('/');
+      int colon = r.indexOf(':');
+      assertThat(seen.add(r.substring(slash + 1))).as("duplicate %s", r).isTrue();
+      int i = Integer.parseInt(r.substring(colon + 1));
+      Integer last = lastByConsumerAndProducer.put(r.substring(0, colon), i);
+      assertThat(last == null || last < i).as("out of order: %s after %s", r, last).isTrue();
+    }
+    assertThat(seen).hasSize(producers * perProducer);
+    for (JvmProcess c : cs) {
+      assertThat(c.join(WAIT)).isTrue();
+      assertThat(c.exitCode()).hasValue(0);
+    }
+    assertThat(results.poll()).isNull();
+    // The consumers exited normally holding their sentinels: those were acknowledged, not requeued.
+    assertThat(work.poll(500, TimeUnit.MILLISECONDS)).isNull();
+  }
+
+  /**
+   * A consumer killed (SIGKILL) while it holds an item: the broker gives that item to the next
+   * consumer, and every item is processed exactly once as seen by the results.
+   */
+  @Test
+  void consumerKilledMidItem_itemRedeliveredExactlyOnce() throws Exception {
+    ProcessQueue<Integer> work = ctx.queue();
+    ProcessQueue<Integer> results = ctx.queue();
+    ProcessQueue<Integer> started = ctx.queue();
+    for (int i = 0; i < 10; i++) {
+      work.put(i);
+    }
+    JvmProcess doomed =
+        ctx.process(
+                () -> {
+                  while (true) {
+                    Integer i = work.get();
+                    started.put(i);
+                    if (i == 3) {
+                      Thread.sleep(Long.MAX_VALUE); // "processing" when killed
+                    }
+                    results.put(i);
+                  }
+                })
+            .start();
+    int last;
+    do {
+      last = started.get(WAIT);
+    } while (last != 3);
+    doomed.kill();
+    assertThat(doomed.join(WAIT)).isTrue();
+    assertThat(doomed.exitCode()).hasValue(-9);
+
+    JvmProcess survivor =
+        ctx.process(
+                () -> {
+                  while (true) {
+                    results.put(work.get());
+                  }
+                })
+            .setDaemon(true)
+            .start();
+    List<Integer> got = new ArrayList<>();
+    for (int n = 0; n < 10; n++) {
+      got.add(results.get(WAIT));
+    }
+    assertThat(got).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+    assertThat(results.poll(200, TimeUnit.MILLISECONDS)).isNull();
+    survivor.kill();
+    survivor.join();
+  }
+
+  /**
+   * A consumer frozen (SIGSTOP) while it holds an item stops answering heartbeats; the broker then
+   * closes its connection and gives the item to another consumer.
+   */
+  @Test
+  void consumerFrozenMidItem_itemRedeliveredAfterHeartbeats(RabbitBroker.Broker broker)
+      throws Exception {
+    try (RabbitContext quick =
+        RabbitContext.builder()
+            .uri(broker.uri())
+            .authKey(KEY)
+            .namespace("mp4j-heartbeat")
+            .heartbeat(Duration.ofSeconds(1))
+            .build()) {
+      ProcessQueue<Integer> work = quick.queue();
+      ProcessQueue<Integer> started = quick.queue();
+      work.put(42);
+      JvmProcess frozen =
+          quick
+              .process(
+                  () -> {
+                    started.put(work.get());
+                    Thread.sleep(Long.MAX_VALUE);
+                  })
+              .start();
+      assertThat(started.get(WAIT)).isEqualTo(42);
+      Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(frozen.pid())).start();
+      assertThat(stop.waitFor()).isZero();
+      try {
+        long t0 = System.nanoTime();
+        assertThat(work.get(WAIT)).isEqualTo(42); // redelivered once the broker gave up on it
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
+      } finally {
+        frozen.kill(); // SIGKILL ends a stopped process too
+        frozen.join();
+      }
+    }
+  }
+
+  /** A producer that halts right after its puts returned has left every item in the broker. */
+  @Test
+  void put_producerHaltsRightAfter_everyItemInBroker() throws Exception {
+    ProcessQueue<Integer> q = ctx.queue();
+    JvmProcess producer =
+        ctx.process(
+                () -> {
+                  for (int i = 0; i < 50; i++) {
+                    q.put(i);
+                  }
+                  Runtime.getRuntime().halt(7); // no shutdown hooks, no clean disconnect
+                })
+            .start();
+    assertThat(producer.join(WAIT)).isTrue();
+    assertThat(producer.exitCode()).hasValue(7);
+    assertThat(q.qsize()).isEqualTo(50);
+    for (int i = 0; i < 50; i++) {
+      assertThat(q.get(WAIT)).isEqualTo(i);
+    }
+  }
+}
