@@ -1,6 +1,8 @@
 package org.multiprocessing4j;
 
 import java.time.Duration;
+import java.util.Collection;
+import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 
 /**
@@ -163,6 +165,44 @@ public interface ProcessQueue<E> extends BlockingQueue<E>, AutoCloseable {
    * @throws IllegalStateException if the queue is closed in this process, or its context is closed
    */
   E getNowait();
+
+  /**
+   * Takes every item available now, as {@link #drainTo(Collection, int)} with no limit.
+   *
+   * @param c where to add the items
+   * @return how many items were moved
+   */
+  @Override
+  default int drainTo(Collection<? super E> c) {
+    return drainTo(c, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Takes up to {@code maxElements} items available now, head first, by {@link #poll()}, adding
+   * each to {@code c}; it stops early when the queue is empty. Other processes may take items at
+   * the same time, so the items moved are those this process got, in its order.
+   *
+   * @param c where to add the items
+   * @param maxElements the most items to move
+   * @return how many items were moved
+   * @throws IllegalArgumentException if {@code c} is this queue
+   * @throws UndecodableValueException if an item cannot be decoded here; it was removed, and the
+   *     items before it are in {@code c}
+   */
+  @Override
+  default int drainTo(Collection<? super E> c, int maxElements) {
+    Objects.requireNonNull(c, "c");
+    if (c == this) {
+      throw new IllegalArgumentException("cannot drain a queue into itself");
+    }
+    int n = 0;
+    E item;
+    while (n < maxElements && (item = poll()) != null) {
+      c.add(item);
+      n++;
+    }
+    return n;
+  }
 
   /**
    * Returns the number of items in the queue: Python's {@code qsize()}, the same as {@link

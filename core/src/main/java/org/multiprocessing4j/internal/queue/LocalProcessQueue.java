@@ -5,7 +5,6 @@ import java.io.Serializable;
 import java.time.Duration;
 import java.util.AbstractQueue;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
@@ -166,26 +165,6 @@ public class LocalProcessQueue<E> extends AbstractQueue<E>
       throw new QueueEmptyException("queue " + core.name() + " is empty");
     }
     return item;
-  }
-
-  @Override
-  public int drainTo(Collection<? super E> c) {
-    return drainTo(c, Integer.MAX_VALUE);
-  }
-
-  @Override
-  public int drainTo(Collection<? super E> c, int maxElements) {
-    Objects.requireNonNull(c, "c");
-    if (c == this) {
-      throw new IllegalArgumentException("cannot drain a queue into itself");
-    }
-    int n = 0;
-    E item;
-    while (n < maxElements && (item = poll()) != null) {
-      c.add(item);
-      n++;
-    }
-    return n;
   }
 
   // -------------------------------------------------------------------------------------- state

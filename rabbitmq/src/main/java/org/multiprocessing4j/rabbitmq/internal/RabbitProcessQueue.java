@@ -4,7 +4,6 @@ import java.io.Serial;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.AbstractQueue;
-import java.util.Collection;
 import java.util.Iterator;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -174,26 +173,6 @@ public class RabbitProcessQueue<E> extends AbstractQueue<E>
   public Iterator<E> iterator() {
     throw new UnsupportedOperationException(
         "a RabbitMQ queue cannot list its items without taking them; use poll() or drainTo");
-  }
-
-  @Override
-  public int drainTo(Collection<? super E> c) {
-    return drainTo(c, Integer.MAX_VALUE);
-  }
-
-  @Override
-  public int drainTo(Collection<? super E> c, int maxElements) {
-    Objects.requireNonNull(c, "c");
-    if (c == this) {
-      throw new IllegalArgumentException("cannot drain a queue into itself");
-    }
-    int n = 0;
-    E item;
-    while (n < maxElements && (item = poll()) != null) {
-      c.add(item);
-      n++;
-    }
-    return n;
   }
 
   // -------------------------------------------------------------------------------------- state
