@@ -120,6 +120,22 @@ class PipeTest {
         .hasMessageContaining("broken pipe");
   }
 
+  /**
+   * Python's pattern: start the child with one end, close that end in the parent at once, then
+   * recv. The child JVM attaches long after the close; the parent must not see end of stream before
+   * the child sent, and must see it once the child has ended.
+   */
+  @Test
+  void parentClosesTheChildsEndRightAfterStart_recvGetsTheChildsValue_thenEof() throws Exception {
+    Pipe pipe = ctx.pipe();
+    Connection childEnd = pipe.second();
+    JvmProcess p = new JvmProcess(() -> childEnd.send("from the child")).start();
+    childEnd.close(); // the parent's copy only: the child holds its own
+    assertThat(pipe.first().recv()).isEqualTo("from the child");
+    joinOk(p);
+    assertThatThrownBy(pipe.first()::recv).isInstanceOf(EOFException.class);
+  }
+
   @Test
   void close_otherEndDrainsThenSeesEof() throws Exception {
     Pipe pipe = ctx.pipe();

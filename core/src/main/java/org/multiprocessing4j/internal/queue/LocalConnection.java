@@ -74,6 +74,7 @@ public final class LocalConnection implements Connection, Serializable {
 
   @Serial
   private Object writeReplace() {
+    core.handedOut(end);
     MpmcRingBuffer toSecond = core.toSecond;
     return new Ref(
         core.controlName(),

@@ -53,7 +53,7 @@ final class PipeCore {
   private static final long CONTROL_SIZE = END_BASE + 2 * END_STRIDE;
 
   private static final long UNTRACKED = 1;
-  private static final long EVER_USED = 2;
+  private static final long HANDED_OUT = 2;
   private static final long WEAK = Long.MIN_VALUE;
 
   /** Bytes of each direction's ring. */
@@ -84,7 +84,6 @@ final class PipeCore {
     long me = ProcessIdentity.selfToken() | WEAK;
     for (int end = 0; end < 2; end++) {
       LONG.set(m, END_BASE + end * END_STRIDE + USERS, me);
-      LONG.set(m, END_BASE + end * END_STRIDE + FLAGS, EVER_USED);
     }
     INT.set(m, VERSION, VERSION_VALUE);
     INT.setRelease(m, MAGIC, MAGIC_VALUE);
@@ -174,15 +173,32 @@ final class PipeCore {
     LONG.getAndBitwiseOr(mem, base + FLAGS, UNTRACKED);
   }
 
-  /** Removes this process from {@code end}'s users. */
+  /** Records that {@code end} was serialized to be handed to another process. */
+  void handedOut(int end) {
+    LONG.getAndBitwiseOr(mem, base(end) + FLAGS, HANDED_OUT);
+  }
+
+  /**
+   * Removes this process from {@code end}'s users. If the end was handed out and no other process
+   * holds it yet (Python's {@code child_conn.close()} in the parent right after {@code start()}),
+   * this process keeps a weak entry, so the other end does not see end of stream before the child
+   * has attached; the child's registration drops it.
+   */
   void unregister(int end) {
     long base = base(end);
     long me = ProcessIdentity.selfToken();
+    boolean others = false;
+    for (int i = 0; i < SLOTS; i++) {
+      long v = (long) LONG.getVolatile(mem, base + USERS + 8L * i);
+      others |= v != 0 && (v & ~WEAK) != me;
+    }
+    boolean keepWeak = !others && ((long) LONG.getVolatile(mem, base + FLAGS) & HANDED_OUT) != 0;
     for (int i = 0; i < SLOTS; i++) {
       long at = base + USERS + 8L * i;
       long v = (long) LONG.getVolatile(mem, at);
       if (v == me || v == (me | WEAK)) {
-        LONG.compareAndSet(mem, at, v, 0L);
+        LONG.compareAndSet(mem, at, v, keepWeak ? me | WEAK : 0L);
+        keepWeak = false; // one weak entry is enough
       }
     }
   }
@@ -195,7 +211,7 @@ final class PipeCore {
   boolean isGone(int end) {
     long base = base(end);
     long flags = (long) LONG.getVolatile(mem, base + FLAGS);
-    if ((flags & UNTRACKED) != 0 || (flags & EVER_USED) == 0) {
+    if ((flags & UNTRACKED) != 0) {
       return false;
     }
     for (int i = 0; i < SLOTS; i++) {

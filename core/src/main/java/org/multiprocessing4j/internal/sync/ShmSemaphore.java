@@ -170,9 +170,13 @@ public final class ShmSemaphore implements ProcessSemaphore, Serializable {
         if (remaining <= 0) {
           return false;
         }
-        if (giveBack && now - nextSweep >= 0) {
+        if (now - nextSweep >= 0) {
+          // The slice ends here with or without recovery: between slices the waiter checks its
+          // interrupt and timeout, and without it a NONE semaphore's wait would not sleep at all.
           nextSweep = now + SWEEP_NANOS;
-          sweepDeadHolders();
+          if (giveBack) {
+            sweepDeadHolders();
+          }
         }
         try {
           released.await(

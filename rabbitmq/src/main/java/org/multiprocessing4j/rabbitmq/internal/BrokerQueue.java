@@ -130,7 +130,9 @@ final class BrokerQueue {
           t.stopConsumer();
           return NONE;
         }
-        o = new Delivery(r.getEnvelope().getDeliveryTag(), r.getBody());
+        o =
+            new Delivery(
+                r.getEnvelope().getDeliveryTag(), r.getBody(), r.getEnvelope().isRedeliver());
       }
       if (o == null) {
         t.startConsumer();
@@ -159,7 +161,7 @@ final class BrokerQueue {
       Object value;
       try {
         var opened = context.envelope.open(name, d.body());
-        context.envelope.accept(opened);
+        context.envelope.accept(opened, d.redelivered());
         t.held.add(d.tag());
         try {
           value = context.codec.decode(opened.tag(), opened.payload(), context, loader());
@@ -275,10 +277,17 @@ final class BrokerQueue {
   static final class Delivery {
     private final long tag;
     private final byte[] body;
+    private final boolean redelivered;
 
-    Delivery(long tag, byte[] body) {
+    Delivery(long tag, byte[] body, boolean redelivered) {
       this.tag = tag;
       this.body = body;
+      this.redelivered = redelivered;
+    }
+
+    /** Set by the broker (a publisher cannot set it): the item went back to the queue unacked. */
+    boolean redelivered() {
+      return redelivered;
     }
 
     long tag() {
@@ -350,7 +359,7 @@ final class BrokerQueue {
             @Override
             public void handleDelivery(
                 String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
-              buffer.add(new Delivery(envelope.getDeliveryTag(), body));
+              buffer.add(new Delivery(envelope.getDeliveryTag(), body, envelope.isRedeliver()));
             }
 
             @Override

@@ -134,9 +134,13 @@ final class Envelope {
   /**
    * Records an opened message as taken.
    *
-   * @throws Rejected if this process already took a message with the same nonce (a replay)
+   * @param redelivered the broker's redelivered flag: the message went back to its queue unacked (a
+   *     closed channel, a consumer timeout) and may come to the process that took it before; only
+   *     the broker sets the flag, so a copy injected by a publisher is still a replay
+   * @throws Rejected if this process already took a message with the same nonce and the broker does
+   *     not say it is a redelivery (a replay)
    */
-  void accept(Opened m) throws Rejected {
+  void accept(Opened m, boolean redelivered) throws Rejected {
     long now = System.currentTimeMillis();
     synchronized (seen) {
       var it = seen.entrySet().iterator();
@@ -148,7 +152,7 @@ final class Envelope {
           break;
         }
       }
-      if (seen.putIfAbsent(m.nonce(), m.millis()) != null) {
+      if (seen.putIfAbsent(m.nonce(), m.millis()) != null && !redelivered) {
         throw new Rejected("a replay: this process already took a message with the same nonce");
       }
     }
