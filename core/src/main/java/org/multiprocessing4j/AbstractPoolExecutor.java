@@ -364,10 +364,6 @@ abstract class AbstractPoolExecutor implements PoolExecutor {
       Iterable<? extends T> items,
       int chunksize,
       Duration timeout) {
-    Objects.requireNonNull(timeout, "timeout");
-    if (timeout.isZero() || timeout.isNegative()) {
-      throw new IllegalArgumentException("a map timeout must be positive: " + timeout);
-    }
     return mapping(fn, items, true, MapOptions.defaults().chunksize(chunksize).timeout(timeout));
   }
 

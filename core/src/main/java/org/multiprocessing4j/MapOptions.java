@@ -72,6 +72,7 @@ public final class MapOptions {
    * @throws IllegalArgumentException if the timeout is not positive
    */
   public MapOptions timeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
     if (timeout.isZero() || timeout.isNegative()) {
       throw new IllegalArgumentException("a map timeout must be positive: " + timeout);
     }

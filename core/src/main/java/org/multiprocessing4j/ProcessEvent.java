@@ -59,7 +59,7 @@ public interface ProcessEvent {
   /**
    * Waits until the event is set; Python's {@code wait()}. Returns at once if it is set.
    *
-   * @throws InterruptedException if the thread is interrupted while waiting (seen within 50 ms)
+   * @throws InterruptedException if the thread is interrupted while waiting (seen within 250 ms)
    * @throws IllegalStateException if the context that created the event is closed
    */
   void await() throws InterruptedException;

@@ -230,7 +230,7 @@ public interface ProcessQueue<E> extends BlockingQueue<E>, AutoCloseable {
 
   /**
    * Returns the most items the queue holds, or 0 if it has no maximum (Python's {@code maxsize}).
-   * Without a maximum, puts still wait when the queue's memory budget is spent.
+   * Without a maximum, puts still wait while the ring is full or the memory budget is spent.
    *
    * @return the maximum number of items, or 0
    */

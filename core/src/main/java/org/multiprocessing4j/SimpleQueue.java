@@ -7,9 +7,9 @@ import org.jspecify.annotations.Nullable;
  * multiprocessing.SimpleQueue}, with {@code put}, {@code get}, {@code empty} and {@code close}.
  *
  * <p>Unlike {@link ProcessQueue} it accepts {@code null} items (Python's {@code None}) and has no
- * timeouts. It is unbounded in items; a put waits only when the queue's memory budget is spent.
- * Everything {@link ProcessQueue} says about items, processes, failures and memory consistency
- * holds here too.
+ * timeouts. It is unbounded in items; a put waits while the ring is full or the queue's memory
+ * budget is spent. Everything {@link ProcessQueue} says about items, processes, failures and memory
+ * consistency holds here too.
  *
  * @param <E> the type of the items
  */

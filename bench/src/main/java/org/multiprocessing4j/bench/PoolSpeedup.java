@@ -42,8 +42,15 @@ public final class PoolSpeedup {
 
   private PoolSpeedup() {}
 
-  /** Counts the primes in {@code [from, to)} by trial division. */
-  static long countPrimes(long from, long to) {
+  /**
+   * Counts the primes in {@code [from, to)} by trial division: deliberately CPU-bound work, also
+   * used by {@code mp4j primes}.
+   *
+   * @param from the first number to test
+   * @param to the end of the range, exclusive
+   * @return how many primes the range holds
+   */
+  public static long countPrimes(long from, long to) {
     long n = 0;
     for (long x = Math.max(2, from); x < to; x++) {
       boolean prime = true;

@@ -11,6 +11,7 @@ import org.multiprocessing4j.Multiprocessing;
 import org.multiprocessing4j.ProcessPoolExecutor;
 import org.multiprocessing4j.ResultIterator;
 import org.multiprocessing4j.TaskFunction;
+import org.multiprocessing4j.bench.PoolSpeedup;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -104,19 +105,6 @@ final class PrimesCommand implements Callable<Integer> {
 
   /** Counts the primes in {@code [from, to)} by trial division: deliberately CPU-bound. */
   static long countPrimes(long from, long to) {
-    long n = 0;
-    for (long x = Math.max(2, from); x < to; x++) {
-      boolean prime = true;
-      for (long d = 2; d * d <= x; d++) {
-        if (x % d == 0) {
-          prime = false;
-          break;
-        }
-      }
-      if (prime) {
-        n++;
-      }
-    }
-    return n;
+    return PoolSpeedup.countPrimes(from, to);
   }
 }
