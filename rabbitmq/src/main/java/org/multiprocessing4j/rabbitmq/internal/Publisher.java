@@ -3,6 +3,7 @@ package org.multiprocessing4j.rabbitmq.internal;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ShutdownSignalException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.CompletableFuture;
@@ -20,21 +21,80 @@ import org.jspecify.annotations.Nullable;
  * are mandatory: one the broker cannot route (its queue was deleted) comes back first as a return,
  * which fails its future, then as an ack, which no longer matters.
  *
- * <p>Failure: if the channel closes, every pending future fails and the next publish opens a new
- * channel.
+ * <p>Failure: if the channel closes, every future pending on it fails and the next publish opens a
+ * new channel. Each channel has its own table of pending answers ({@link Open}): sequence numbers
+ * start again at 1 on a new channel, and the old channel's shutdown listener may run after the new
+ * channel has taken messages, so one shared table would let a late confirm or a late shutdown of
+ * the old channel complete, fail or forget the new channel's answers. A publish that races with its
+ * channel's shutdown sees either its entry failed by the listener or the channel's {@code closed}
+ * flag set, never neither (both are volatile accesses, in opposite orders on the two sides).
  */
 final class Publisher {
 
   private final Connection connection;
 
-  private @Nullable Channel channel; // guarded by this
-
-  /** Sequence number to answer, of the current channel. */
-  private final ConcurrentNavigableMap<Long, CompletableFuture<Boolean>> pending =
-      new ConcurrentSkipListMap<>();
+  private @Nullable Open open; // guarded by this
 
   Publisher(Connection connection) {
     this.connection = connection;
+  }
+
+  /** A channel and the answers it owes, by sequence number. */
+  private static final class Open {
+    final Channel channel;
+    final ConcurrentNavigableMap<Long, CompletableFuture<Boolean>> pending =
+        new ConcurrentSkipListMap<>();
+    volatile @Nullable ShutdownSignalException closed;
+
+    Open(Channel channel) {
+      this.channel = channel;
+    }
+
+    void complete(long seq, boolean multiple, boolean ack) {
+      if (multiple) {
+        var head = pending.headMap(seq, true);
+        for (var f : head.values()) {
+          f.complete(ack);
+        }
+        head.clear();
+      } else {
+        CompletableFuture<Boolean> f = pending.remove(seq);
+        if (f != null) {
+          f.complete(ack);
+        }
+      }
+    }
+
+    void returned(String routingKey, @Nullable String messageId) {
+      CompletableFuture<Boolean> f =
+          messageId == null ? null : pending.remove(Long.parseLong(messageId));
+      if (f != null) {
+        f.completeExceptionally(
+            new IllegalStateException(
+                "queue "
+                    + routingKey
+                    + " no longer exists in the broker (its context was closed, or it was"
+                    + " deleted): the item was not put"));
+      }
+    }
+
+    void shutDown(ShutdownSignalException cause) {
+      closed = cause;
+      for (Long seq : pending.keySet()) {
+        CompletableFuture<Boolean> f = pending.remove(seq);
+        if (f != null) {
+          f.completeExceptionally(lost(cause));
+        }
+      }
+    }
+
+    static UncheckedIOException lost(ShutdownSignalException cause) {
+      return new UncheckedIOException(
+          "the broker channel closed before confirming the item (it may or may not be in the"
+              + " queue): "
+              + cause.getMessage(),
+          new IOException(cause));
+    }
   }
 
   /**
@@ -48,9 +108,10 @@ final class Publisher {
   boolean publish(String queue, byte[] body, boolean persistent) {
     CompletableFuture<Boolean> answer = new CompletableFuture<>();
     synchronized (this) {
-      Channel ch = channel();
+      Open o = open();
+      Channel ch = o.channel;
       long seq = ch.getNextPublishSeqNo();
-      pending.put(seq, answer);
+      o.pending.put(seq, answer);
       AMQP.BasicProperties props =
           new AMQP.BasicProperties.Builder()
               .deliveryMode(persistent ? 2 : 1)
@@ -59,10 +120,14 @@ final class Publisher {
       try {
         ch.basicPublish("", queue, true, props, body);
       } catch (IOException | RuntimeException e) {
-        pending.remove(seq);
+        o.pending.remove(seq);
         throw new UncheckedIOException(
             "cannot publish to queue " + queue + ": " + e,
             e instanceof IOException io ? io : new IOException(e));
+      }
+      ShutdownSignalException closed = o.closed;
+      if (closed != null && o.pending.remove(seq) != null) {
+        answer.completeExceptionally(Open.lost(closed));
       }
     }
     boolean interrupted = false;
@@ -86,64 +151,30 @@ final class Publisher {
     }
   }
 
+  /** Returns the channel messages are published on now, for tests. */
+  synchronized Channel channelForTest() {
+    return open().channel;
+  }
+
   /** Call only when holding this. */
-  private Channel channel() {
-    Channel ch = channel;
-    if (ch != null && ch.isOpen()) {
-      return ch;
+  private Open open() {
+    Open o = open;
+    if (o != null && o.closed == null && o.channel.isOpen()) {
+      return o;
     }
     try {
       Channel c = connection.createChannel();
+      Open fresh = new Open(c);
       c.confirmSelect();
       c.addConfirmListener(
-          (seq, multiple) -> complete(seq, multiple, true),
-          (seq, multiple) -> complete(seq, multiple, false));
-      c.addReturnListener(
-          r -> {
-            String id = r.getProperties().getMessageId();
-            CompletableFuture<Boolean> f = id == null ? null : pending.remove(Long.parseLong(id));
-            if (f != null) {
-              f.completeExceptionally(
-                  new IllegalStateException(
-                      "queue "
-                          + r.getRoutingKey()
-                          + " no longer exists in the broker (its context was closed, or it was"
-                          + " deleted): the item was not put"));
-            }
-          });
-      c.addShutdownListener(
-          cause -> {
-            for (var e : pending.entrySet()) {
-              e.getValue()
-                  .completeExceptionally(
-                      new UncheckedIOException(
-                          "the broker channel closed before confirming the item (it may or may"
-                              + " not be in the queue): "
-                              + cause.getMessage(),
-                          new IOException(cause)));
-            }
-            pending.clear();
-          });
-      pending.clear();
-      channel = c;
-      return c;
+          (seq, multiple) -> fresh.complete(seq, multiple, true),
+          (seq, multiple) -> fresh.complete(seq, multiple, false));
+      c.addReturnListener(r -> fresh.returned(r.getRoutingKey(), r.getProperties().getMessageId()));
+      c.addShutdownListener(fresh::shutDown);
+      open = fresh;
+      return fresh;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open a channel to the broker: " + e, e);
-    }
-  }
-
-  private void complete(long seq, boolean multiple, boolean ack) {
-    if (multiple) {
-      var head = pending.headMap(seq, true);
-      for (var f : head.values()) {
-        f.complete(ack);
-      }
-      head.clear();
-    } else {
-      CompletableFuture<Boolean> f = pending.remove(seq);
-      if (f != null) {
-        f.complete(ack);
-      }
     }
   }
 }
