@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.examples.Outcome;
 import org.multiprocessing4j.examples.Scenario;
+import org.multiprocessing4j.examples.Scenarios;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,6 +35,15 @@ final class DemoCommand implements Callable<Integer> {
       description = "Lists the scenarios' ids and titles, and exits.")
   private boolean list;
 
+  @Option(
+      names = "--broker",
+      paramLabel = "<amqp-uri>",
+      description =
+          "The RabbitMQ broker of the scenarios that use one (message-queue), as"
+              + " amqp://user:pass@host:5672/%%2F; overrides MP4J_BROKER. Without either, such a"
+              + " scenario starts a private broker when rabbitmq-server is installed.")
+  private @Nullable String broker;
+
   @Parameters(
       index = "0",
       arity = "0..1",
@@ -55,6 +65,19 @@ final class DemoCommand implements Callable<Integer> {
     Optional<Scenario> scenario = scenarios.stream().filter(s -> s.id().equals(wanted)).findFirst();
     if (scenario.isEmpty()) {
       return usageError("unknown scenario '" + wanted + "'.", scenarios);
+    }
+    String b = broker;
+    if (b != null) {
+      if (!scenario.get().usesBroker()) {
+        root.err()
+            .println("mp4j demo: note: " + wanted + " does not use a broker; --broker is ignored.");
+      }
+      try {
+        Scenarios.useBroker(b);
+      } catch (IllegalArgumentException e) {
+        root.err().println("mp4j demo: --broker: " + e.getMessage());
+        return Mp4j.USAGE;
+      }
     }
     Outcome outcome = scenario.get().runReported(root.out());
     return outcome.passed() ? CommandLine.ExitCode.OK : Mp4j.FAILED;

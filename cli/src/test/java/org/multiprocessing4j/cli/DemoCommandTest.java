@@ -5,6 +5,7 @@ import static org.multiprocessing4j.cli.StubScenario.Behaviour.FAIL;
 import static org.multiprocessing4j.cli.StubScenario.Behaviour.PASS;
 
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.multiprocessing4j.examples.Scenario;
 import org.multiprocessing4j.examples.Scenarios;
@@ -98,6 +99,38 @@ class DemoCommandTest {
 
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.out().lines()).endsWith("FAIL");
+  }
+
+  @AfterEach
+  void forgetBroker() {
+    System.clearProperty("mp4j.broker");
+  }
+
+  @Test
+  void demo_broker_reachesTheScenarioThatUsesOne() {
+    // Nothing listens on port 1: the scenario fails to connect, and says where it tried.
+    Run run =
+        Run.mp4j(Scenarios.all(), "demo", "--broker", "amqp://127.0.0.1:1/%2F", "message-queue");
+
+    assertThat(run.exitCode()).as(run.out()).isEqualTo(1);
+    assertThat(run.out()).contains("127.0.0.1:1").doesNotContain("starting a private RabbitMQ");
+  }
+
+  @Test
+  void demo_brokerThatIsNotAnAmqpUri_failsWithUsageError() {
+    Run run = Run.mp4j(Scenarios.all(), "demo", "--broker", "http://host/", "message-queue");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("--broker", "amqp://", "http://host/");
+    assertThat(run.out()).doesNotContain("== message-queue");
+  }
+
+  @Test
+  void demo_brokerForScenarioWithoutOne_saysItIsIgnored() {
+    Run run = Run.mp4j(STUBS, "demo", "--broker", "amqp://127.0.0.1:1/%2F", "good-one");
+
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.err()).contains("good-one does not use a broker; --broker is ignored");
   }
 
   @Test

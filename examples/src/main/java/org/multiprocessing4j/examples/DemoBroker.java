@@ -8,15 +8,16 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The RabbitMQ broker a demo uses: the one named by {@code MP4J_BROKER} (or {@code MP4J_AMQP_URI},
- * which CI sets), otherwise a private one started on loopback with the checkout's {@code
- * .ci/rabbitmq.sh} when {@code rabbitmq-server} is installed, and stopped by {@link #close()}.
+ * The RabbitMQ broker a demo uses: the one given to {@link Scenarios#useBroker(String)} (the CLI's
+ * {@code --broker}), else the one named by {@code MP4J_BROKER} (or {@code MP4J_AMQP_URI}, which CI
+ * sets), otherwise a private one started on loopback with the checkout's {@code .ci/rabbitmq.sh}
+ * when {@code rabbitmq-server} is installed, and stopped by {@link #close()}.
  */
 final class DemoBroker implements AutoCloseable {
 
   /** How to get a broker, for the message shown when there is none. */
   static final String HOW_TO =
-      "set MP4J_BROKER=amqp://user:pass@host:5672/%2F, or install rabbitmq-server (Debian, as"
+      "pass --broker amqp://user:pass@host:5672/%2F (or set MP4J_BROKER to it), or install rabbitmq-server (Debian, as"
           + " root: .ci/rabbitmq.sh install) so that the demo starts a private broker";
 
   private final @Nullable String uri;
@@ -32,8 +33,33 @@ final class DemoBroker implements AutoCloseable {
     this.dir = dir;
   }
 
+  /** The system property {@link #use(String)} sets. */
+  private static final String PROPERTY = "mp4j.broker";
+
+  /** Makes {@link #find} return this broker; see {@link Scenarios#useBroker(String)}. */
+  static void use(String uri) {
+    String u = uri.strip();
+    String scheme;
+    try {
+      scheme = java.net.URI.create(u).getScheme();
+    } catch (IllegalArgumentException e) {
+      scheme = null;
+    }
+    if (!"amqp".equals(scheme) && !"amqps".equals(scheme)) {
+      throw new IllegalArgumentException(
+          "a broker is an amqp:// or amqps:// URI, as amqp://user:pass@host:5672/%2F, got: \""
+              + uri
+              + "\"");
+    }
+    System.setProperty(PROPERTY, u);
+  }
+
   /** Finds or starts a broker; never throws: {@link #uri()} is null when there is none. */
   static DemoBroker find(java.io.PrintStream out) throws InterruptedException {
+    String given = System.getProperty(PROPERTY);
+    if (given != null && !given.isBlank()) {
+      return new DemoBroker(given, "", null, null);
+    }
     for (String var : new String[] {"MP4J_BROKER", "MP4J_AMQP_URI"}) {
       String v = System.getenv(var);
       if (v != null && !v.isBlank()) {

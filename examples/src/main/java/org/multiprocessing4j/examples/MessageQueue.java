@@ -110,6 +110,11 @@ public final class MessageQueue extends Scenario {
   }
 
   @Override
+  public boolean usesBroker() {
+    return true;
+  }
+
+  @Override
   public Outcome run(PrintStream out) throws Exception {
     try (DemoBroker broker = DemoBroker.find(out)) {
       String uri = broker.uri();

@@ -107,6 +107,17 @@ public abstract class Scenario {
   public abstract Outcome run(PrintStream out) throws Exception;
 
   /**
+   * Returns whether this scenario runs on a RabbitMQ broker, the one given by {@link
+   * Scenarios#useBroker(String)} (the CLI's {@code --broker}) or {@code MP4J_BROKER}; without
+   * either it starts a private one when {@code rabbitmq-server} is installed.
+   *
+   * @return false unless the scenario overrides it
+   */
+  public boolean usesBroker() {
+    return false;
+  }
+
+  /**
    * Runs the scenario between a header and a verdict, as {@code mp4j demo} shows it.
    *
    * <p>Prints the id, title, section and what must be observed; then the program's output; then

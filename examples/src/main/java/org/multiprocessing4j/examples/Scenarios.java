@@ -55,4 +55,16 @@ public final class Scenarios {
   public static Optional<Scenario> find(String id) {
     return all().stream().filter(s -> s.id().equals(id)).findFirst();
   }
+
+  /**
+   * Makes the scenarios that {@linkplain Scenario#usesBroker() use a broker} use this one, in
+   * preference to {@code MP4J_BROKER}, for the rest of this JVM's life (a system property).
+   *
+   * @param uri an {@code amqp://} or {@code amqps://} URI, as {@code
+   *     amqp://user:pass@host:5672/%2F}
+   * @throws IllegalArgumentException if it is not such a URI
+   */
+  public static void useBroker(String uri) {
+    DemoBroker.use(uri);
+  }
 }

@@ -43,15 +43,32 @@ final class Envelope {
   private static final int MAX_REMEMBERED_NONCES = 1_000_000;
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  private final SecretKeySpec key;
   private final long maxAgeMillis;
+
+  /**
+   * A MAC keyed once per thread: {@code Mac.getInstance} and {@code init} cost more than signing a
+   * small message, and a {@code Mac} is not thread-safe. {@code doFinal} resets it for the next
+   * use.
+   */
+  private final ThreadLocal<Mac> macs;
 
   /** Nonce (as a string of its bytes) to its message's timestamp. Guarded by itself. */
   private final LinkedHashMap<String, Long> seen = new LinkedHashMap<>();
 
   Envelope(byte[] key, long maxAgeMillis) {
-    this.key = new SecretKeySpec(key, "HmacSHA256");
+    SecretKeySpec spec = new SecretKeySpec(key, "HmacSHA256");
     this.maxAgeMillis = maxAgeMillis;
+    this.macs =
+        ThreadLocal.withInitial(
+            () -> {
+              try {
+                Mac mac = Mac.getInstance("HmacSHA256");
+                mac.init(spec);
+                return mac;
+              } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HmacSHA256 is not available in this JVM", e);
+              }
+            });
   }
 
   /** A checked message: its payload and codec tag. */
@@ -159,15 +176,10 @@ final class Envelope {
   }
 
   private byte[] mac(String queue, byte[] body, int length) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(key);
-      mac.update(queue.getBytes(StandardCharsets.UTF_8));
-      mac.update((byte) 0);
-      mac.update(body, 0, length);
-      return mac.doFinal();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is not available in this JVM", e);
-    }
+    Mac mac = macs.get();
+    mac.update(queue.getBytes(StandardCharsets.UTF_8));
+    mac.update((byte) 0);
+    mac.update(body, 0, length);
+    return mac.doFinal();
   }
 }
