@@ -8,7 +8,8 @@
 #
 # The broker runs as the calling user from /usr/lib/rabbitmq/bin (the /usr/sbin wrappers switch to
 # the rabbitmq user and use the system cookie). DIR holds its HOME (with its own .erlang.cookie),
-# data, logs, an empty config, its pid file and an "env" file that rabbitmqctl needs to reach it.
+# data, logs, an empty config, its pid file, its session id and an "env" file that rabbitmqctl
+# needs to reach it.
 set -euo pipefail
 
 RABBIT_BIN=/usr/lib/rabbitmq/bin
@@ -83,7 +84,10 @@ RABBITMQ_PID_FILE=$dir/pid
 RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 EOF
   # setsid: the broker outlives this script, in a session of its own.
+  # Its session id (the pid setsid keeps) lets stop end it even if it failed before writing its
+  # pid file.
   (set -a && . "$dir/env" && exec setsid "$RABBIT_BIN/rabbitmq-server" >"$dir/log/console.log" 2>&1 </dev/null) &
+  echo $! >"$dir/session"
   local deadline=$((SECONDS + 120))
   until (exec 3<>"/dev/tcp/127.0.0.1/$node_port") 2>/dev/null; do
     if [ $SECONDS -ge $deadline ]; then
@@ -117,8 +121,22 @@ stop_broker() {
       kill -KILL "$pid" 2>/dev/null || true
     fi
   fi
+  # Whatever is left of the broker's session: all of it when the start failed before the pid file.
+  local session=""
+  [ -e "$dir/session" ] && session=$(cat "$dir/session" 2>/dev/null || true)
+  if [ -n "$session" ] && kill -0 -- "-$session" 2>/dev/null; then
+    kill -TERM -- "-$session" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 -- "-$session" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL -- "-$session" 2>/dev/null || true
+  fi
+  rm -f "$dir/session"
   if [ -n "$epmd_port" ]; then
     (ERL_EPMD_ADDRESS=127.0.0.1 epmd -port "$epmd_port" -kill >/dev/null 2>&1) || true
+    if [ -z "$pid" ]; then
+      # A broker stopped while starting may have launched its epmd a moment before it died.
+      sleep 1
+      (ERL_EPMD_ADDRESS=127.0.0.1 epmd -port "$epmd_port" -kill >/dev/null 2>&1) || true
+    fi
   fi
   rm -f "$dir/pid"
 }
