@@ -351,6 +351,13 @@ public interface PoolExecutor extends ExecutorService {
    * Applies {@code fn} to every item and returns the results lazily in input order, as Python's
    * {@code Pool.imap}, with the chunk size, deadline and progress listener of {@code options}.
    *
+   * <p>The deadline, if the options have a {@linkplain MapOptions#timeout(Duration) timeout},
+   * counts from this call: a result not ready by then makes {@code next()} throw a {@link
+   * java.util.concurrent.CompletionException} whose cause is a {@link
+   * java.util.concurrent.TimeoutException}, and the map ends (the work in flight is cancelled). A
+   * chunk whose worker died fails with a {@link WorkerDiedException} for its first item, and the
+   * map ends; see {@link ResultIterator} for every failure.
+   *
    * <pre>{@code
    * MapOptions o = MapOptions.defaults().progress(p -> System.err.print("\r" + p));
    * try (ResultIterator<Long> it = pool.imap(Primes::count, ranges, o)) {
@@ -373,6 +380,7 @@ public interface PoolExecutor extends ExecutorService {
   /**
    * Applies {@code fn} to every item and returns the results as they complete, as Python's {@code
    * Pool.imap_unordered}, with the chunk size, deadline and progress listener of {@code options}.
+   * The deadline and failures behave as in {@link #imap(TaskFunction, Iterable, MapOptions)}.
    *
    * @param fn the function
    * @param items the input; read lazily by the thread that iterates the results

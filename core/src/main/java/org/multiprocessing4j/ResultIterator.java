@@ -29,8 +29,9 @@ import java.util.concurrent.TimeoutException;
  *       <td>throws {@link CompletionException} with that failure as the cause, and the iterator
  *       ends</td>
  *       <td>throws {@link ExecutionException} with the cause, and the iterator ends</td></tr>
- *   <tr><td>the map's timeout passes (only {@link PoolExecutor#map(TaskFunction, Iterable, int,
- *       Duration)})</td>
+ *   <tr><td>the map's deadline passes (only {@link PoolExecutor#map(TaskFunction, Iterable, int,
+ *       Duration)}, and the variants taking {@link MapOptions} with a {@linkplain
+ *       MapOptions#timeout(Duration) timeout})</td>
  *       <td>throws {@link CompletionException} with a {@link TimeoutException} cause, and the
  *       iterator ends</td>
  *       <td>the same</td></tr>

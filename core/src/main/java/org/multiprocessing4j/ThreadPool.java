@@ -31,7 +31,10 @@ import org.multiprocessing4j.internal.pool.ThreadPoolEngine;
  * <h2>Threads</h2>
  *
  * The pool's threads are daemon threads named {@code <prefix>-<n>}, started by the constructor; a
- * pool that is never shut down does not keep this JVM alive. All methods are thread-safe.
+ * pool that is never shut down does not keep this JVM alive. Besides them, the pool starts a daemon
+ * timer thread ({@code mp4j-ThreadPool-<n>-timer}) the first time a task has a timeout, and maps
+ * with a {@link ProgressListener} are reported from the JVM's one progress thread ({@value
+ * ProgressListener#THREAD_NAME}). All methods are thread-safe.
  */
 public final class ThreadPool extends AbstractPoolExecutor {
 

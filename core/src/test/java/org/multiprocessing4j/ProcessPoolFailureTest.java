@@ -197,6 +197,29 @@ class ProcessPoolFailureTest {
   }
 
   @Test
+  void workerDiesInAMapChunk_mapFailsAtTheChunksFirstItem_poolKeepsServing() throws Exception {
+    try (ProcessPoolExecutor pool = new ProcessPoolExecutor(1)) {
+      List<Integer> items = java.util.stream.IntStream.range(0, 12).boxed().toList();
+      ResultIterator<Integer> it = pool.imap(PoolTasks::exitOnSeven, items, 4);
+      List<Integer> got = new java.util.ArrayList<>();
+      assertThatThrownBy(
+              () -> {
+                while (it.hasNext()) {
+                  got.add(it.next());
+                }
+              })
+          .isInstanceOf(CompletionException.class)
+          .cause()
+          .isInstanceOf(WorkerDiedException.class)
+          .hasMessageContaining("exited with status 3");
+      // The chunk 4..7 died with its worker: its results before 7 are lost with it.
+      assertThat(got).containsExactly(0, 1, 2, 3);
+      assertThat(it.hasNext()).isFalse();
+      assertThat(get(pool.submit(() -> 42))).isEqualTo(42);
+    }
+  }
+
+  @Test
   void initializerThrows_poolBreaks_futuresFailAndNewTasksAreRejected() throws Exception {
     ProcessPoolExecutor pool =
         ProcessPoolExecutor.builder()

@@ -382,7 +382,9 @@ public interface RabbitContext extends MultiprocessingContext {
     }
 
     /**
-     * Connects to the broker and returns the context.
+     * Connects to the broker and returns the context. Blocks until the connection is open, or for
+     * at most about 10 seconds (the connection and handshake timeout) if the broker does not
+     * answer.
      *
      * @return a new context, connected
      * @throws IllegalStateException if no URI or no key was given
