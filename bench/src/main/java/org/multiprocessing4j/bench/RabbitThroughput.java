@@ -23,12 +23,16 @@ import org.multiprocessing4j.rabbitmq.RabbitContext;
  *   <li><b>get</b>: {@link ProcessQueue#get} from a full queue (checks the signature, decodes,
  *       acknowledges the previous item) against a raw consumer with prefetch 1 whose thread
  *       acknowledges the previous delivery, then takes the next from a buffer.
- *   <li>reference rows, raw only: publishing with asynchronous confirms (one wait at the end) and
- *       consuming with prefetch 250: what the broker can do when nobody waits per message.
+ *   <li><b>get, prefetch 250</b>: the same with a context whose {@link
+ *       RabbitContext.Builder#prefetch(int) prefetch} is 250, against a raw consumer with prefetch
+ *       250: the broker streams items ahead of the taker, so the layer's own cost shows.
+ *   <li>a reference row, raw only: publishing with asynchronous confirms (one wait at the end):
+ *       what the broker can do when nobody waits per message.
  * </ul>
  *
  * Each figure is the median of {@code --rounds} rounds of {@code --items} items, after a warm-up
- * round. Prints a Markdown table; ratio = ours ÷ raw.
+ * round; ours and raw take turns going first in a round. Prints a Markdown table; ratio = ours ÷
+ * raw, of the medians and (steadier on a noisy machine) the median of each round's own ratio.
  *
  * <pre>
  * ./mvnw -q -pl bench -am package -DskipTests
@@ -68,56 +72,99 @@ public final class RabbitThroughput {
     double[] rawPut = new double[rounds];
     double[] oursGet = new double[rounds];
     double[] rawGet = new double[rounds];
+    double[] oursDeep = new double[rounds];
+    double[] rawDeep = new double[rounds];
     double[] asyncPut = new double[rounds];
-    double[] prefetchGet = new double[rounds];
     try (RabbitContext ctx = RabbitContext.builder().uri(uri).authKey(key).build();
+        RabbitContext deep =
+            RabbitContext.builder().uri(uri).authKey(key).prefetch(DEEP_PREFETCH).build();
         Connection raw = f.newConnection()) {
       for (int r = -1; r < rounds; r++) { // round -1 warms up
-        ProcessQueue<byte[]> q = ctx.queue();
-        double put = rate(n, () -> oursPuts(q, n));
-        double get = rate(n, () -> oursGets(q, n));
-        q.close();
-        String name = "mp4j.bench.raw." + r;
-        double rp;
-        double rg;
-        double ap;
-        double pg;
-        try (Channel ch = raw.createChannel()) {
-          ch.queueDeclare(name, true, false, false, Map.of("x-queue-type", "classic"));
-          ch.confirmSelect();
-          rp = rate(n, () -> rawPuts(ch, name, n, true));
-          rg = rate(n, () -> rawGets(raw, name, n, 1));
-          ap = rate(n, () -> rawPuts(ch, name, n, false));
-          pg = rate(n, () -> rawGets(raw, name, n, 250));
-          ch.queueDelete(name);
+        // Ours and raw take turns going first, so that a drift of the machine's load during a
+        // round does not always favour the same side.
+        boolean oursFirst = r % 2 == 0;
+        double[] ours;
+        double[] theirs;
+        if (oursFirst) {
+          ours = ours(ctx, deep, n);
+          theirs = raw(raw, "mp4j.bench.raw." + r, n);
+        } else {
+          theirs = raw(raw, "mp4j.bench.raw." + r, n);
+          ours = ours(ctx, deep, n);
         }
         if (r >= 0) {
-          oursPut[r] = put;
-          oursGet[r] = get;
-          rawPut[r] = rp;
-          rawGet[r] = rg;
-          asyncPut[r] = ap;
-          prefetchGet[r] = pg;
+          oursPut[r] = ours[0];
+          oursGet[r] = ours[1];
+          oursDeep[r] = ours[2];
+          rawPut[r] = theirs[0];
+          rawGet[r] = theirs[1];
+          rawDeep[r] = theirs[2];
+          asyncPut[r] = theirs[3];
         }
       }
     }
     System.out.printf(
         Locale.ROOT,
-        "%n%d items of 1 KiB, transient, one thread; median of %d rounds (items/s)%n%n",
+        "%n%d items of 1 KiB, transient, one thread; median of %d rounds (items/s); the last"
+            + " column is the median of each round's ours ÷ raw%n%n",
         items,
         rounds);
-    System.out.println("| | mp4j RabbitMQ queue | raw amqp-client | ratio |");
-    System.out.println("|---|---|---|---|");
-    Report.rateRow("put, confirm per item", Report.median(oursPut), Report.median(rawPut));
-    Report.rateRow("get, prefetch 1, ack per item", Report.median(oursGet), Report.median(rawGet));
+    System.out.println("| | mp4j RabbitMQ queue | raw amqp-client | ratio | ratio per round |");
+    System.out.println("|---|---:|---:|---:|---:|");
+    row("put, confirm per item", oursPut, rawPut);
+    row("get, prefetch 1, ack per item", oursGet, rawGet);
+    row("get, prefetch " + DEEP_PREFETCH + ", ack per item", oursDeep, rawDeep);
     System.out.printf(
         Locale.ROOT,
-        "| raw reference: publish, asynchronous confirms | n/a | %,.0f | n/a |%n",
+        "| raw reference: publish, asynchronous confirms | n/a | %,.0f | n/a | n/a |%n",
         Report.median(asyncPut));
+  }
+
+  private static final int DEEP_PREFETCH = 250;
+
+  private static void row(String what, double[] ours, double[] raw) {
+    double[] ratios = new double[ours.length];
+    for (int i = 0; i < ours.length; i++) {
+      ratios[i] = ours[i] / raw[i];
+    }
+    double o = Report.median(ours);
+    double t = Report.median(raw);
     System.out.printf(
         Locale.ROOT,
-        "| raw reference: consume, prefetch 250, ack per item | n/a | %,.0f | n/a |%n",
-        Report.median(prefetchGet));
+        "| %s | %,.0f | %,.0f | %.2f× | %.2f× |%n",
+        what,
+        o,
+        t,
+        o / t,
+        Report.median(ratios));
+  }
+
+  /** One round of ours: put, get with prefetch 1, then put again and get with a deep prefetch. */
+  private static double[] ours(RabbitContext ctx, RabbitContext deep, int n) throws Exception {
+    ProcessQueue<byte[]> q = ctx.queue();
+    double put = rate(n, () -> oursPuts(q, n));
+    double get = rate(n, () -> oursGets(q, n));
+    q.close();
+    ProcessQueue<byte[]> d = deep.queue();
+    oursPuts(d, n);
+    double deepGet = rate(n, () -> oursGets(d, n));
+    d.close();
+    return new double[] {put, get, deepGet};
+  }
+
+  /** One round of raw: the same three, then publishing with asynchronous confirms. */
+  private static double[] raw(Connection raw, String name, int n) throws Exception {
+    try (Channel ch = raw.createChannel()) {
+      ch.queueDeclare(name, true, false, false, Map.of("x-queue-type", "classic"));
+      ch.confirmSelect();
+      double put = rate(n, () -> rawPuts(ch, name, n, true));
+      double get = rate(n, () -> rawGets(raw, name, n, 1));
+      rawPuts(ch, name, n, false);
+      double deepGet = rate(n, () -> rawGets(raw, name, n, DEEP_PREFETCH));
+      double async = rate(n, () -> rawPuts(ch, name, n, false));
+      ch.queueDelete(name);
+      return new double[] {put, get, deepGet, async};
+    }
   }
 
   interface Work {
