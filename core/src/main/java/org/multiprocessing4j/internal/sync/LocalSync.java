@@ -98,12 +98,25 @@ public final class LocalSync implements AutoCloseable {
       throw new IllegalArgumentException("size must be positive: " + sizeBytes);
     }
     heap(); // the owner's first file: it sweeps, and removes our files at exit from now on
+    ShmSharedMemory[] self = new ShmSharedMemory[1];
     ShmSharedMemory m =
-        ShmSharedMemory.create(owner.prefix() + "m" + blocks.incrementAndGet(), sizeBytes);
+        ShmSharedMemory.create(
+            owner.prefix() + "m" + blocks.incrementAndGet(), sizeBytes, () -> forget(self[0]));
+    self[0] = m;
     synchronized (this) {
       created.add(m);
     }
     return m;
+  }
+
+  /** A block closed by its user: this context no longer needs to close it. */
+  private synchronized void forget(ShmSharedMemory m) {
+    created.remove(m);
+  }
+
+  /** Returns how many blocks this context would close at its close, for tests. */
+  synchronized int openBlocks() {
+    return created.size();
   }
 
   /** Creates a condition with a new reentrant lock, as Python's {@code Condition()}. */

@@ -19,26 +19,29 @@ public final class ShmSharedMemory implements SharedMemory, Serializable {
   private final transient Arena arena;
   private final transient MemorySegment segment;
   private final transient AtomicBoolean closed = new AtomicBoolean();
+  private final transient Runnable onClose;
 
-  private ShmSharedMemory(String name, Arena arena, MemorySegment segment) {
+  private ShmSharedMemory(String name, Arena arena, MemorySegment segment, Runnable onClose) {
     this.name = name;
     this.arena = arena;
     this.segment = segment;
+    this.onClose = onClose;
   }
 
   /**
    * Creates a zeroed block named {@code name}, whose prefix is a live owner's.
    *
+   * @param onClose run once, by the first {@link #close()}
    * @throws IllegalArgumentException if {@code sizeBytes} is not positive
    */
-  static ShmSharedMemory create(String name, long sizeBytes) {
+  static ShmSharedMemory create(String name, long sizeBytes, Runnable onClose) {
     if (sizeBytes <= 0) {
       throw new IllegalArgumentException("size must be positive: " + sizeBytes);
     }
     Arena arena = Arena.ofShared();
     try {
       SharedSegment s = SharedSegment.createFor(name, sizeBytes, arena);
-      return new ShmSharedMemory(name, arena, s.memory());
+      return new ShmSharedMemory(name, arena, s.memory(), onClose);
     } catch (RuntimeException e) {
       arena.close();
       throw e;
@@ -50,7 +53,7 @@ public final class ShmSharedMemory implements SharedMemory, Serializable {
     Arena arena = Arena.ofShared();
     try {
       SharedSegment s = SharedSegment.attach(name, arena);
-      return new ShmSharedMemory(name, arena, s.memory());
+      return new ShmSharedMemory(name, arena, s.memory(), () -> {});
     } catch (RuntimeException e) {
       arena.close();
       throw e;
@@ -84,6 +87,7 @@ public final class ShmSharedMemory implements SharedMemory, Serializable {
   public void close() {
     if (closed.compareAndSet(false, true)) {
       arena.close();
+      onClose.run();
     }
   }
 
