@@ -81,7 +81,9 @@ public final class RabbitLock implements ProcessLock, Serializable {
     if (t == null) {
       throw new IllegalMonitorStateException("lock " + tokens.name + " is not held by this thread");
     }
-    tokens.giveBack(t);
+    if (!tokens.giveBack(t)) {
+      throw new IllegalMonitorStateException(tokens.lostMessage("lock", t));
+    }
   }
 
   @Override
@@ -133,7 +135,8 @@ public final class RabbitLock implements ProcessLock, Serializable {
 
   @Override
   public boolean isHeldByCurrentThread() {
-    return held.containsKey(Thread.currentThread());
+    TokenQueue.Token t = held.get(Thread.currentThread());
+    return t != null && !tokens.isLost(t);
   }
 
   @Override

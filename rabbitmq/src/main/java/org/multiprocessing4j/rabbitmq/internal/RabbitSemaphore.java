@@ -95,7 +95,9 @@ public final class RabbitSemaphore implements ProcessSemaphore, Serializable {
     TokenQueue.Token t = held.poll();
     if (t != null) {
       t.died = false;
-      tokens.giveBack(t);
+      if (!tokens.giveBack(t)) {
+        throw new IllegalStateException(tokens.lostMessage("a permit of semaphore", t));
+      }
     } else if (bounded) {
       throw new IllegalStateException(
           "bounded semaphore "

@@ -29,6 +29,15 @@ import org.jspecify.annotations.Nullable;
  * <h2>Concurrency</h2>
  *
  * One channel per token queue and process, in transaction mode, used under {@code this}'s lock.
+ *
+ * <h2>Lost tokens</h2>
+ *
+ * If that channel closes while a token is held (the connection was lost, or the broker's {@code
+ * consumer_timeout}, 30 minutes by default, passed with the delivery unacknowledged), the broker
+ * puts the token back and gives it to the next taker: the hold is over, though its holder does not
+ * know. A token remembers its channel, so the holder finds out when it gives the token back ({@link
+ * #giveBack} returns false, and the lock or semaphore says why with {@link #lostMessage}), and a
+ * lock no longer counts as held.
  */
 final class TokenQueue {
 
@@ -38,11 +47,13 @@ final class TokenQueue {
   /** A token held by this process. */
   static final class Token {
     final long tag;
+    final Channel channel;
     boolean died; // guarded by the owning lock or semaphore's rules: its holder only
 
-    Token(long tag, boolean died) {
+    Token(long tag, boolean died, Channel channel) {
       this.tag = tag;
       this.died = died;
+      this.channel = channel;
     }
   }
 
@@ -96,7 +107,7 @@ final class TokenQueue {
     boolean died =
         r.getEnvelope().isRedeliver()
             || DIED.equals(new String(r.getBody(), StandardCharsets.US_ASCII));
-    return new Token(r.getEnvelope().getDeliveryTag(), died);
+    return new Token(r.getEnvelope().getDeliveryTag(), died, ch);
   }
 
   /**
@@ -133,9 +144,15 @@ final class TokenQueue {
 
   /**
    * Gives a held token back: a fresh one (carrying the owner-died state) replaces it, atomically.
+   *
+   * @return false, doing nothing, if the token was lost (see "Lost tokens" above): the broker has
+   *     put it back already
    */
-  synchronized void giveBack(Token t) {
+  synchronized boolean giveBack(Token t) {
     context.ensureOpen();
+    if (isLost(t)) {
+      return false;
+    }
     Channel ch = channel();
     try {
       ch.basicPublish(
@@ -145,6 +162,30 @@ final class TokenQueue {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot give the token back to " + name + ": " + e, e);
     }
+    return true;
+  }
+
+  /** Returns whether the channel that held {@code t} has closed, so the broker took it back. */
+  synchronized boolean isLost(Token t) {
+    return t.channel != channel || !t.channel.isOpen();
+  }
+
+  /** Says that the hold of {@code what} (a lock, a semaphore) ended when {@code t} was lost. */
+  String lostMessage(String what, Token t) {
+    var reason = t.channel.getCloseReason();
+    return what
+        + " "
+        + name
+        + " was lost while held: the broker channel holding its token closed"
+        + (reason == null ? "" : " (" + reason.getMessage() + ")")
+        + ", so the broker gave the token to the next taker and the hold was not exclusive from"
+        + " then on. Holds longer than the broker's consumer_timeout (30 minutes by default) end"
+        + " this way: raise consumer_timeout in the broker's configuration for longer holds.";
+  }
+
+  /** Returns the channel tokens are taken on now, for tests. */
+  synchronized Channel channelForTest() {
+    return channel();
   }
 
   /** Adds a free token (a semaphore released beyond what this process holds). */
