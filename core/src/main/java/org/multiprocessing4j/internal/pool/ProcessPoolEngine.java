@@ -330,7 +330,7 @@ public final class ProcessPoolEngine implements PoolEngine {
           c,
           new NotSerializableException(c));
     }
-    byte[] payload = JavaSerialization.serialize(task, "the task " + original.getClass().getName());
+    byte[] payload = TaskCodec.encode(task, "the task " + original.getClass().getName());
     long timeout = timeoutNanos == 0 ? taskTimeoutNanos : Math.max(0, timeoutNanos);
     Job j =
         new Job(
@@ -691,7 +691,10 @@ public final class ProcessPoolEngine implements PoolEngine {
       return;
     }
     Worker worker = w;
-    Thread.ofVirtual().name("mp4j-" + w.name + "-writer").start(() -> writeLoop(worker, ch));
+    Thread.ofPlatform()
+        .daemon()
+        .name("mp4j-" + w.name + "-writer")
+        .start(() -> writeLoop(worker, ch));
     try {
       readLoop(worker, r);
     } finally {
@@ -725,7 +728,7 @@ public final class ProcessPoolEngine implements PoolEngine {
         switch (r.type()) {
           case Wire.READY -> onReady(w);
           case Wire.INIT_FAILED -> onInitFailed(w, ValueCodec.readThrowable(b));
-          case Wire.RESULT -> onResult(w, b);
+          case Wire.RESULT -> onResult(w, b, !r.hasFrame());
           case Wire.RUNNING -> onRunningCancelled(w, b.getLong());
           default -> {
             // Unknown frame from a newer worker: ignore it.
@@ -844,7 +847,12 @@ public final class ProcessPoolEngine implements PoolEngine {
 
   // ------------------------------------------------------------------------------------ results
 
-  private void onResult(Worker w, ByteSource b) throws IOException {
+  /**
+   * Completes the job a worker sent the result of. Dispatching more jobs, which wakes the writer,
+   * is left to the last result of a batch ({@code last}: no further frame is buffered), so that one
+   * read of many results refills the worker with one write.
+   */
+  private void onResult(Worker w, ByteSource b, boolean last) throws IOException {
     long id = b.getLong();
     byte status = b.getByte();
     long runNanos = b.getLong();
@@ -879,8 +887,10 @@ public final class ProcessPoolEngine implements PoolEngine {
       if (w.state == WState.RETIRING && w.inFlight.isEmpty()) {
         stopWorker(w);
       }
-      dispatch();
-      stopIdleWorkers();
+      if (last || w.inFlight.isEmpty()) {
+        dispatch();
+        stopIdleWorkers();
+      }
     } finally {
       unlockAndRun();
     }
