@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.internal.codec.JavaSerialization;
@@ -27,9 +28,11 @@ import org.multiprocessing4j.internal.codec.JavaSerialization;
  * <pre>
  * payload = byte form (plus STATELESS_FLAG for a task without state),
  *   JAVA:   the task's Java serialization
- *   LAMBDA: string capturingClass, functionalInterfaceClass, functionalInterfaceMethodName,
- *           functionalInterfaceMethodSignature, implClass, implMethodName, implMethodSignature,
- *           instantiatedMethodType; int implMethodKind; value list of the captured arguments
+ *   LAMBDA: long shapeId (numbered per parent JVM; a worker parses each shape once),
+ *           block(string capturingClass, functionalInterfaceClass, functionalInterfaceMethodName,
+ *                 functionalInterfaceMethodSignature, implClass, implMethodName,
+ *                 implMethodSignature, instantiatedMethodType; int implMethodKind),
+ *           value list of the captured arguments
  * </pre>
  */
 final class TaskCodec {
@@ -92,7 +95,10 @@ final class TaskCodec {
         }
       };
 
-  /** A lambda class's names and implementation kind, encoded once. */
+  /** Numbers the lambda shapes of this JVM, so that a worker parses each shape once. */
+  private static final AtomicLong SHAPE_IDS = new AtomicLong();
+
+  /** A lambda class's shape id, names and implementation kind, encoded once. */
   private static final ClassValue<AtomicReference<byte @Nullable []>> SHAPES =
       new ClassValue<>() {
         @Override
@@ -218,12 +224,15 @@ final class TaskCodec {
       s.putString(l.getImplMethodSignature());
       s.putString(l.getInstantiatedMethodType());
       s.putInt(l.getImplMethodKind());
-      shape = s.toByteArray();
+      ByteSink idAndBlock = new ByteSink(s.size() + 12);
+      idAndBlock.putLong(SHAPE_IDS.incrementAndGet());
+      idAndBlock.putBlock(s.toByteArray());
+      shape = idAndBlock.toByteArray();
       shapeRef.set(shape); // the same for every instance of a lambda class
     }
     ByteSink s = new ByteSink(shape.length + 16 + 16 * n);
     s.putByte(LAMBDA | flag);
-    s.putBytes(shape);
+    s.putBytes(shape); // its id, then its names as a block
     ValueCodec.writeList(s, Arrays.asList(args), "a captured value");
     return s.toByteArray();
   }
@@ -241,6 +250,7 @@ final class TaskCodec {
           }
         };
     private final Map<String, Method> deserializers = new HashMap<>();
+    private final Map<Long, Shape> shapes = new HashMap<>();
 
     Decoder(ClassLoader loader) {
       this.loader = loader;
@@ -272,28 +282,28 @@ final class TaskCodec {
       if (form != LAMBDA) {
         throw new IOException("corrupt task form " + form);
       }
-      String capturing = in.getString();
-      String fiClass = in.getString();
-      String fiMethod = in.getString();
-      String fiSignature = in.getString();
-      String implClass = in.getString();
-      String implMethod = in.getString();
-      String implSignature = in.getString();
-      String instantiated = in.getString();
-      int kind = in.getInt();
+      long shapeId = in.getLong();
+      Shape shape = shapes.get(shapeId);
+      if (shape == null) {
+        shape = shape(new ByteSource(in.getBlock()));
+        shapes.put(shapeId, shape);
+      } else {
+        in.skipBlock();
+      }
       List<@Nullable Object> args = ValueCodec.readList(in, loader);
-      Method d = deserializer(capturing);
+      Method d = shape.deserializer();
+      String capturing = shape.capturing();
       SerializedLambda l =
           new SerializedLambda(
               d.getDeclaringClass(),
-              fiClass,
-              fiMethod,
-              fiSignature,
-              kind,
-              implClass,
-              implMethod,
-              implSignature,
-              instantiated,
+              shape.fiClass(),
+              shape.fiMethod(),
+              shape.fiSignature(),
+              shape.kind(),
+              shape.implClass(),
+              shape.implMethod(),
+              shape.implSignature(),
+              shape.instantiated(),
               args.toArray());
       try {
         Object task = d.invoke(null, l);
@@ -308,6 +318,29 @@ final class TaskCodec {
       } catch (IllegalAccessException e) {
         throw new IOException("cannot rebuild the lambda of " + capturing + ": " + e, e);
       }
+    }
+
+    private Shape shape(ByteSource in) throws IOException {
+      String capturing = in.getString();
+      String fiClass = in.getString();
+      String fiMethod = in.getString();
+      String fiSignature = in.getString();
+      String implClass = in.getString();
+      String implMethod = in.getString();
+      String implSignature = in.getString();
+      String instantiated = in.getString();
+      int kind = in.getInt();
+      return new Shape(
+          deserializer(capturing),
+          capturing,
+          fiClass,
+          fiMethod,
+          fiSignature,
+          implClass,
+          implMethod,
+          implSignature,
+          instantiated,
+          kind);
     }
 
     private Method deserializer(String capturing) throws IOException {
@@ -329,6 +362,19 @@ final class TaskCodec {
       return m;
     }
   }
+
+  /** A lambda's names, parsed once per worker, and its capturing class's deserializer. */
+  private record Shape(
+      Method deserializer,
+      String capturing,
+      String fiClass,
+      String fiMethod,
+      String fiSignature,
+      String implClass,
+      String implMethod,
+      String implSignature,
+      String instantiated,
+      int kind) {}
 
   /** Bytes compared by content. */
   private static final class Form {
