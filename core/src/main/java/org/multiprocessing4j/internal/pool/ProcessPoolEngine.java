@@ -52,7 +52,7 @@ public final class ProcessPoolEngine implements PoolEngine {
    * the ready worker holding the fewest, up to depth() jobs each, so that a worker has its next job
    * at hand when it finishes one (depth grows when tasks are short, to hide the round trip).
    *
-   *   user threads           pool lock              per worker (virtual threads)         worker JVM
+   *   user threads           pool lock              per worker (platform threads)        worker JVM
    *   submit ──encode──▶ pending ──dispatch──▶ inFlight + outbox ──writer──▶ socket ──▶ reader ─▶ queue
    *                                                                                        main: run
    *   future ◀──complete── onResult ◀────────── reader ◀──────────────── socket ◀──── RESULT ◀─┘
@@ -91,8 +91,11 @@ public final class ProcessPoolEngine implements PoolEngine {
    * lock, then a JvmProcess's monitor (kill); never the other way.
    *
    * Threads: per worker a launcher/watcher (virtual; starts the JVM, then joins it), a reader and
-   * a writer (virtual); per pool an acceptor (virtual) and a timer (platform daemon, only with a
-   * task timeout).
+   * a writer (platform daemons: a virtual thread blocked on a socket is woken through the poller
+   * thread, one more hand-off per frame batch on the round trip); per pool an acceptor (virtual)
+   * and a timer (platform daemon, only with a task timeout). The reader dispatches new jobs once
+   * per batch of frames that one read brought (Wire.Reader.hasFrame), so that a batch of results
+   * is refilled with one wake-up of the writer and one write.
    *
    * Failure
    *
