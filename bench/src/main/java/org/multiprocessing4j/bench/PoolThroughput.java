@@ -23,7 +23,9 @@ import org.multiprocessing4j.ResultIterator;
  *
  * <ul>
  *   <li><b>submit</b>: {@code --tasks} trivial tasks submitted, then every result gathered; tasks
- *       per second. Python: {@code ProcessPoolExecutor.submit} then {@code result()}.
+ *       per second. Python: {@code ProcessPoolExecutor.submit} then {@code result()}. Once with a
+ *       task that captures nothing ({@code () -> 1}, which the pool encodes once), once with a task
+ *       that captures its index ({@code () -> i}; Python: {@code submit(ident, i)}).
  *   <li><b>map</b>: a trivial function over {@code --items} integers with automatic chunking,
  *       results taken as they come; items per second. Python's best: {@code Pool.imap_unordered(f,
  *       range(n), chunksize=1000)}.
@@ -61,6 +63,7 @@ public final class PoolThroughput {
     String python = opts.getOrDefault("python", "python3");
 
     double[] submit = new double[rounds];
+    double[] capturing = new double[rounds];
     double[] map = new double[rounds];
     double[] unordered = new double[rounds];
     try (PoolExecutor pool = new ProcessPoolExecutor(workers)) {
@@ -68,6 +71,7 @@ public final class PoolThroughput {
       mapRate(pool, Math.min(items, 100_000), true);
       for (int r = 0; r < rounds; r++) {
         submit[r] = submitRate(pool, tasks);
+        capturing[r] = capturingRate(pool, tasks);
         map[r] = mapRate(pool, items, true);
         unordered[r] = mapRate(pool, items, false);
       }
@@ -96,6 +100,10 @@ public final class PoolThroughput {
     Report.rateRow(
         "submit + gather, tasks/s (Python: ProcessPoolExecutor)", Report.median(submit), py[0]);
     Report.rateRow(
+        "submit + gather, task capturing its index, tasks/s (Python: submit(ident, i))",
+        Report.median(capturing),
+        py[3]);
+    Report.rateRow(
         "map, in order, items/s (Python: Pool.imap, chunksize 1000)", Report.median(map), py[1]);
     Report.rateRow(
         "imapUnordered, items/s (Python: Pool.imap_unordered, chunksize 1000)",
@@ -119,6 +127,23 @@ public final class PoolThroughput {
     }
     if (sum != n) {
       throw new IllegalStateException("lost results: " + sum + " of " + n);
+    }
+    return n / ((System.nanoTime() - start) / 1e9);
+  }
+
+  private static double capturingRate(PoolExecutor pool, int n) throws Exception {
+    long start = System.nanoTime();
+    List<CompletableFuture<Integer>> fs = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      int k = i;
+      fs.add(pool.submit(() -> k));
+    }
+    long sum = 0;
+    for (CompletableFuture<Integer> f : fs) {
+      sum += f.get(10, TimeUnit.MINUTES);
+    }
+    if (sum != (long) n * (n - 1) / 2) {
+      throw new IllegalStateException("lost or wrong results: sum " + sum);
     }
     return n / ((System.nanoTime() - start) / 1e9);
   }
@@ -178,13 +203,16 @@ public final class PoolThroughput {
       def inc(x):
           return x + 1
 
+      def ident(x):
+          return x
+
       def median(xs):
           xs = sorted(xs)
           return xs[len(xs) // 2]
 
       if __name__ == '__main__':
           tasks, items, workers, rounds = map(int, sys.argv[1:5])
-          sub, imap, unord = [], [], []
+          sub, imap, unord, cap = [], [], [], []
           with ProcessPoolExecutor(workers) as ex:
               [f.result() for f in [ex.submit(one) for _ in range(1000)]]
               for _ in range(rounds):
@@ -192,6 +220,10 @@ public final class PoolThroughput {
                   fs = [ex.submit(one) for _ in range(tasks)]
                   assert sum(f.result() for f in fs) == tasks
                   sub.append(tasks / (time.perf_counter() - t))
+                  t = time.perf_counter()
+                  fs = [ex.submit(ident, i) for i in range(tasks)]
+                  assert sum(f.result() for f in fs) == tasks * (tasks - 1) // 2
+                  cap.append(tasks / (time.perf_counter() - t))
           with Pool(workers) as pool:
               for _ in range(rounds):
                   t = time.perf_counter()
@@ -201,12 +233,12 @@ public final class PoolThroughput {
                   n = sum(1 for _ in pool.imap_unordered(inc, range(items), chunksize=1000))
                   assert n == items
                   unord.append(items / (time.perf_counter() - t))
-          print(median(sub), median(imap), median(unord))
+          print(median(sub), median(imap), median(unord), median(cap))
       """;
 
-  /** Runs the Python peer; returns its 3 figures, or zeros if Python is missing. */
+  /** Runs the Python peer; returns its 4 figures, or zeros if Python is missing. */
   private static double[] python(String exe, int tasks, int items, int workers, int rounds)
       throws IOException, InterruptedException {
-    return PythonScript.figures(exe, PYTHON, 3, tasks, items, workers, rounds);
+    return PythonScript.figures(exe, PYTHON, 4, tasks, items, workers, rounds);
   }
 }

@@ -80,6 +80,16 @@ final class ByteSource {
     return b;
   }
 
+  /** Skips a block written by {@code ByteSink.putBlock}. */
+  void skipBlock() throws IOException {
+    int n = getInt();
+    if (n < 0 || n > MAX_BLOCK) {
+      throw new IOException("corrupt block length " + n);
+    }
+    need(n);
+    pos += n;
+  }
+
   String getString() throws IOException {
     int n = getInt();
     if (n < 0 || n > MAX_BLOCK) {

@@ -254,6 +254,9 @@ public final class MapIterator<R> implements ResultIterator<R> {
    */
   private @Nullable Object take(long timeoutNanos)
       throws InterruptedException, TimeoutException, ExecutionException {
+    if (ready.hasNext()) {
+      return ready.next(); // the common case, without the clock: nanoTime costs 150 ns on some VMs
+    }
     long start = System.nanoTime();
     while (true) {
       if (ready.hasNext()) {

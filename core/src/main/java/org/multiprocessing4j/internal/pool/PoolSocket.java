@@ -63,7 +63,8 @@ final class PoolSocket implements AutoCloseable {
               while (true) {
                 try {
                   SocketChannel ch = server.accept();
-                  Thread.ofVirtual()
+                  Thread.ofPlatform()
+                      .daemon()
                       .name("mp4j-" + poolName + "-connection")
                       .start(() -> onConnect.accept(ch));
                 } catch (IOException e) {

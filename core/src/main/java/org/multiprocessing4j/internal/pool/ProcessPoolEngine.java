@@ -52,7 +52,7 @@ public final class ProcessPoolEngine implements PoolEngine {
    * the ready worker holding the fewest, up to depth() jobs each, so that a worker has its next job
    * at hand when it finishes one (depth grows when tasks are short, to hide the round trip).
    *
-   *   user threads           pool lock              per worker (virtual threads)         worker JVM
+   *   user threads           pool lock              per worker (platform threads)        worker JVM
    *   submit ──encode──▶ pending ──dispatch──▶ inFlight + outbox ──writer──▶ socket ──▶ reader ─▶ queue
    *                                                                                        main: run
    *   future ◀──complete── onResult ◀────────── reader ◀──────────────── socket ◀──── RESULT ◀─┘
@@ -91,8 +91,11 @@ public final class ProcessPoolEngine implements PoolEngine {
    * lock, then a JvmProcess's monitor (kill); never the other way.
    *
    * Threads: per worker a launcher/watcher (virtual; starts the JVM, then joins it), a reader and
-   * a writer (virtual); per pool an acceptor (virtual) and a timer (platform daemon, only with a
-   * task timeout).
+   * a writer (platform daemons: a virtual thread blocked on a socket is woken through the poller
+   * thread, one more hand-off per frame batch on the round trip); per pool an acceptor (virtual)
+   * and a timer (platform daemon, only with a task timeout). The reader dispatches new jobs once
+   * per batch of frames that one read brought (Wire.Reader.hasFrame), so that a batch of results
+   * is refilled with one wake-up of the writer and one write.
    *
    * Failure
    *
@@ -330,7 +333,7 @@ public final class ProcessPoolEngine implements PoolEngine {
           c,
           new NotSerializableException(c));
     }
-    byte[] payload = JavaSerialization.serialize(task, "the task " + original.getClass().getName());
+    byte[] payload = TaskCodec.encode(task, "the task " + original.getClass().getName());
     long timeout = timeoutNanos == 0 ? taskTimeoutNanos : Math.max(0, timeoutNanos);
     Job j =
         new Job(
@@ -691,7 +694,10 @@ public final class ProcessPoolEngine implements PoolEngine {
       return;
     }
     Worker worker = w;
-    Thread.ofVirtual().name("mp4j-" + w.name + "-writer").start(() -> writeLoop(worker, ch));
+    Thread.ofPlatform()
+        .daemon()
+        .name("mp4j-" + w.name + "-writer")
+        .start(() -> writeLoop(worker, ch));
     try {
       readLoop(worker, r);
     } finally {
@@ -725,7 +731,7 @@ public final class ProcessPoolEngine implements PoolEngine {
         switch (r.type()) {
           case Wire.READY -> onReady(w);
           case Wire.INIT_FAILED -> onInitFailed(w, ValueCodec.readThrowable(b));
-          case Wire.RESULT -> onResult(w, b);
+          case Wire.RESULT -> onResult(w, b, !r.hasFrame());
           case Wire.RUNNING -> onRunningCancelled(w, b.getLong());
           default -> {
             // Unknown frame from a newer worker: ignore it.
@@ -844,7 +850,12 @@ public final class ProcessPoolEngine implements PoolEngine {
 
   // ------------------------------------------------------------------------------------ results
 
-  private void onResult(Worker w, ByteSource b) throws IOException {
+  /**
+   * Completes the job a worker sent the result of. Dispatching more jobs, which wakes the writer,
+   * is left to the last result of a batch ({@code last}: no further frame is buffered), so that one
+   * read of many results refills the worker with one write.
+   */
+  private void onResult(Worker w, ByteSource b, boolean last) throws IOException {
     long id = b.getLong();
     byte status = b.getByte();
     long runNanos = b.getLong();
@@ -879,8 +890,10 @@ public final class ProcessPoolEngine implements PoolEngine {
       if (w.state == WState.RETIRING && w.inFlight.isEmpty()) {
         stopWorker(w);
       }
-      dispatch();
-      stopIdleWorkers();
+      if (last || w.inFlight.isEmpty()) {
+        dispatch();
+        stopIdleWorkers();
+      }
     } finally {
       unlockAndRun();
     }

@@ -83,7 +83,7 @@ final class ValueCodec {
     return true;
   }
 
-  private static boolean isSimple(@Nullable Object v) {
+  static boolean isSimple(@Nullable Object v) {
     return v == null
         || v instanceof Integer
         || v instanceof String

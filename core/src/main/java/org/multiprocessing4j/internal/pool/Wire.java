@@ -98,6 +98,16 @@ final class Wire {
     }
 
     /**
+     * Returns whether a whole frame is already buffered, so that {@link #next()} will not block: a
+     * reader may put off work it would do once per batch (dispatching more tasks) until it has
+     * handled every frame that one read brought.
+     */
+    boolean hasFrame() {
+      int n = buf.remaining();
+      return n >= 4 && n - 4 >= buf.getInt(buf.position());
+    }
+
+    /**
      * Reads the next frame and returns its body.
      *
      * @throws EOFException at end of stream (the other side closed or died)

@@ -207,12 +207,13 @@ public final class WorkerMain implements ProcessTarget {
             return size() > FUNCTION_CACHE;
           }
         };
+    TaskCodec.Decoder tasks = new TaskCodec.Decoder(loader);
     while (true) {
       Job j = jobs.take();
       if (j == null) {
         return;
       }
-      execute(j, sink, loader, functions);
+      execute(j, sink, tasks, loader, functions);
       out.send(sink);
       Thread.interrupted(); // a task that interrupted itself must not disturb the next take()
     }
@@ -268,7 +269,11 @@ public final class WorkerMain implements ProcessTarget {
 
   /** Runs a job and writes its RESULT frame into {@code sink}. Rethrows fatal errors. */
   private static void execute(
-      Job j, ByteSink sink, ClassLoader loader, Map<Long, Object> functions) {
+      Job j,
+      ByteSink sink,
+      TaskCodec.Decoder tasks,
+      ClassLoader loader,
+      Map<Long, Object> functions) {
     int at = Wire.begin(sink, Wire.RESULT);
     sink.putLong(j.id);
     if (j.cancelled) {
@@ -281,7 +286,7 @@ public final class WorkerMain implements ProcessTarget {
     int statusAt = sink.size();
     try {
       if (j.kind == Wire.KIND_CALL) {
-        Callable<?> task = (Callable<?>) ValueCodec.deserialize(requireNonNull(j.call), loader);
+        Callable<?> task = (Callable<?>) tasks.decode(requireNonNull(j.call));
         Object value = task.call();
         long ran = System.nanoTime() - start;
         sink.putByte(Wire.OK);
