@@ -40,6 +40,7 @@ public final class LocalConnection implements Connection, Serializable {
     this.core = core;
     this.end = end;
     this.codec = codec;
+    core.opened(end);
   }
 
   /** Creates a pipe in {@code owner}'s memory. */
@@ -291,10 +292,10 @@ public final class LocalConnection implements Connection, Serializable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     if (!closed) {
       closed = true;
-      core.unregister(end);
+      core.closed(end); // the process leaves the end with its last handle here
     }
   }
 

@@ -31,13 +31,6 @@ import org.multiprocessing4j.internal.sync.Waiting;
  */
 public final class QueueCore {
 
-  /** Default bytes of a queue's ring. */
-  public static final long DEFAULT_RING_BYTES = Long.getLong("mp4j.queue.ringBytes", 1L << 20);
-
-  /** Default bytes held in overflow files at once (items above a quarter of the ring). */
-  public static final long DEFAULT_OVERFLOW_BUDGET =
-      Long.getLong("mp4j.queue.overflowBudgetBytes", 256L << 20);
-
   /** Returned by {@link #get} when no item came in time. */
   public static final Object NONE = new Object();
 
