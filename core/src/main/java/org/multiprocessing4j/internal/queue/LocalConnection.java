@@ -127,7 +127,7 @@ public final class LocalConnection implements Connection, Serializable {
   public void send(@Nullable Object value) throws IOException, InterruptedException {
     MpmcRingBuffer ring = out();
     ValueCodec.Encoded e = ValueCodec.encode(value, codec, "the value sent through the pipe");
-    send(ring, e.type(), e.length(), e::writeTo);
+    send(ring, e.type(), e.length(), e);
   }
 
   @Override

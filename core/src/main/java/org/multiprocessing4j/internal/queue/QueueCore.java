@@ -148,7 +148,7 @@ public final class QueueCore {
     checkOpen();
     ValueCodec.Encoded e = ValueCodec.encode(item, codec, "the queue item");
     try {
-      return ring.offer(e.type(), e.length(), e::writeTo, timeoutNanos, interruptible);
+      return ring.offer(e.type(), e.length(), e, timeoutNanos, interruptible);
     } catch (IllegalStateException ex) {
       throw translate(ex);
     }
@@ -175,6 +175,9 @@ public final class QueueCore {
     TaskTable t = tasks;
     if (t != null) {
       t.took(); // before decoding: an undecodable item is a task taken all the same
+    }
+    if (ValueCodec.isFinished(read)) {
+      return read; // a built-in value, decoded already: no class loader needed
     }
     return ValueCodec.finish(read, loader(), codec);
   }
