@@ -35,6 +35,15 @@ import org.jspecify.annotations.Nullable;
  * minus the ring. One large item always passes when no other large item is held, so that an item
  * larger than the budget cannot block forever. {@link #maxsize()} bounds the number of items on top
  * of that.
+ *
+ * <h2>Defaults</h2>
+ *
+ * A queue created without options, a {@link #builder()} and {@link #defaults()} all start from the
+ * same values: a ring of {@link #DEFAULT_RING_BYTES}, and a budget of the ring plus {@link
+ * #DEFAULT_LARGE_ITEM_BYTES} for large items. The system properties {@value #RING_BYTES_PROPERTY}
+ * and {@value #LARGE_ITEM_BYTES_PROPERTY} replace these two numbers for the whole JVM; they are
+ * read when a builder (or the defaults) is made, and checked like the builder's arguments, naming
+ * the property. The pipes' rings take their large-item allowance from the same property.
  */
 public final class QueueOptions {
 
@@ -44,16 +53,33 @@ public final class QueueOptions {
   /** The largest ring: 1 GiB. */
   public static final long MAX_RING_BYTES = 1L << 30;
 
-  /** The ring size of {@link #defaults()}: 1 MiB. */
+  /** The ring size of {@link #defaults()} when {@value #RING_BYTES_PROPERTY} is not set: 1 MiB. */
   public static final long DEFAULT_RING_BYTES = 1L << 20;
 
-  /** The memory budget of {@link #defaults()}: 257 MiB (the ring and 256 MiB of large items). */
-  public static final long DEFAULT_MEMORY_BUDGET_BYTES = DEFAULT_RING_BYTES + (256L << 20);
+  /**
+   * What a default memory budget allows beyond the ring, for large items, when {@value
+   * #LARGE_ITEM_BYTES_PROPERTY} is not set: 256 MiB.
+   */
+  public static final long DEFAULT_LARGE_ITEM_BYTES = 256L << 20;
+
+  /**
+   * The memory budget of {@link #defaults()} when no property is set: 257 MiB (the ring and 256 MiB
+   * of large items).
+   */
+  public static final long DEFAULT_MEMORY_BUDGET_BYTES =
+      DEFAULT_RING_BYTES + DEFAULT_LARGE_ITEM_BYTES;
+
+  /** The system property that replaces {@link #DEFAULT_RING_BYTES}. */
+  public static final String RING_BYTES_PROPERTY = "mp4j.queue.ringBytes";
+
+  /**
+   * The system property that replaces {@link #DEFAULT_LARGE_ITEM_BYTES}: bytes, or {@code
+   * unlimited}.
+   */
+  public static final String LARGE_ITEM_BYTES_PROPERTY = "mp4j.queue.largeItemBytes";
 
   /** A memory budget without a limit. */
   public static final long UNLIMITED = Long.MAX_VALUE;
-
-  private static final QueueOptions DEFAULTS = new Builder().build();
 
   private final int maxsize;
   private final long ringBytes;
@@ -69,18 +95,23 @@ public final class QueueOptions {
 
   /**
    * Returns the options of a queue created without options: no maximum number of items, a 1 MiB
-   * ring, a 257 MiB memory budget and the built-in codec.
+   * ring, a 257 MiB memory budget and the built-in codec, unless the system properties say
+   * otherwise (see Defaults in {@link QueueOptions}).
    *
    * @return the default options
+   * @throws IllegalArgumentException if {@value #RING_BYTES_PROPERTY} or {@value
+   *     #LARGE_ITEM_BYTES_PROPERTY} is set to a value the builder would refuse, naming the property
    */
   public static QueueOptions defaults() {
-    return DEFAULTS;
+    return new Builder().build();
   }
 
   /**
    * Returns a builder that starts from {@link #defaults()}.
    *
    * @return a new builder
+   * @throws IllegalArgumentException if a system property of the defaults is set to a value the
+   *     builder would refuse, naming the property
    */
   public static Builder builder() {
     return new Builder();
@@ -153,11 +184,48 @@ public final class QueueOptions {
   /** Builds {@link QueueOptions}; each setter checks its argument at once. Not thread-safe. */
   public static final class Builder {
     private int maxsize;
-    private long ringBytes = DEFAULT_RING_BYTES;
-    private long memoryBudgetBytes; // 0: not set, the ring and 256 MiB
+    private long ringBytes;
+    private boolean ringSet;
+    private long memoryBudgetBytes; // 0: not set, the ring and largeItemBytes
+    private final long largeItemBytes;
     private @Nullable Codec<?> codec;
 
-    private Builder() {}
+    private Builder() {
+      String ring = System.getProperty(RING_BYTES_PROPERTY);
+      try {
+        ringBytes(ring == null ? DEFAULT_RING_BYTES : Long.parseLong(ring.strip()));
+      } catch (IllegalArgumentException e) { // NumberFormatException too
+        throw new IllegalArgumentException(
+            "system property " + RING_BYTES_PROPERTY + "=" + ring + ": " + e.getMessage(), e);
+      }
+      ringSet = false;
+      largeItemBytes = largeItemBytes();
+    }
+
+    private static long largeItemBytes() {
+      String v = System.getProperty(LARGE_ITEM_BYTES_PROPERTY);
+      if (v == null) {
+        return DEFAULT_LARGE_ITEM_BYTES;
+      }
+      if (v.strip().equalsIgnoreCase("unlimited")) {
+        return UNLIMITED;
+      }
+      long bytes;
+      try {
+        bytes = Long.parseLong(v.strip());
+      } catch (NumberFormatException e) {
+        bytes = -1;
+      }
+      if (bytes < 0) {
+        throw new IllegalArgumentException(
+            "system property "
+                + LARGE_ITEM_BYTES_PROPERTY
+                + "="
+                + v
+                + ": must be a number of bytes, 0 or more, or \"unlimited\"");
+      }
+      return bytes;
+    }
 
     /**
      * Sets the most items the queue holds at once (Python's {@code maxsize}); 0, the default, for
@@ -183,7 +251,8 @@ public final class QueueOptions {
      * @param ringBytes a power of two from {@link #MIN_RING_BYTES} (1 KiB) to {@link
      *     #MAX_RING_BYTES} (1 GiB)
      * @return this builder
-     * @throws IllegalArgumentException if {@code ringBytes} is not a power of two in that range
+     * @throws IllegalArgumentException if {@code ringBytes} is not a power of two in that range, or
+     *     is larger than a memory budget set on this builder
      */
     public Builder ringBytes(long ringBytes) {
       if (Long.bitCount(ringBytes) != 1
@@ -200,7 +269,11 @@ public final class QueueOptions {
                 + ringBytes
                 + (up <= MAX_RING_BYTES ? "; the next allowed size is " + up : ""));
       }
+      if (memoryBudgetBytes != 0 && memoryBudgetBytes < ringBytes) {
+        throw budgetBelowRing(memoryBudgetBytes, ringBytes);
+      }
       this.ringBytes = ringBytes;
+      this.ringSet = true;
       return this;
     }
 
@@ -210,7 +283,9 @@ public final class QueueOptions {
      *
      * @param memoryBudgetBytes at least the ring's size, or {@link #UNLIMITED}
      * @return this builder
-     * @throws IllegalArgumentException if {@code memoryBudgetBytes} is not positive
+     * @throws IllegalArgumentException if {@code memoryBudgetBytes} is not positive, or is smaller
+     *     than a ring size set on this builder (a budget below the default ring is reported by
+     *     {@link #build()}, since a smaller ring may still be set)
      */
     public Builder memoryBudgetBytes(long memoryBudgetBytes) {
       if (memoryBudgetBytes <= 0) {
@@ -219,8 +294,21 @@ public final class QueueOptions {
                 + " QueueOptions.UNLIMITED), got "
                 + memoryBudgetBytes);
       }
+      if (ringSet && memoryBudgetBytes < ringBytes) {
+        throw budgetBelowRing(memoryBudgetBytes, ringBytes);
+      }
       this.memoryBudgetBytes = memoryBudgetBytes;
       return this;
+    }
+
+    private static IllegalArgumentException budgetBelowRing(long budget, long ring) {
+      return new IllegalArgumentException(
+          "memoryBudgetBytes ("
+              + budget
+              + ") must be at least ringBytes ("
+              + ring
+              + "): the ring is made when the queue is created. Lower ringBytes or raise the"
+              + " budget.");
     }
 
     /**
@@ -254,18 +342,15 @@ public final class QueueOptions {
      *
      * @return the options
      * @throws IllegalArgumentException if the memory budget is smaller than the ring (if only the
-     *     ring was set, the default budget grows to hold the ring and 256 MiB)
+     *     ring was set, the default budget grows to hold the ring and the large-item allowance)
      */
     public QueueOptions build() {
-      long budget = memoryBudgetBytes == 0 ? ringBytes + (256L << 20) : memoryBudgetBytes;
+      long budget = memoryBudgetBytes;
+      if (budget == 0) {
+        budget = largeItemBytes > UNLIMITED - ringBytes ? UNLIMITED : ringBytes + largeItemBytes;
+      }
       if (budget < ringBytes) {
-        throw new IllegalArgumentException(
-            "memoryBudgetBytes ("
-                + budget
-                + ") must be at least ringBytes ("
-                + ringBytes
-                + "): the ring is made when the queue is created. Lower ringBytes or raise the"
-                + " budget.");
+        throw budgetBelowRing(budget, ringBytes);
       }
       return new QueueOptions(this, budget);
     }

@@ -3,8 +3,12 @@ package org.multiprocessing4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
@@ -249,5 +253,75 @@ class PipeTest {
         .hasMessageContaining("java.lang.Object");
     pipe.first().send("ok");
     assertThat(pipe.second().recv()).isEqualTo("ok");
+  }
+
+  /** Copies a connection as a process receiving it would: a second handle of the same end. */
+  static Connection secondHandle(Connection c) throws IOException, ClassNotFoundException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(c);
+    }
+    try (ObjectInputStream in =
+        new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+      return (Connection) in.readObject();
+    }
+  }
+
+  /**
+   * A JVM holding two handles of one end that closes one still holds the end: another process using
+   * and leaving the end meanwhile does not make the reader see end of stream before the second
+   * handle's message (issue 3, pipe loose ends).
+   */
+  @Test
+  void close_oneOfTwoHandlesInAChild_endStaysOpenForTheOther() throws Exception {
+    Pipe pipe = ctx.pipe();
+    Connection end = pipe.second();
+    ProcessQueue<String> oneClosed = ctx.queue();
+    ProcessQueue<String> go = ctx.queue();
+    JvmProcess holder =
+        new JvmProcess(
+                () -> {
+                  Connection other = secondHandle(end);
+                  end.send("from the first handle");
+                  end.close();
+                  oneClosed.put("closed");
+                  go.get();
+                  other.send("from the second handle");
+                  other.close();
+                })
+            .start();
+    assertThat(oneClosed.get(CHILD_BOUND)).isEqualTo("closed");
+    // A second process uses the end and leaves it: with the holder recorded as gone (its first
+    // handle closed), the end would then be taken for closed.
+    JvmProcess passer =
+        new JvmProcess(
+                () -> {
+                  end.send("from a passing process");
+                  end.close();
+                })
+            .start();
+    joinOk(passer);
+    Connection reader = pipe.first();
+    assertThat(reader.recv()).isEqualTo("from the first handle");
+    assertThat(reader.recv()).isEqualTo("from a passing process");
+    assertThat(reader.poll(Duration.ofMillis(300)))
+        .as("no message and no end of stream: the holder's second handle is open")
+        .isFalse();
+    go.put("go");
+    assertThat(reader.recv()).isEqualTo("from the second handle");
+    joinOk(holder);
+    assertThatThrownBy(reader::recv).isInstanceOf(EOFException.class);
+  }
+
+  @Test
+  void close_oneOfTwoHandlesInThisJvm_theOtherStillSendsAndReceives() throws Exception {
+    Pipe pipe = ctx.pipe();
+    Connection copy = secondHandle(pipe.second());
+    pipe.second().close();
+    assertThat(copy.closed()).isFalse();
+    copy.send("still open");
+    assertThat(pipe.first().recv()).isEqualTo("still open");
+    pipe.first().send("back");
+    assertThat(copy.recv()).isEqualTo("back");
   }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -76,6 +78,92 @@ class QueueOptionsTest {
             () -> QueueOptions.builder().ringBytes(1 << 16).memoryBudgetBytes(1000).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("memoryBudgetBytes (1000) must be at least ringBytes (65536)");
+  }
+
+  /** The budget is checked against the ring at the setter that makes it too small, either way. */
+  @Test
+  void setters_budgetBelowASetRing_throwAtTheCall() {
+    QueueOptions.Builder ringFirst = QueueOptions.builder().ringBytes(1 << 16);
+    assertThatThrownBy(() -> ringFirst.memoryBudgetBytes(1000))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("memoryBudgetBytes (1000) must be at least ringBytes (65536)");
+    QueueOptions.Builder budgetFirst = QueueOptions.builder().memoryBudgetBytes(4096);
+    assertThatThrownBy(() -> budgetFirst.ringBytes(8192))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("memoryBudgetBytes (4096) must be at least ringBytes (8192)");
+    // A budget below the default ring is fine while a smaller ring may still be set.
+    assertThat(QueueOptions.builder().memoryBudgetBytes(4096).ringBytes(2048).build().ringBytes())
+        .isEqualTo(2048);
+    assertThatThrownBy(() -> QueueOptions.builder().memoryBudgetBytes(4096).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must be at least ringBytes (1048576)");
+  }
+
+  /** Runs {@code body} with the system properties set, and restores them after. */
+  static void withProperties(Map<String, String> properties, ThrowingRunnable body)
+      throws Exception {
+    Map<String, String> old = new HashMap<>();
+    properties.keySet().forEach(k -> old.put(k, System.getProperty(k)));
+    try {
+      properties.forEach(System::setProperty);
+      body.run();
+    } finally {
+      old.forEach(
+          (k, v) -> {
+            if (v == null) {
+              System.clearProperty(k);
+            } else {
+              System.setProperty(k, v);
+            }
+          });
+    }
+  }
+
+  /** A body that may throw. */
+  interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  /**
+   * The system properties set the defaults in one place: {@link QueueOptions#defaults()}, a new
+   * builder and a queue created without options all follow them.
+   */
+  @Test
+  void defaults_systemProperties_setDefaultsBuilderAndQueuesWithoutOptions() throws Exception {
+    withProperties(
+        Map.of(
+            QueueOptions.RING_BYTES_PROPERTY, "1024",
+            QueueOptions.LARGE_ITEM_BYTES_PROPERTY, "4096"),
+        () -> {
+          QueueOptions d = QueueOptions.defaults();
+          assertThat(d.ringBytes()).isEqualTo(1024);
+          assertThat(d.memoryBudgetBytes()).isEqualTo(1024 + 4096);
+          assertThat(QueueOptions.builder().build()).isEqualTo(d);
+          ProcessQueue<byte[]> q = ctx.queue(); // no options: the 1 KiB ring of the property
+          int n = 0;
+          while (q.offer(new byte[100])) {
+            n++;
+          }
+          assertThat(n).isBetween(5, 9);
+        });
+    assertThat(QueueOptions.defaults().ringBytes()).isEqualTo(QueueOptions.DEFAULT_RING_BYTES);
+  }
+
+  @Test
+  void defaults_badSystemProperty_throwsNamingIt() throws Exception {
+    withProperties(
+        Map.of(QueueOptions.RING_BYTES_PROPERTY, "5000"),
+        () ->
+            assertThatThrownBy(QueueOptions::defaults)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("mp4j.queue.ringBytes=5000")
+                .hasMessageContaining("next allowed size is 8192"));
+    withProperties(
+        Map.of(QueueOptions.LARGE_ITEM_BYTES_PROPERTY, "lots"),
+        () ->
+            assertThatThrownBy(() -> ctx.queue())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("mp4j.queue.largeItemBytes=lots"));
   }
 
   @Test

@@ -40,6 +40,7 @@ public final class LocalConnection implements Connection, Serializable {
     this.core = core;
     this.end = end;
     this.codec = codec;
+    core.opened(end);
   }
 
   /** Creates a pipe in {@code owner}'s memory. */
@@ -126,7 +127,7 @@ public final class LocalConnection implements Connection, Serializable {
   public void send(@Nullable Object value) throws IOException, InterruptedException {
     MpmcRingBuffer ring = out();
     ValueCodec.Encoded e = ValueCodec.encode(value, codec, "the value sent through the pipe");
-    send(ring, e.type(), e.length(), e::writeTo);
+    send(ring, e.type(), e.length(), e);
   }
 
   @Override
@@ -291,10 +292,10 @@ public final class LocalConnection implements Connection, Serializable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     if (!closed) {
       closed = true;
-      core.unregister(end);
+      core.closed(end); // the process leaves the end with its last handle here
     }
   }
 

@@ -6,7 +6,9 @@ import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.jspecify.annotations.Nullable;
+import org.multiprocessing4j.QueueOptions;
 import org.multiprocessing4j.internal.os.ProcessIdentity;
 import org.multiprocessing4j.internal.ring.MpmcRingBuffer;
 import org.multiprocessing4j.internal.ring.RingLayout;
@@ -33,6 +35,13 @@ import org.multiprocessing4j.internal.shm.SharedSegment;
  * end has been handed over. An end is <em>gone</em> once its table has had an entry and holds no
  * token of a live process ({@link ProcessIdentity#isAlive(long)}; dead entries are cleared by
  * whoever checks). A full table sets UNTRACKED, and the end is then never considered gone.
+ *
+ * <h2>Handles in one JVM</h2>
+ *
+ * The table records processes, not handles: a JVM may hold several handles of one end (a connection
+ * deserialized twice, or received again through a queue). This core counts the open handles of each
+ * end in this JVM, and only the close of the last one removes the process from the table; closing
+ * one of two handles leaves the end open for the other.
  */
 final class PipeCore {
 
@@ -64,6 +73,7 @@ final class PipeCore {
 
   private final SharedSegment control;
   private final MemorySegment mem;
+  private final AtomicIntegerArray openHandles = new AtomicIntegerArray(2); // per end, this JVM
   final MpmcRingBuffer toFirst;
   final @Nullable MpmcRingBuffer toSecond;
 
@@ -95,7 +105,10 @@ final class PipeCore {
 
   private static MpmcRingBuffer ring(SegmentOwner owner) {
     SharedSegment s = owner.create("p", RingLayout.segmentSize(RING_BYTES));
-    return MpmcRingBuffer.create(s, RING_BYTES, 0, QueueCore.DEFAULT_OVERFLOW_BUDGET);
+    // Large messages: the queues' default allowance (QueueOptions' one source of defaults).
+    long overflowBudget =
+        Queues.overflowBudget(QueueOptions.builder().ringBytes(RING_BYTES).build());
+    return MpmcRingBuffer.create(s, RING_BYTES, 0, overflowBudget);
   }
 
   /** Returns this JVM's core for a pipe, attaching if needed. */
@@ -143,6 +156,21 @@ final class PipeCore {
     return END_BASE + end * END_STRIDE;
   }
 
+  /** Counts one more open handle of {@code end} in this JVM. */
+  void opened(int end) {
+    openHandles.incrementAndGet(end);
+  }
+
+  /**
+   * Counts one handle of {@code end} closed in this JVM, and removes this process from the end's
+   * users if it was the last ({@link #unregister}).
+   */
+  void closed(int end) {
+    if (openHandles.decrementAndGet(end) <= 0) {
+      unregister(end);
+    }
+  }
+
   /** Records this process as a user of {@code end}, dropping the creator's weak entries. */
   void register(int end) {
     long base = base(end);
@@ -184,7 +212,7 @@ final class PipeCore {
    * this process keeps a weak entry, so the other end does not see end of stream before the child
    * has attached; the child's registration drops it.
    */
-  void unregister(int end) {
+  private void unregister(int end) {
     long base = base(end);
     long me = ProcessIdentity.selfToken();
     boolean others = false;

@@ -31,13 +31,6 @@ import org.multiprocessing4j.internal.sync.Waiting;
  */
 public final class QueueCore {
 
-  /** Default bytes of a queue's ring. */
-  public static final long DEFAULT_RING_BYTES = Long.getLong("mp4j.queue.ringBytes", 1L << 20);
-
-  /** Default bytes held in overflow files at once (items above a quarter of the ring). */
-  public static final long DEFAULT_OVERFLOW_BUDGET =
-      Long.getLong("mp4j.queue.overflowBudgetBytes", 256L << 20);
-
   /** Returned by {@link #get} when no item came in time. */
   public static final Object NONE = new Object();
 
@@ -155,7 +148,7 @@ public final class QueueCore {
     checkOpen();
     ValueCodec.Encoded e = ValueCodec.encode(item, codec, "the queue item");
     try {
-      return ring.offer(e.type(), e.length(), e::writeTo, timeoutNanos, interruptible);
+      return ring.offer(e.type(), e.length(), e, timeoutNanos, interruptible);
     } catch (IllegalStateException ex) {
       throw translate(ex);
     }
@@ -182,6 +175,9 @@ public final class QueueCore {
     TaskTable t = tasks;
     if (t != null) {
       t.took(); // before decoding: an undecodable item is a task taken all the same
+    }
+    if (ValueCodec.isFinished(read)) {
+      return read; // a built-in value, decoded already: no class loader needed
     }
     return ValueCodec.finish(read, loader(), codec);
   }

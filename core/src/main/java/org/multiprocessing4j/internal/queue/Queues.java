@@ -12,25 +12,27 @@ public final class Queues {
 
   private Queues() {}
 
-  private static long maxItems(int maxsize) {
+  private static int maxItems(int maxsize) {
     return Math.max(0, maxsize); // Python: maxsize <= 0 means no limit
   }
 
+  /** A queue without options: {@link QueueOptions#defaults()}, the one source of defaults. */
   private static QueueCore defaultCore(SegmentOwner owner, int maxsize) {
-    return QueueCore.create(
-        owner,
-        maxItems(maxsize),
-        QueueCore.DEFAULT_RING_BYTES,
-        QueueCore.DEFAULT_OVERFLOW_BUDGET,
-        null);
+    return core(owner, QueueOptions.builder().maxsize(maxItems(maxsize)).build());
+  }
+
+  /**
+   * Returns the ring's overflow budget for {@code options}: what the memory budget leaves beyond
+   * the ring. 0 there means no limit, so a budget of exactly the ring gives 1 (one large item at a
+   * time).
+   */
+  static long overflowBudget(QueueOptions options) {
+    long budget = options.memoryBudgetBytes();
+    return budget == QueueOptions.UNLIMITED ? 0 : Math.max(1, budget - options.ringBytes());
   }
 
   private static QueueCore core(SegmentOwner owner, QueueOptions options) {
-    long budget = options.memoryBudgetBytes();
-    // The ring's overflow budget is what the memory budget leaves beyond the ring; 0 there means
-    // no limit, so a budget of exactly the ring still allows one large item at a time.
-    long overflowBudget =
-        budget == QueueOptions.UNLIMITED ? 0 : Math.max(1, budget - options.ringBytes());
+    long overflowBudget = overflowBudget(options);
     return QueueCore.create(
         owner,
         options.maxsize(),

@@ -39,7 +39,9 @@ final class TaskTable {
 
   private final SharedSegment segment; // keeps the mapping reachable
   private final MemorySegment mem;
-  private int mine = -1; // this JVM's slot, or -1; guarded by this
+  // This JVM's slot, or -1: written under this object's monitor, read without it (every get of a
+  // joinable queue reads it; only the first claims a slot).
+  private volatile int mine = -1;
 
   private TaskTable(SharedSegment segment) {
     this.segment = segment;
@@ -69,7 +71,10 @@ final class TaskTable {
 
   /** Counts one item taken by this process. */
   void took() {
-    int slot = slot();
+    int slot = mine;
+    if (slot < 0) {
+      slot = slot();
+    }
     if (slot >= 0) {
       LONG.getAndAdd(mem, slot * SLOT_BYTES + 8, 1L);
     }
@@ -80,10 +85,7 @@ final class TaskTable {
    * write-off), else any live holder's (the item was handed to this process).
    */
   void done() {
-    int slot;
-    synchronized (this) {
-      slot = mine;
-    }
+    int slot = mine;
     if (slot >= 0 && decrement(slot)) {
       return;
     }

@@ -36,6 +36,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.internal.os.ProcessIdentity;
@@ -521,24 +522,24 @@ public final class MpmcRingBuffer {
         }
         lockTimeout = Math.max(1, timeoutNanos - (System.nanoTime() - start));
       }
-      if (!lock(takeLock, false, lockTimeout, interruptible)) {
-        return null;
-      }
-      Taken<T> taken;
-      try {
-        taken = tryRead(reader, true);
-      } finally {
-        takeLock.unlock();
-      }
-      if (taken != null) {
-        notFull.signalAll();
-        if (taken.overflowFile != null) {
-          SharedSegment.unlink(taken.overflowFile);
+      // Look before locking: a consumer that keeps up finds the ring empty on most calls, and the
+      // look costs a read or two where the lock costs two CAS (and contends with others).
+      if (mayHaveRecord()) {
+        if (!lock(takeLock, false, lockTimeout, interruptible)) {
+          return null;
         }
-        if (taken.lost != null) {
-          throw taken.lost;
+        Object read;
+        try {
+          read = tryRead(reader, true);
+        } finally {
+          takeLock.unlock();
         }
-        return taken.value;
+        if (read != EMPTY) {
+          notFull.signalAll();
+          @SuppressWarnings("unchecked") // the reader's T, or a Taken<T> holding one
+          T value = (T) finishRead(read, true);
+          return value;
+        }
       }
       if (timeoutNanos <= 0) {
         return null;
@@ -565,11 +566,10 @@ public final class MpmcRingBuffer {
   public <T> @Nullable T peek(RecordReader<T> reader) {
     lockUninterruptibly(takeLock, false);
     try {
-      Taken<T> taken = tryRead(reader, false);
-      if (taken != null && taken.lost != null) {
-        throw taken.lost;
-      }
-      return taken == null ? null : taken.value;
+      Object read = tryRead(reader, false);
+      @SuppressWarnings("unchecked") // the reader's T, or a Taken<T> holding one
+      T value = read == EMPTY ? null : (T) finishRead(read, false);
+      return value;
     } finally {
       takeLock.unlock();
     }
@@ -621,20 +621,43 @@ public final class MpmcRingBuffer {
     }
   }
 
-  /** What one read found. */
+  /** What one read of an overflow record found. */
   private record Taken<T>(
       @Nullable T value, @Nullable String overflowFile, @Nullable LostItemException lost) {}
 
+  /** {@link #tryRead}'s result when the ring is empty. */
+  private static final Object EMPTY = new Object();
+
+  /**
+   * Completes a {@link #tryRead} that found a record, after the take lock was released: removes a
+   * consumed overflow file (if {@code removed}), reports a lost one.
+   */
+  private static Object finishRead(Object read, boolean removed) {
+    if (!(read instanceof Taken<?> taken)) {
+      return read; // an inline record: no allocation beyond the reader's value
+    }
+    if (removed && taken.overflowFile != null) {
+      SharedSegment.unlink(taken.overflowFile);
+    }
+    if (taken.lost != null) {
+      throw taken.lost;
+    }
+    return Objects.requireNonNull(taken.value);
+  }
+
   /**
    * Reads (and, if {@code remove}, removes) the head record. Call only when holding the take lock.
+   *
+   * @return {@link #EMPTY}; the reader's value for an inline record; a {@link Taken} for an
+   *     overflow record (the reader cannot make one: the type is private)
    */
-  private <T> @Nullable Taken<T> tryRead(RecordReader<T> reader, boolean remove) {
+  private <T> Object tryRead(RecordReader<T> reader, boolean remove) {
     // assert takeLock.isHeldByThisProcess();
     long head = (long) LONG.getAcquire(mem, HEAD);
     if (cachedTail - head <= 0) {
       cachedTail = (long) LONG.getAcquire(mem, TAIL);
       if (cachedTail - head <= 0) {
-        return null;
+        return EMPTY;
       }
     }
     long at = HEADER_LENGTH + (head & mask);
@@ -648,13 +671,13 @@ public final class MpmcRingBuffer {
       type = (int) INT.get(mem, at + 4);
     }
     newHead += recordLength(length);
-    Taken<T> taken;
+    Object taken;
     long overflowBytes = 0;
     if (type == OVERFLOW) {
       taken = readOverflow(reader, at + RECORD_HEADER);
       overflowBytes = mem.get(ValueLayout.JAVA_LONG_UNALIGNED, at + RECORD_HEADER + 8);
     } else {
-      taken = new Taken<>(reader.read(type, mem, at + RECORD_HEADER, length), null, null);
+      taken = reader.read(type, mem, at + RECORD_HEADER, length);
     }
     if (remove) {
       long takeCount = (long) LONG.getAcquire(mem, TAKE_COUNT);
@@ -753,6 +776,16 @@ public final class MpmcRingBuffer {
    */
   public boolean awaitRecord(long timeoutNanos) throws InterruptedException {
     return notEmpty.await(this::hasRecord, timeoutNanos);
+  }
+
+  /**
+   * Whether {@link #poll} should take the lock to look for a record: false only if the ring held
+   * none at the moment of the reads. Reads cachedTail without the take lock, racily: a stale value
+   * is lower than TAIL, so at worst the lock finds nothing; it spares a consumer behind the
+   * producer a read of TAIL, which the producer writes on every put.
+   */
+  private boolean mayHaveRecord() {
+    return cachedTail - (long) LONG.getAcquire(mem, HEAD) > 0 || hasRecord();
   }
 
   private boolean hasRecord() {
