@@ -171,6 +171,12 @@ final class PoolNode implements WorkerNode {
         ack(deliveryTag); // a cancel message: the submitter no longer waits for it
         return;
       }
+      if (draining && unwrap(failure) instanceof org.multiprocessing4j.WorkerDiedException) {
+        // Ctrl-C reaches the whole process group: a worker that died while the node stops is
+        // not the task's fault, so the task goes back to the broker instead of failing
+        nack(deliveryTag);
+        return;
+      }
       PoolMessages.Result result;
       if (failure == null && value != null) {
         byte[] bytes = java.util.Arrays.copyOfRange(value, 1, value.length);
