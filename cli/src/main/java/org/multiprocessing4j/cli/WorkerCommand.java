@@ -140,7 +140,23 @@ final class WorkerCommand implements Callable<Integer> {
                   + ") with "
                   + processes
                   + " worker processes; stop with SIGTERM or Ctrl-C");
+      Thread watcher =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      node.awaitStop(); // stopped by itself: the broker connection was lost
+                      stop.countDown();
+                    } catch (InterruptedException e) {
+                      // the command is returning
+                    }
+                  });
       stop.await();
+      watcher.interrupt();
+      if (node.isStopped()) {
+        root.err().println("mp4j worker: the node lost its broker connection and stopped");
+        return Mp4j.FAILED;
+      }
       root.out().println("mp4j worker: stopping, letting tasks in progress finish");
       node.stop(Duration.ofSeconds(graceSeconds));
       root.out().println("mp4j worker: stopped after " + node.tasksCompleted() + " tasks");

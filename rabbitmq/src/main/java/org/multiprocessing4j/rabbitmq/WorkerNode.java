@@ -55,6 +55,14 @@ public interface WorkerNode extends AutoCloseable {
   void stop(Duration grace) throws InterruptedException;
 
   /**
+   * Returns whether the node stopped: by {@link #stop}, its context's close, or by itself when it
+   * lost its broker connection (its unfinished tasks then went back to the broker).
+   *
+   * @return true once stopped
+   */
+  boolean isStopped();
+
+  /**
    * Blocks until the node stopped ({@link #stop} or its context closed).
    *
    * @throws InterruptedException if interrupted while waiting

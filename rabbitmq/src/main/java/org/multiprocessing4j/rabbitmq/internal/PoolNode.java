@@ -102,6 +102,20 @@ final class PoolNode implements WorkerNode {
       DeliverCallback onTask = (tag, d) -> onTask(d);
       CancelCallback gone = tag -> LOG.log(System.Logger.Level.WARNING, "task queue deleted");
       this.consumerTag = taskChannel.basicConsume(taskQueue, false, onTask, gone);
+      taskChannel.addShutdownListener(
+          cause -> {
+            if (!draining) {
+              // the connection was lost, or the broker closed the channel (a consumer_timeout):
+              // its unacknowledged tasks went back; a node that no longer takes tasks stops
+              LOG.log(
+                  System.Logger.Level.ERROR,
+                  "worker node of pool "
+                      + poolName
+                      + " lost its broker channel, stopping: "
+                      + cause.getMessage());
+              Thread.ofVirtual().name("mp4j-node-stop").start(this::close);
+            }
+          });
     } catch (IOException | RuntimeException e) {
       local.shutdownNow();
       throw e instanceof RuntimeException r
@@ -355,6 +369,11 @@ final class PoolNode implements WorkerNode {
     } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
       LOG.log(System.Logger.Level.DEBUG, "closing a channel: " + e);
     }
+  }
+
+  @Override
+  public boolean isStopped() {
+    return stopped.getCount() == 0;
   }
 
   @Override

@@ -230,28 +230,38 @@ final class RabbitPoolEngine implements PoolEngine {
     if (pending.remove(id) == null) {
       return;
     }
+    if (shutdownNowCalled) {
+      sendCancel(id, interrupt); // before the context may disconnect
+      checkTerminated();
+      return;
+    }
+    // not in the cancelling thread, which may be a callback that must not wait for the broker
     Thread.ofVirtual()
         .name("mp4j-pool-cancel")
         .start(
             () -> {
-              try {
-                byte[] body =
-                    ctx.envelope.seal(
-                        cancelExchange,
-                        PoolMessages.CANCEL,
-                        PoolMessages.write(new PoolMessages.Cancel(id, interrupt)));
-                ctx.admin(
-                    ch -> {
-                      ch.basicPublish(cancelExchange, "", null, body);
-                      return Boolean.TRUE;
-                    });
-              } catch (RuntimeException e) {
-                LOG.log(
-                    System.Logger.Level.WARNING,
-                    "cannot send the cancellation of " + id + ": " + e);
-              }
+              sendCancel(id, interrupt);
               checkTerminated();
             });
+  }
+
+  private void sendCancel(String id, boolean interrupt) {
+    try {
+      byte[] body =
+          ctx.envelope.seal(
+              cancelExchange,
+              PoolMessages.CANCEL,
+              PoolMessages.write(new PoolMessages.Cancel(id, interrupt)));
+      ctx.admin(
+          ch -> {
+            ch.basicPublish(cancelExchange, "", null, body);
+            return Boolean.TRUE;
+          });
+    } catch (RuntimeException e) {
+      LOG.log(
+          ctx.isClosed() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
+          "cannot send the cancellation of task " + id + ": " + e);
+    }
   }
 
   // --------------------------------------------------------------------------------- results
