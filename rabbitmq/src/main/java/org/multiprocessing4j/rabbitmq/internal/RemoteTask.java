@@ -29,11 +29,19 @@ record RemoteTask(Settings settings, byte[] callable) implements TaskCallable<by
    */
   static final String SERIALIZED_LAMBDA = "java.lang.invoke.SerializedLambda";
 
+  /** A worker's codecs by allow-list: building the filter costs more than a small task. */
+  private static final java.util.Map<List<String>, Codec> CODECS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static Codec workerCodec(List<String> contextAllowed) {
+    List<String> allowed = new ArrayList<>(contextAllowed);
+    allowed.add(SERIALIZED_LAMBDA); // tasks are mostly lambdas; what they capture is still filtered
+    return new Codec(allowed);
+  }
+
   @Override
   public byte[] call() throws Exception {
-    List<String> allowed = new ArrayList<>(settings.allowed());
-    allowed.add(SERIALIZED_LAMBDA); // tasks are mostly lambdas; what they capture is still filtered
-    Codec codec = new Codec(allowed);
+    Codec codec = CODECS.computeIfAbsent(settings.allowed(), RemoteTask::workerCodec);
     ClassLoader loader = Thread.currentThread().getContextClassLoader();
     Object task =
         codec.decodeInWorker(
