@@ -92,8 +92,8 @@ public final class RabbitPoolBench {
         Connection serverConn = f.newConnection();
         Connection clientConn = f.newConnection();
         ProcessPoolExecutor localPool = new ProcessPoolExecutor(1)) {
-      RawWorkQueue wq = new RawWorkQueue(serverConn, clientConn);
-      RawDirect dr = new RawDirect(serverConn, clientConn);
+      RawRpc wq = new RawRpc(serverConn, clientConn, true);
+      RawRpc dr = new RawRpc(serverConn, clientConn, false);
       for (int r = -1; r < rounds; r++) { // round -1 warms up
         double[] o = measure(calls, tasks, () -> ours(client));
         double[] w = measure(calls, tasks, wq::call);
@@ -183,21 +183,33 @@ public final class RabbitPoolBench {
     };
   }
 
-  /** Requests on a durable queue with confirms; replies to a named queue with confirms; acks. */
-  private static final class RawWorkQueue {
+  /**
+   * A raw RPC. Confirmed: requests on a durable queue, published persistent with a confirm each,
+   * replies to a named queue with a confirm before the ack (the pool's guarantees). Otherwise:
+   * direct reply-to and no confirms, the broker's cheapest RPC.
+   */
+  private static final class RawRpc {
+    private final boolean confirmed;
     private final String requests = "mp4j.bench.rpc." + UUID.randomUUID();
-    private final String replies = requests + ".reply";
+    private final String replyTo;
     private final Channel server;
     private final Channel serverPub;
     private final Channel client;
     private final Map<String, CompletableFuture<byte[]>> pending = new ConcurrentHashMap<>();
     private long seq;
 
-    RawWorkQueue(Connection serverConn, Connection clientConn) throws Exception {
+    RawRpc(Connection serverConn, Connection clientConn, boolean confirmed) throws Exception {
+      this.confirmed = confirmed;
       client = clientConn.createChannel();
-      client.confirmSelect();
-      client.queueDeclare(requests, true, false, false, Map.of("x-queue-type", "classic"));
-      client.queueDeclare(replies, false, false, true, null);
+      if (confirmed) {
+        client.confirmSelect();
+        client.queueDeclare(requests, true, false, false, Map.of("x-queue-type", "classic"));
+        replyTo = requests + ".reply";
+        client.queueDeclare(replyTo, false, false, true, null);
+      } else {
+        client.queueDeclare(requests, false, false, true, null);
+        replyTo = "amq.rabbitmq.reply-to"; // consumed before the first request, as required
+      }
       DeliverCallback onReply =
           (tag, d) -> {
             CompletableFuture<byte[]> fut = pending.remove(d.getProperties().getCorrelationId());
@@ -205,10 +217,12 @@ public final class RabbitPoolBench {
               fut.complete(d.getBody());
             }
           };
-      client.basicConsume(replies, true, onReply, tag -> {});
+      client.basicConsume(replyTo, true, onReply, tag -> {});
       server = serverConn.createChannel();
-      serverPub = serverConn.createChannel();
-      serverPub.confirmSelect();
+      serverPub = confirmed ? serverConn.createChannel() : server;
+      if (confirmed) {
+        serverPub.confirmSelect();
+      }
       server.basicQos(1);
       DeliverCallback onRequest =
           (tag, d) -> {
@@ -216,11 +230,13 @@ public final class RabbitPoolBench {
                 new AMQP.BasicProperties.Builder()
                     .correlationId(d.getProperties().getCorrelationId())
                     .build();
-            try {
-              serverPub.basicPublish("", d.getProperties().getReplyTo(), true, p, d.getBody());
-              serverPub.waitForConfirmsOrDie(60_000);
-            } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
-              throw new java.io.IOException(e);
+            serverPub.basicPublish("", d.getProperties().getReplyTo(), p, d.getBody());
+            if (confirmed) {
+              try {
+                serverPub.waitForConfirmsOrDie(60_000);
+              } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
+                throw new java.io.IOException(e);
+              }
             }
             server.basicAck(d.getEnvelope().getDeliveryTag(), false);
           };
@@ -234,70 +250,22 @@ public final class RabbitPoolBench {
       AMQP.BasicProperties p =
           new AMQP.BasicProperties.Builder()
               .correlationId(id)
-              .replyTo(replies)
-              .deliveryMode(2)
+              .replyTo(replyTo)
+              .deliveryMode(confirmed ? 2 : 1)
               .build();
-      client.basicPublish("", requests, true, p, PAYLOAD);
-      client.waitForConfirmsOrDie(60_000);
+      client.basicPublish("", requests, p, PAYLOAD);
+      if (confirmed) {
+        client.waitForConfirmsOrDie(60_000);
+      }
       return fut;
     }
 
     void close() throws Exception {
       client.queueDelete(requests);
       client.close();
-      server.close();
-      serverPub.close();
-    }
-  }
-
-  /** Direct reply-to, no confirms: the broker's cheapest RPC. */
-  private static final class RawDirect {
-    private final String requests = "mp4j.bench.direct." + UUID.randomUUID();
-    private final Channel server;
-    private final Channel client;
-    private final Map<String, CompletableFuture<byte[]>> pending = new ConcurrentHashMap<>();
-    private long seq;
-
-    RawDirect(Connection serverConn, Connection clientConn) throws Exception {
-      client = clientConn.createChannel();
-      client.queueDeclare(requests, false, false, true, null);
-      DeliverCallback onReply =
-          (tag, d) -> {
-            CompletableFuture<byte[]> fut = pending.remove(d.getProperties().getCorrelationId());
-            if (fut != null) {
-              fut.complete(d.getBody());
-            }
-          };
-      client.basicConsume("amq.rabbitmq.reply-to", true, onReply, tag -> {});
-      server = serverConn.createChannel();
-      server.basicQos(1);
-      DeliverCallback onRequest =
-          (tag, d) -> {
-            AMQP.BasicProperties p =
-                new AMQP.BasicProperties.Builder()
-                    .correlationId(d.getProperties().getCorrelationId())
-                    .build();
-            server.basicPublish("", d.getProperties().getReplyTo(), p, d.getBody());
-            server.basicAck(d.getEnvelope().getDeliveryTag(), false);
-          };
-      server.basicConsume(requests, false, onRequest, tag -> {});
-    }
-
-    CompletableFuture<byte[]> call() throws Exception {
-      String id = Long.toString(++seq);
-      CompletableFuture<byte[]> fut = new CompletableFuture<>();
-      pending.put(id, fut);
-      AMQP.BasicProperties p =
-          new AMQP.BasicProperties.Builder()
-              .correlationId(id)
-              .replyTo("amq.rabbitmq.reply-to")
-              .build();
-      client.basicPublish("", requests, p, PAYLOAD);
-      return fut;
-    }
-
-    void close() throws Exception {
-      client.close();
+      if (serverPub != server) {
+        serverPub.close();
+      }
       server.close();
     }
   }
