@@ -78,9 +78,10 @@ import org.multiprocessing4j.rabbitmq.internal.Settings;
  * <ul>
  *   <li>Execution is at least once, completion exactly once: a task whose node dies mid-task runs
  *       again on another node, and its future completes with the first result that arrives.
- *   <li>{@code cancel(true)} completes the future at once and tells every node: the node running
- *       the task kills that worker process (and starts a new one); a node that receives the task
- *       later drops it.
+ *   <li>{@code cancel(true)} completes the future at once and tells every node serving then: the
+ *       node running the task kills that worker process (and starts a new one); such a node that
+ *       receives the task later drops it. A node that joins after the cancellation may still run
+ *       the task; its result is dropped.
  *   <li>A task timeout counts on the node, from when the task starts there; {@link
  *       org.multiprocessing4j.ProcessPoolExecutor.Builder#retries retries} run again a task whose
  *       worker process died, on any node.

@@ -170,6 +170,45 @@ class RabbitPoolTest extends TestContexts {
     }
   }
 
+  /** A task cancelled while it waits in the broker is dropped by the node that receives it. */
+  @Test
+  void cancel_taskStillInTheBroker_nodeDropsItOnDelivery(RabbitBroker.Broker broker)
+      throws Exception {
+    String pool = pool();
+    node(broker, pool, 1);
+    Path started = dir.resolve("started");
+    Path release = dir.resolve("release");
+    Path ran = dir.resolve("ran");
+    String startedPath = started.toString();
+    String releasePath = release.toString();
+    String ranPath = ran.toString();
+    try (ProcessPoolExecutor client = client(pool)) {
+      CompletableFuture<String> blocker =
+          client.submit(
+              () -> {
+                Files.writeString(Path.of(startedPath), "x");
+                while (!Files.exists(Path.of(releasePath))) {
+                  Thread.sleep(20); // the test releases it by creating the file
+                }
+                return "released";
+              });
+      await().atMost(WAIT).until(() -> Files.exists(started));
+      // the node has prefetch 1 and is busy: this task stays in the broker's queue
+      CompletableFuture<String> waiting =
+          client.submit(
+              () -> {
+                Files.writeString(Path.of(ranPath), "ran");
+                return "ran";
+              });
+      assertThat(waiting.cancel(true)).isTrue();
+      Files.writeString(release, "go");
+      assertThat(blocker.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("released");
+      assertThat(client.submit(() -> "next").get(WAIT.toSeconds(), TimeUnit.SECONDS))
+          .isEqualTo("next");
+      assertThat(ran).as("the cancelled task ran").doesNotExist();
+    }
+  }
+
   @Test
   void retries_workerDiedOnce_taskRunsAgain(RabbitBroker.Broker broker) throws Exception {
     String pool = pool();

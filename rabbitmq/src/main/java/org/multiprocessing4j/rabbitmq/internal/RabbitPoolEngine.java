@@ -230,19 +230,10 @@ final class RabbitPoolEngine implements PoolEngine {
     if (pending.remove(id) == null) {
       return;
     }
-    if (shutdownNowCalled) {
-      sendCancel(id, interrupt); // before the context may disconnect
-      checkTerminated();
-      return;
-    }
-    // not in the cancelling thread, which may be a callback that must not wait for the broker
-    Thread.ofVirtual()
-        .name("mp4j-pool-cancel")
-        .start(
-            () -> {
-              sendCancel(id, interrupt);
-              checkTerminated();
-            });
+    // In the cancelling thread: a publish without a confirm is a socket write, and doing it here
+    // means the broker has the cancellation before cancel() returns (before the context may close).
+    sendCancel(id, interrupt);
+    checkTerminated();
   }
 
   private void sendCancel(String id, boolean interrupt) {
