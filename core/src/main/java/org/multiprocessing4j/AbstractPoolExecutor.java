@@ -419,7 +419,7 @@ abstract class AbstractPoolExecutor implements PoolExecutor {
     return new MapIterator<>(
         runner,
         items,
-        engine.workers(),
+        engine.parallelism(),
         ordered,
         options.chunksize(),
         options.timeout().orElse(null),

@@ -416,7 +416,8 @@ public interface MultiprocessingContext extends AutoCloseable {
    * {@code ctx.Pool(processes)}: its workers start with this context's {@link #defaults()}, and
    * {@link #close()} shuts it down at once (as {@link ProcessPoolExecutor#shutdownNow()}: its
    * workers are killed and its unfinished futures cancelled). Returns at once; the workers start in
-   * the background.
+   * the background. On a distributed context (RabbitMQ) the pool's tasks also run on the worker
+   * nodes of other hosts that serve the same pool: see that context's documentation.
    *
    * @param workers the number of worker processes, at least 1
    * @return the pool

@@ -3,6 +3,8 @@ package org.multiprocessing4j;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
+import org.multiprocessing4j.internal.pool.PoolEngine;
+import org.multiprocessing4j.internal.pool.PoolEngineFactory;
 import org.multiprocessing4j.internal.pool.ProcessPoolEngine;
 
 /**
@@ -127,18 +129,22 @@ public final class ProcessPoolExecutor extends AbstractPoolExecutor {
     private @Nullable Duration taskTimeout;
     private int retries;
     private @Nullable String namePrefix;
+    private @Nullable String poolName;
 
     private Builder() {}
 
     /**
-     * Sets the number of worker processes; {@link Multiprocessing#cpuCount()} by default.
+     * Sets the number of worker processes; {@link Multiprocessing#cpuCount()} by default. On a
+     * distributed context (RabbitMQ) these are the workers this JVM runs for the pool, besides the
+     * worker nodes on other hosts, and 0 makes a submit-only client, served by those nodes alone;
+     * {@link #build()} rejects 0 on a local context.
      *
-     * @param workers at least 1
+     * @param workers at least 1, or 0 for a submit-only client of a distributed pool
      * @return this builder
-     * @throws IllegalArgumentException if {@code workers} is less than 1
+     * @throws IllegalArgumentException if {@code workers} is negative
      */
     public Builder workers(int workers) {
-      if (workers < 1) {
+      if (workers < 0) {
         throw new IllegalArgumentException("a pool needs at least 1 worker, got " + workers);
       }
       this.workers = workers;
@@ -273,11 +279,33 @@ public final class ProcessPoolExecutor extends AbstractPoolExecutor {
     }
 
     /**
+     * Sets the name of a distributed pool: on a distributed context (RabbitMQ), every pool and
+     * worker node with the same name (and namespace) shares one queue of tasks, so tasks submitted
+     * here run on any of them; {@code "default"} by default. A local context ignores it, so that
+     * the same code runs on either context.
+     *
+     * @param name 1 to 100 letters, digits, '.', '-' or '_'
+     * @return this builder
+     * @throws IllegalArgumentException if the name has other characters or is empty
+     */
+    public Builder poolName(String name) {
+      Objects.requireNonNull(name, "name");
+      if (!name.matches("[A-Za-z0-9._-]{1,100}")) {
+        throw new IllegalArgumentException(
+            "a pool name must be 1 to 100 letters, digits, '.', '-' or '_', got: \"" + name + "\"");
+      }
+      this.poolName = name;
+      return this;
+    }
+
+    /**
      * Creates the pool and starts its workers in the background. Returns at once.
      *
      * @return the pool
      * @throws UnserializableValueException if the initializer cannot be serialized
      * @throws IllegalStateException if called in a daemonic process, such as a pool worker
+     * @throws IllegalArgumentException if {@link #workers} is 0 and the context is local (a local
+     *     pool needs at least 1 worker)
      */
     public ProcessPoolExecutor build() {
       ProcessPoolExecutor pool = new ProcessPoolExecutor(this);
@@ -285,14 +313,31 @@ public final class ProcessPoolExecutor extends AbstractPoolExecutor {
       return pool;
     }
 
-    private ProcessPoolEngine engine() {
+    private PoolEngine engine() {
       JvmProcess self = JvmProcess.current();
-      if (self.isDaemon()) {
+      if (workers > 0 && self.isDaemon()) {
         throw new IllegalStateException(
             "daemonic processes are not allowed to have children: "
                 + self.name()
                 + " is daemonic (a pool worker is), so it cannot start a process pool. Create the"
                 + " pool in the parent, or use a ThreadPool here.");
+      }
+      if (context instanceof PoolEngineFactory distributed) {
+        return distributed.poolEngine(
+            new PoolEngineFactory.Spec(
+                workers,
+                poolName,
+                options,
+                initializer,
+                maxTasksPerChild,
+                taskTimeout,
+                retries,
+                namePrefix));
+      }
+      if (workers == 0) {
+        throw new IllegalArgumentException(
+            "a pool needs at least 1 worker, got 0: only a distributed context (RabbitMQ) has"
+                + " submit-only pools, served by worker nodes elsewhere");
       }
       ProcessOptions o = options != null ? options : context.defaults();
       return new ProcessPoolEngine(

@@ -29,12 +29,14 @@ class ModuleTest {
   @TempDir Path dir;
 
   @Test
-  void descriptor_exportsOnlyTheApiPackage() {
+  void descriptor_exportsTheApiPackageAndThePoolEngineToRabbitmqOnly() {
     ModuleDescriptor d =
         ModuleFinder.of(CLASSES).find("org.multiprocessing4j").orElseThrow().descriptor();
     assertThat(d.exports())
         .extracting(e -> e.source() + (e.isQualified() ? " to " + e.targets() : ""))
-        .containsExactly("org.multiprocessing4j");
+        .containsExactlyInAnyOrder(
+            "org.multiprocessing4j",
+            "org.multiprocessing4j.internal.pool to [org.multiprocessing4j.rabbitmq]");
     assertThat(d.opens()).isEmpty();
     assertThat(d.requires())
         .filteredOn(r -> !r.modifiers().contains(ModuleDescriptor.Requires.Modifier.STATIC))

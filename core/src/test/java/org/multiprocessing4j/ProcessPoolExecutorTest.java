@@ -563,7 +563,12 @@ class ProcessPoolExecutorTest {
 
   @Test
   void builder_rejectsBadSettings() {
-    assertThatThrownBy(() -> ProcessPoolExecutor.builder().workers(0))
+    assertThatThrownBy(() -> ProcessPoolExecutor.builder().workers(-1))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ProcessPoolExecutor.builder().workers(0).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("only a distributed context");
+    assertThatThrownBy(() -> ProcessPoolExecutor.builder().poolName("no spaces"))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> ProcessPoolExecutor.builder().maxTasksPerChild(-1))
         .isInstanceOf(IllegalArgumentException.class);

@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
  * The {@code mp4j} command, and its {@code main}.
  *
  * <p>Subcommands: {@code demo} runs one scenario, {@code tour} runs every scenario and prints a
- * table of the outcomes, {@code bench} runs one benchmark against its peers. A worker for the
- * distributed backend will join them here.
+ * table of the outcomes, {@code bench} runs one benchmark against its peers, {@code worker} serves
+ * a distributed process pool on RabbitMQ.
  *
  * <p>Exit codes: 0 when everything that ran passed, 1 when a scenario failed, 2 for a usage error
  * (an unknown option, subcommand or scenario id).
@@ -40,6 +40,7 @@ import picocli.CommandLine.Spec;
       TourCommand.class,
       BenchCommand.class,
       PrimesCommand.class,
+      WorkerCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

@@ -40,11 +40,12 @@ import org.multiprocessing4j.rabbitmq.internal.Settings;
  * works: the queues ({@link #queue()}, {@link #queue(int)}, {@link #joinableQueue()}, {@link
  * #joinableQueue(int)}, {@link #simpleQueue()}), {@link #lock()}, {@link #semaphore(int)} and
  * {@link #boundedSemaphore(int)} (broker queues of tokens that a holder keeps unacknowledged, so a
- * dead holder's token returns by itself), {@link #event()}, and {@link #process} (which starts a
- * child JVM on this host, as the local context does; what it captures reaches the broker from
- * there). Every other factory method (reentrant locks, barriers, conditions, shared values, shared
- * memory, pipes, deadlock detection) throws {@link UnsupportedOperationException} whose message
- * says so; none of them returns an object that would quietly work on one host only.
+ * dead holder's token returns by itself), {@link #event()}, process pools ({@link #pool(int)},
+ * {@link #poolBuilder()}: see below), and {@link #process} (which starts a child JVM on this host,
+ * as the local context does; what it captures reaches the broker from there). Every other factory
+ * method (reentrant locks, barriers, conditions, shared values, shared memory, pipes, deadlock
+ * detection) throws {@link UnsupportedOperationException} whose message says so; none of them
+ * returns an object that would quietly work on one host only.
  *
  * <h2>Guarantees</h2>
  *
@@ -62,6 +63,32 @@ import org.multiprocessing4j.rabbitmq.internal.Settings;
  *       or a replay of one this process already took is rejected (dropped from the queue and
  *       logged) before any of it is deserialized, and the consumer keeps waiting for a good one.
  *       Deserialization goes through an allow-list filter ({@link Builder#allowClasses}).
+ * </ul>
+ *
+ * <h2>Distributed process pools</h2>
+ *
+ * {@link #pool(int) pool(n)} and {@link #poolBuilder()} make a {@link
+ * org.multiprocessing4j.ProcessPoolExecutor} whose tasks go through the broker to every worker node
+ * of the same pool name ({@link org.multiprocessing4j.ProcessPoolExecutor.Builder#poolName}, {@code
+ * "default"} by default) and namespace: {@code n} worker processes on this host (an embedded node,
+ * so the code runs with no other host), plus the nodes other hosts run with {@code mp4j worker} or
+ * {@link #workerNode(String, int)}. With {@code workers(0)} the pool is a submit-only client. The
+ * pool has the local pool's API and these differences:
+ *
+ * <ul>
+ *   <li>Execution is at least once, completion exactly once: a task whose node dies mid-task runs
+ *       again on another node, and its future completes with the first result that arrives.
+ *   <li>{@code cancel(true)} completes the future at once and tells every node serving then: the
+ *       node running the task kills that worker process (and starts a new one); such a node that
+ *       receives the task later drops it. A node that joins after the cancellation may still run
+ *       the task; its result is dropped.
+ *   <li>A task timeout counts on the node, from when the task starts there; {@link
+ *       org.multiprocessing4j.ProcessPoolExecutor.Builder#retries retries} run again a task whose
+ *       worker process died, on any node.
+ *   <li>The builder's options, initializer, {@code maxTasksPerChild} and name prefix apply to the
+ *       embedded node's processes only; remote nodes have their own.
+ *   <li>Tasks, results and exceptions travel signed and are deserialized through the allow-list;
+ *       tasks are deserialized in the worker processes, never in a node.
  * </ul>
  *
  * <h2>Handles in other processes</h2>
@@ -152,6 +179,43 @@ public interface RabbitContext extends MultiprocessingContext {
    */
   @Override
   <E extends @Nullable Object> SimpleQueue<E> simpleQueue();
+
+  /**
+   * Creates a distributed pool named {@code "default"} with {@code workers} worker processes on
+   * this host (see "Distributed process pools" above); other hosts' worker nodes of that pool serve
+   * it too. Returns at once.
+   *
+   * @param workers worker processes on this host, at least 1 (use {@link #poolBuilder()} with
+   *     {@code workers(0)} for a submit-only client)
+   * @return the pool, which this context shuts down at once when closed
+   * @throws IllegalArgumentException if {@code workers} is less than 1
+   * @throws IllegalStateException if this context is closed, or this is a daemonic process
+   * @throws UncheckedIOException if the broker cannot declare the pool's queues
+   */
+  @Override
+  default org.multiprocessing4j.ProcessPoolExecutor pool(int workers) {
+    if (workers < 1) {
+      throw new IllegalArgumentException(
+          "a pool needs at least 1 worker, got "
+              + workers
+              + " (for a submit-only client use poolBuilder().workers(0).build())");
+    }
+    return poolBuilder().workers(workers).build();
+  }
+
+  /**
+   * Starts a worker node of the pool {@code poolName} in this JVM: {@code processes} worker
+   * processes that run the pool's tasks, from any submitter, until the node is stopped or this
+   * context is closed. What {@code mp4j worker} runs. Returns once the node consumes tasks.
+   *
+   * @param poolName the pool's name: 1 to 100 letters, digits, '.', '-' or '_'
+   * @param processes worker processes, at least 1
+   * @return the node
+   * @throws IllegalArgumentException if the name is invalid or {@code processes} is less than 1
+   * @throws IllegalStateException if this context is closed, or this is a daemonic process
+   * @throws UncheckedIOException if the broker cannot declare the pool's queues
+   */
+  WorkerNode workerNode(String poolName, int processes);
 
   /**
    * Builds a {@link RabbitContext}. Not thread-safe; each {@link #build()} makes an independent

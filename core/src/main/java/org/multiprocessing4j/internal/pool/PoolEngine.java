@@ -14,6 +14,11 @@ public interface PoolEngine {
   /** Returns the number of workers. */
   int workers();
 
+  /** Returns how many chunks a map keeps in flight per window unit; the workers by default. */
+  default int parallelism() {
+    return workers();
+  }
+
   /**
    * Submits a task.
    *

@@ -45,6 +45,7 @@ final class Codec {
   private static final ThreadLocal<@Nullable Boolean> OVER_BROKER = new ThreadLocal<>();
   private static final ThreadLocal<@Nullable RabbitContextImpl> DECODING = new ThreadLocal<>();
   private static final ThreadLocal<@Nullable String> REJECTED_CLASS = new ThreadLocal<>();
+  private static final ThreadLocal<@Nullable Settings> DECODING_SETTINGS = new ThreadLocal<>();
 
   private final ObjectInputFilter filter;
 
@@ -76,7 +77,27 @@ final class Codec {
   }
 
   static @Nullable RabbitContextImpl decodingContext() {
-    return DECODING.get();
+    RabbitContextImpl c = DECODING.get();
+    if (c == null) {
+      Settings s = DECODING_SETTINGS.get();
+      if (s != null) {
+        c = RabbitContexts.attach(s); // a pool worker: connect only if a queue handle needs it
+      }
+    }
+    return c;
+  }
+
+  /**
+   * Decodes a checked payload in a pool worker process, which has the settings but no context yet:
+   * a queue handle inside the value attaches to (and if need be connects) this JVM's context.
+   */
+  @Nullable Object decodeInWorker(int tag, byte[] b, Settings settings, ClassLoader loader) {
+    DECODING_SETTINGS.set(settings);
+    try {
+      return decode(tag, b, null, loader);
+    } finally {
+      DECODING_SETTINGS.remove();
+    }
   }
 
   Encoded encode(@Nullable Object value) {
@@ -120,7 +141,8 @@ final class Codec {
    * @throws UndecodableValueException if it cannot be decoded here (malformed, a class the filter
    *     rejects, or a class missing here)
    */
-  @Nullable Object decode(int tag, byte[] b, RabbitContextImpl context, ClassLoader loader) {
+  @Nullable Object decode(
+      int tag, byte[] b, @Nullable RabbitContextImpl context, ClassLoader loader) {
     try {
       return switch (tag) {
         case NULL -> null;
@@ -144,9 +166,12 @@ final class Codec {
     }
   }
 
-  private @Nullable Object deserialize(byte[] b, RabbitContextImpl context, ClassLoader loader) {
+  private @Nullable Object deserialize(
+      byte[] b, @Nullable RabbitContextImpl context, ClassLoader loader) {
     RabbitContextImpl previous = DECODING.get();
-    DECODING.set(context);
+    if (context != null) {
+      DECODING.set(context);
+    }
     try (ObjectInputStream in = new FilteredStream(new ByteArrayInputStream(b), loader, filter)) {
       return in.readObject();
     } catch (InvalidClassException e) {

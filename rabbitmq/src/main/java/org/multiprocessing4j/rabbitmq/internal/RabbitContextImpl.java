@@ -40,7 +40,10 @@ import org.multiprocessing4j.SharedLong;
 import org.multiprocessing4j.SharedLongArray;
 import org.multiprocessing4j.SharedMemory;
 import org.multiprocessing4j.SimpleQueue;
+import org.multiprocessing4j.internal.pool.PoolEngine;
+import org.multiprocessing4j.internal.pool.PoolEngineFactory;
 import org.multiprocessing4j.rabbitmq.RabbitContext;
+import org.multiprocessing4j.rabbitmq.WorkerNode;
 
 /**
  * The RabbitMQ context: one connection, a publisher channel, an admin channel, and the queues.
@@ -52,7 +55,7 @@ import org.multiprocessing4j.rabbitmq.RabbitContext;
  *
  * <p>Threads: the client library's, all daemon, so that a child JVM ends when its target does.
  */
-final class RabbitContextImpl implements RabbitContext {
+final class RabbitContextImpl implements RabbitContext, PoolEngineFactory {
 
   private static final System.Logger LOG = System.getLogger("org.multiprocessing4j.rabbitmq");
   private static final AtomicLong REJECTED = new AtomicLong();
@@ -69,6 +72,8 @@ final class RabbitContextImpl implements RabbitContext {
   private final List<BrokerQueue> queues = new CopyOnWriteArrayList<>();
   private final List<String> created = new CopyOnWriteArrayList<>();
   private final @Nullable MultiprocessingContext processes;
+  private final List<RabbitPoolEngine> pools = new CopyOnWriteArrayList<>();
+  private final List<PoolNode> nodes = new CopyOnWriteArrayList<>();
   private final Thread exitHook;
   private volatile boolean closed;
 
@@ -202,6 +207,10 @@ final class RabbitContextImpl implements RabbitContext {
     return q;
   }
 
+  Map<String, Object> queueArguments(int maxsize) {
+    return arguments(maxsize);
+  }
+
   private Map<String, Object> arguments(int maxsize) {
     Map<String, Object> args = new HashMap<>();
     args.put("x-queue-type", settings.quorum() ? "quorum" : "classic");
@@ -283,6 +292,62 @@ final class RabbitContextImpl implements RabbitContext {
     ensureOpen();
     MultiprocessingContext p = processes;
     return p != null ? p : Multiprocessing.local();
+  }
+
+  /** The local context that starts this context's processes (a worker node's pool). */
+  MultiprocessingContext localProcesses() {
+    return processes();
+  }
+
+  // ---------------------------------------------------------------------------------- pools
+
+  static final String DEFAULT_POOL = "default";
+
+  @Override
+  public PoolEngine poolEngine(PoolEngineFactory.Spec spec) {
+    ensureOpen();
+    String name = spec.poolName() != null ? spec.poolName() : DEFAULT_POOL;
+    RabbitPoolEngine e = new RabbitPoolEngine(this, name, spec);
+    pools.add(e);
+    return e;
+  }
+
+  @Override
+  public WorkerNode workerNode(String poolName, int processes) {
+    ensureOpen();
+    java.util.Objects.requireNonNull(poolName, "poolName");
+    if (!poolName.matches("[A-Za-z0-9._-]{1,100}")) {
+      throw new IllegalArgumentException(
+          "a pool name must be 1 to 100 letters, digits, '.', '-' or '_', got: \""
+              + poolName
+              + "\"");
+    }
+    if (processes < 1) {
+      throw new IllegalArgumentException(
+          "a worker node needs at least 1 process, got " + processes);
+    }
+    JvmProcess self = JvmProcess.current();
+    if (self.isDaemon()) {
+      throw new IllegalStateException(
+          "daemonic processes are not allowed to have children: "
+              + self.name()
+              + " cannot run a worker node; start it in a non-daemonic process");
+    }
+    PoolNode n =
+        new PoolNode(
+            this,
+            poolName,
+            new PoolEngineFactory.Spec(processes, poolName, null, null, 0, null, 0, null));
+    nodes.add(n);
+    return n;
+  }
+
+  void forget(PoolNode n) {
+    nodes.remove(n);
+  }
+
+  void forget(RabbitPoolEngine e) {
+    pools.remove(e);
   }
 
   @Override
@@ -456,6 +521,12 @@ final class RabbitContextImpl implements RabbitContext {
   public void close() {
     if (closed) {
       return;
+    }
+    for (RabbitPoolEngine e : pools) {
+      e.shutdownNow();
+    }
+    for (PoolNode n : nodes) {
+      n.close();
     }
     MultiprocessingContext p = processes;
     if (p != null) {

@@ -1,0 +1,272 @@
+package org.multiprocessing4j.bench;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.DeliverCallback;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.multiprocessing4j.ProcessPoolExecutor;
+import org.multiprocessing4j.rabbitmq.RabbitContext;
+import org.multiprocessing4j.rabbitmq.WorkerNode;
+
+/**
+ * The distributed pool's round trip against the raw {@code amqp-client} doing the same RPC on the
+ * same broker, in the same run: 1 KiB out and 1 KiB back, one worker, one submitting thread.
+ *
+ * <ul>
+ *   <li><b>ours</b>: a submit-only pool ({@code workers(0)}) and a worker node of 1 process in this
+ *       JVM, each with its own connection: submit (sign, publish, wait for the confirm), the node
+ *       checks it and hands it to its worker JVM, which decodes and runs it; the node publishes the
+ *       signed result, waits for its confirm and acks the task; the submitter checks and decodes
+ *       it.
+ *   <li><b>raw work queue</b>: the same guarantees by hand: a durable request queue, publish with a
+ *       confirm per request, a consumer (prefetch 1, own connection) that publishes the body back
+ *       to a named reply queue with a confirm and then acks; the client consumes the reply queue.
+ *   <li><b>raw direct reply-to</b>: the cheapest RPC the broker offers: no confirms, replies
+ *       through {@code amq.rabbitmq.reply-to}.
+ * </ul>
+ *
+ * <p>For reference, a local {@link ProcessPoolExecutor} of 1 worker does the same calls: the cost
+ * of the hop from a node to its worker JVM alone.
+ *
+ * <p>Latency: {@code --calls} sequential calls per round, p50 and p99 in microseconds. Throughput:
+ * {@code --tasks} submitted at once from one thread, then every answer awaited, tasks/s. Each
+ * figure is the median of {@code --rounds} rounds after a warm-up round. Our round trip has one hop
+ * more than the raw ones (node to worker JVM and back, over a local socket): the price of running
+ * the task in a process the node can kill.
+ *
+ * <pre>
+ * ./mvnw -q -pl bench -am package -DskipTests
+ * uri=$(.ci/rabbitmq.sh start /tmp/broker)
+ * java --enable-native-access=ALL-UNNAMED -cp bench/target/multiprocessing4j-bench-0.1.0-SNAPSHOT.jar \
+ *     org.multiprocessing4j.bench.RabbitPoolBench --uri "$uri" [--calls 500] [--tasks 1000] [--rounds 3]
+ * .ci/rabbitmq.sh stop /tmp/broker
+ * </pre>
+ */
+public final class RabbitPoolBench {
+
+  private RabbitPoolBench() {}
+
+  private static final byte[] PAYLOAD = new byte[1024];
+
+  public static void main(String[] args) throws Exception {
+    String uri = System.getenv("MP4J_AMQP_URI");
+    int calls = 500;
+    int tasks = 1000;
+    int rounds = 3;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--uri" -> uri = args[i + 1];
+        case "--calls" -> calls = Integer.parseInt(args[i + 1]);
+        case "--tasks" -> tasks = Integer.parseInt(args[i + 1]);
+        case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    if (uri == null) {
+      throw new IllegalArgumentException("give --uri amqp://... or set MP4J_AMQP_URI");
+    }
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    ConnectionFactory f = new ConnectionFactory();
+    f.setUri(uri);
+    double[][] ours = new double[3][rounds];
+    double[][] work = new double[3][rounds];
+    double[][] direct = new double[3][rounds];
+    double[][] local = new double[3][rounds];
+    String pool = "bench" + UUID.randomUUID().toString().substring(0, 8);
+    try (RabbitContext nodeCtx = RabbitContext.builder().uri(uri).authKey(key).build();
+        RabbitContext clientCtx = RabbitContext.builder().uri(uri).authKey(key).build();
+        WorkerNode node = nodeCtx.workerNode(pool, 1);
+        ProcessPoolExecutor client = clientCtx.poolBuilder().poolName(pool).workers(0).build();
+        Connection serverConn = f.newConnection();
+        Connection clientConn = f.newConnection();
+        ProcessPoolExecutor localPool = new ProcessPoolExecutor(1)) {
+      RawRpc wq = new RawRpc(serverConn, clientConn, true);
+      RawRpc dr = new RawRpc(serverConn, clientConn, false);
+      for (int r = -1; r < rounds; r++) { // round -1 warms up
+        double[] o = measure(calls, tasks, () -> ours(client));
+        double[] w = measure(calls, tasks, wq::call);
+        double[] d = measure(calls, tasks, dr::call);
+        double[] l = measure(calls, tasks, () -> ours(localPool));
+        if (r >= 0) {
+          for (int k = 0; k < 3; k++) {
+            local[k][r] = l[k];
+            ours[k][r] = o[k];
+            work[k][r] = w[k];
+            direct[k][r] = d[k];
+          }
+        }
+      }
+      wq.close();
+      dr.close();
+      if (node.tasksCompleted() < (long) (rounds + 1) * (calls + tasks)) {
+        throw new IllegalStateException("the node ran fewer tasks than submitted");
+      }
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "%n1 KiB each way, one worker, one submitting thread; median of %d rounds of %d calls"
+            + " (latency, µs) and %d tasks (throughput)%n%n",
+        rounds,
+        calls,
+        tasks);
+    System.out.println(
+        "| | mp4j pool | raw work queue | ratio | raw direct reply-to | ratio |"
+            + " local pool (the node's hop alone) |");
+    System.out.println("|---|---|---|---|---|---|---|");
+    String[] what = {"round trip p50 (µs)", "round trip p99 (µs)", "tasks/s, pipelined"};
+    for (int k = 0; k < 3; k++) {
+      double o = Report.median(ours[k]);
+      double w = Report.median(work[k]);
+      double d = Report.median(direct[k]);
+      // ratio: ours ÷ raw for latency (more is worse), raw ÷ ours for throughput (same meaning)
+      double rw = k < 2 ? o / w : w / o;
+      double rd = k < 2 ? o / d : d / o;
+      System.out.printf(
+          Locale.ROOT,
+          "| %s | %,.0f | %,.0f | %.2f× | %,.0f | %.2f× | %,.0f |%n",
+          what[k],
+          o,
+          w,
+          rw,
+          d,
+          rd,
+          Report.median(local[k]));
+    }
+    System.out.println(
+        "\nratio = how many times slower ours is (1.20× = 20 percent overhead), for every row.");
+  }
+
+  interface Call {
+    CompletableFuture<byte[]> call() throws Exception;
+  }
+
+  private static CompletableFuture<byte[]> ours(ProcessPoolExecutor client) {
+    byte[] p = PAYLOAD;
+    return client.submit(() -> p);
+  }
+
+  /** Returns p50 µs, p99 µs, tasks/s. */
+  private static double[] measure(int calls, int tasks, Call c) throws Exception {
+    long[] nanos = new long[calls];
+    for (int i = 0; i < calls; i++) {
+      long t0 = System.nanoTime();
+      byte[] back = c.call().get(60, TimeUnit.SECONDS);
+      nanos[i] = System.nanoTime() - t0;
+      if (back.length != PAYLOAD.length) {
+        throw new IllegalStateException("a wrong answer: " + back.length + " bytes");
+      }
+    }
+    Arrays.sort(nanos);
+    long t0 = System.nanoTime();
+    List<CompletableFuture<byte[]>> all = new ArrayList<>(tasks);
+    for (int i = 0; i < tasks; i++) {
+      all.add(c.call());
+    }
+    for (CompletableFuture<byte[]> x : all) {
+      x.get(120, TimeUnit.SECONDS);
+    }
+    double rate = tasks / ((System.nanoTime() - t0) / 1e9);
+    return new double[] {
+      nanos[calls / 2] / 1e3, nanos[Math.min(calls - 1, (int) (calls * 0.99))] / 1e3, rate
+    };
+  }
+
+  /**
+   * A raw RPC. Confirmed: requests on a durable queue, published persistent with a confirm each,
+   * replies to a named queue with a confirm before the ack (the pool's guarantees). Otherwise:
+   * direct reply-to and no confirms, the broker's cheapest RPC.
+   */
+  private static final class RawRpc {
+    private final boolean confirmed;
+    private final String requests = "mp4j.bench.rpc." + UUID.randomUUID();
+    private final String replyTo;
+    private final Channel server;
+    private final Channel serverPub;
+    private final Channel client;
+    private final Map<String, CompletableFuture<byte[]>> pending = new ConcurrentHashMap<>();
+    private long seq;
+
+    RawRpc(Connection serverConn, Connection clientConn, boolean confirmed) throws Exception {
+      this.confirmed = confirmed;
+      client = clientConn.createChannel();
+      if (confirmed) {
+        client.confirmSelect();
+        client.queueDeclare(requests, true, false, false, Map.of("x-queue-type", "classic"));
+        replyTo = requests + ".reply";
+        client.queueDeclare(replyTo, false, false, true, null);
+      } else {
+        client.queueDeclare(requests, false, false, true, null);
+        replyTo = "amq.rabbitmq.reply-to"; // consumed before the first request, as required
+      }
+      DeliverCallback onReply =
+          (tag, d) -> {
+            CompletableFuture<byte[]> fut = pending.remove(d.getProperties().getCorrelationId());
+            if (fut != null) {
+              fut.complete(d.getBody());
+            }
+          };
+      client.basicConsume(replyTo, true, onReply, tag -> {});
+      server = serverConn.createChannel();
+      serverPub = confirmed ? serverConn.createChannel() : server;
+      if (confirmed) {
+        serverPub.confirmSelect();
+      }
+      server.basicQos(1);
+      DeliverCallback onRequest =
+          (tag, d) -> {
+            AMQP.BasicProperties p =
+                new AMQP.BasicProperties.Builder()
+                    .correlationId(d.getProperties().getCorrelationId())
+                    .build();
+            serverPub.basicPublish("", d.getProperties().getReplyTo(), p, d.getBody());
+            if (confirmed) {
+              try {
+                serverPub.waitForConfirmsOrDie(60_000);
+              } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
+                throw new java.io.IOException(e);
+              }
+            }
+            server.basicAck(d.getEnvelope().getDeliveryTag(), false);
+          };
+      server.basicConsume(requests, false, onRequest, tag -> {});
+    }
+
+    CompletableFuture<byte[]> call() throws Exception {
+      String id = Long.toString(++seq);
+      CompletableFuture<byte[]> fut = new CompletableFuture<>();
+      pending.put(id, fut);
+      AMQP.BasicProperties p =
+          new AMQP.BasicProperties.Builder()
+              .correlationId(id)
+              .replyTo(replyTo)
+              .deliveryMode(confirmed ? 2 : 1)
+              .build();
+      client.basicPublish("", requests, p, PAYLOAD);
+      if (confirmed) {
+        client.waitForConfirmsOrDie(60_000);
+      }
+      return fut;
+    }
+
+    void close() throws Exception {
+      client.queueDelete(requests);
+      client.close();
+      if (serverPub != server) {
+        serverPub.close();
+      }
+      server.close();
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package org.multiprocessing4j.rabbitmq;
+
+import java.time.Duration;
+
+/**
+ * A worker node of a distributed process pool: this JVM takes tasks of a named pool from the broker
+ * and runs them in its own worker processes (a local {@link
+ * org.multiprocessing4j.ProcessPoolExecutor}), until closed. Made by {@link
+ * RabbitContext#workerNode(String, int)}; the command {@code mp4j worker} runs one.
+ *
+ * <p>Across processes: the node takes at most as many tasks from the broker as it has worker
+ * processes, and acknowledges a task only once its result is in the submitter's reply queue, so a
+ * node that dies (or is killed) mid-task gives its unfinished tasks back to the broker, which hands
+ * them to other nodes. A task whose worker process dies (a crash, {@code System.exit}) is not given
+ * back: its submitter receives a {@link org.multiprocessing4j.WorkerDiedException}, as from a local
+ * pool, so a task that kills its worker cannot kill every node in turn.
+ *
+ * <p>Security: every task is authenticated (its HMAC, age and nonce checked) before anything in it
+ * is read; an unsigned, forged, altered, stale or replayed task is rejected (logged and counted in
+ * {@link RabbitContext#rejectedMessages()}), never run, and the node goes on. Tasks are
+ * deserialized in the worker processes through the context's allow-list ({@link
+ * RabbitContext.Builder#allowClasses}).
+ */
+public interface WorkerNode extends AutoCloseable {
+
+  /**
+   * Returns the name of the pool this node serves.
+   *
+   * @return the pool name
+   */
+  String poolName();
+
+  /**
+   * Returns the number of worker processes of this node.
+   *
+   * @return at least 1
+   */
+  int processes();
+
+  /**
+   * Returns how many tasks this node finished and answered (succeeded or failed).
+   *
+   * @return a count, growing
+   */
+  long tasksCompleted();
+
+  /**
+   * Stops taking tasks, waits up to {@code grace} for those in progress to finish and be answered,
+   * then gives the rest back to the broker (other nodes run them) and ends the worker processes.
+   * Blocks until done. Idempotent.
+   *
+   * @param grace how long to let tasks in progress finish; zero or negative gives them back at once
+   * @throws InterruptedException if interrupted while waiting; the node is then stopped at once
+   */
+  void stop(Duration grace) throws InterruptedException;
+
+  /**
+   * Returns whether the node stopped: by {@link #stop}, its context's close, or by itself when it
+   * lost its broker connection (its unfinished tasks then went back to the broker).
+   *
+   * @return true once stopped
+   */
+  boolean isStopped();
+
+  /**
+   * Blocks until the node stopped ({@link #stop} or its context closed).
+   *
+   * @throws InterruptedException if interrupted while waiting
+   */
+  void awaitStop() throws InterruptedException;
+
+  /** Stops the node at once, as {@link #stop stop(Duration.ZERO)}, and does not throw. */
+  @Override
+  void close();
+}

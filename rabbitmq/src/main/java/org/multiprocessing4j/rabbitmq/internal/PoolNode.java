@@ -1,0 +1,397 @@
+package org.multiprocessing4j.rabbitmq.internal;
+
+import com.rabbitmq.client.BuiltinExchangeType;
+import com.rabbitmq.client.CancelCallback;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.DeliverCallback;
+import com.rabbitmq.client.Delivery;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.multiprocessing4j.ProcessPoolExecutor;
+import org.multiprocessing4j.internal.pool.PoolEngineFactory;
+import org.multiprocessing4j.rabbitmq.WorkerNode;
+
+/**
+ * A worker node: consumes a pool's task queue and runs the tasks in a local process pool.
+ *
+ * <pre>
+ *  broker: <ns>.pool.<name>.tasks ──deliver (prefetch = processes)──▶ onTask
+ *     onTask: open + check the envelope ─ rejected ──▶ ack (drop), log, count
+ *             parse; cancelled before? ──▶ ack (drop)
+ *             local.submit(RemoteTask(bytes)) ──▶ worker process decodes and runs it
+ *     finish (a virtual thread): publish RESULT to the task's reply queue, wait for the confirm,
+ *             then ack the task; a reply queue that no longer exists is logged and the task acked
+ *  broker: <ns>.pool.<name>.cancel (fanout) ──▶ own exclusive queue ──▶ onCancel: cancel(true)
+ *             the local future (its worker is killed) and remember the id (a later copy is dropped)
+ * </pre>
+ *
+ * <p>Lifecycle: SERVING -> DRAINING (stop: consumer cancelled, tasks in progress finish within the
+ * grace) -> STOPPED (the local pool shut down at once, the channels closed: tasks not answered go
+ * back to the broker, unacknowledged). After DRAINING ends, no result is published any more: a task
+ * the local pool fails because of the shutdown must be run elsewhere, not reported.
+ *
+ * <p>Concurrency: deliveries arrive on the client library's consumer thread; completions in virtual
+ * threads. {@code taskChannel} is used for acks from several threads, under its own lock.
+ */
+final class PoolNode implements WorkerNode {
+
+  private static final System.Logger LOG = System.getLogger("org.multiprocessing4j.rabbitmq");
+  private static final int REMEMBERED_CANCELS = 100_000;
+
+  private final RabbitContextImpl ctx;
+  private final String poolName;
+  private final String taskQueue;
+  private final String cancelExchange;
+  private final int processes;
+  private final ProcessPoolExecutor local;
+  private final Channel taskChannel; // guarded by itself for acks
+  private final Channel cancelChannel;
+  private final String consumerTag;
+  private final Map<String, CompletableFuture<byte[]>> running = new ConcurrentHashMap<>();
+
+  /** Ids of cancelled tasks, oldest first. Guarded by itself. */
+  private final LinkedHashMap<String, Boolean> cancelled = new LinkedHashMap<>();
+
+  private final AtomicLong completed = new AtomicLong();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private volatile boolean draining;
+  private volatile boolean silenced;
+
+  PoolNode(RabbitContextImpl ctx, String poolName, PoolEngineFactory.Spec spec) {
+    this.ctx = ctx;
+    this.poolName = poolName;
+    this.processes = spec.workers();
+    this.taskQueue = RabbitPoolEngine.taskQueue(ctx, poolName);
+    this.cancelExchange = RabbitPoolEngine.cancelExchange(ctx, poolName);
+    ProcessPoolExecutor.Builder b =
+        ProcessPoolExecutor.builder()
+            .context(ctx.localProcesses())
+            .workers(processes)
+            .maxTasksPerChild(spec.maxTasksPerChild())
+            .namePrefix(
+                spec.namePrefix() != null
+                    ? spec.namePrefix()
+                    : "mp4j-node-" + poolName + "-worker");
+    if (spec.options() != null) {
+      b.options(spec.options());
+    }
+    if (spec.initializer() != null) {
+      b.initializer(spec.initializer());
+    }
+    this.local = b.build();
+    try {
+      this.taskChannel = ctx.openChannel();
+      RabbitPoolEngine.declareShared(ctx, taskChannel, poolName);
+      taskChannel.basicQos(processes);
+      this.cancelChannel = ctx.openChannel();
+      cancelChannel.exchangeDeclare(cancelExchange, BuiltinExchangeType.FANOUT, false);
+      String mine = cancelChannel.queueDeclare("", false, true, true, null).getQueue();
+      cancelChannel.queueBind(mine, cancelExchange, "");
+      cancelChannel.basicConsume(mine, true, this::onCancel, tag -> {});
+      DeliverCallback onTask = (tag, d) -> onTask(d);
+      CancelCallback gone = tag -> LOG.log(System.Logger.Level.WARNING, "task queue deleted");
+      this.consumerTag = taskChannel.basicConsume(taskQueue, false, onTask, gone);
+      taskChannel.addShutdownListener(
+          cause -> {
+            if (!draining) {
+              // the connection was lost, or the broker closed the channel (a consumer_timeout):
+              // its unacknowledged tasks went back; a node that no longer takes tasks stops
+              LOG.log(
+                  System.Logger.Level.ERROR,
+                  "worker node of pool "
+                      + poolName
+                      + " lost its broker channel, stopping: "
+                      + cause.getMessage());
+              Thread.ofVirtual().name("mp4j-node-stop").start(this::close);
+            }
+          });
+    } catch (IOException | RuntimeException e) {
+      local.shutdownNow();
+      throw e instanceof RuntimeException r
+          ? r
+          : new UncheckedIOException(
+              "cannot start a worker node of pool " + poolName + ": " + e, (IOException) e);
+    }
+  }
+
+  @SuppressWarnings("FutureReturnValueIgnored") // finish() handles every outcome of the task
+  private void onTask(Delivery d) {
+    long deliveryTag = d.getEnvelope().getDeliveryTag();
+    PoolMessages.Task task;
+    try {
+      Envelope.Opened m = ctx.envelope.open(taskQueue, d.getBody());
+      if (m.tag() != PoolMessages.TASK) {
+        throw new Envelope.Rejected("not a task (codec tag " + m.tag() + ")");
+      }
+      ctx.envelope.accept(m, d.getEnvelope().isRedeliver());
+      task = PoolMessages.readTask(m.payload());
+    } catch (Envelope.Rejected | PoolMessages.Malformed e) {
+      ctx.rejected(taskQueue, e.getMessage());
+      ack(deliveryTag);
+      return;
+    }
+    if (draining || isCancelled(task.id())) {
+      if (draining) {
+        nack(deliveryTag); // arrived while stopping: back to the broker for another node
+      } else {
+        ack(deliveryTag);
+      }
+      return;
+    }
+    RemoteTask remote = new RemoteTask(ctx.settings, task.callable());
+    CompletableFuture<byte[]> f;
+    try {
+      f =
+          task.timeoutNanos() > 0
+              ? local.submit(remote, Duration.ofNanos(task.timeoutNanos()))
+              : local.submit(remote);
+    } catch (RuntimeException e) { // the local pool is shutting down or broken
+      nack(deliveryTag);
+      return;
+    }
+    running.put(task.id(), f);
+    if (isCancelled(task.id())) {
+      f.cancel(true); // the cancellation arrived between the check above and the put
+    }
+    f.whenComplete(
+        (v, e) ->
+            Thread.ofVirtual()
+                .name("mp4j-node-answer")
+                .start(() -> finish(task, deliveryTag, f, v, e)));
+  }
+
+  private void finish(
+      PoolMessages.Task task,
+      long deliveryTag,
+      CompletableFuture<byte[]> f,
+      byte @Nullable [] value,
+      @Nullable Throwable failure) {
+    try {
+      if (silenced) {
+        return; // stopped: the task goes back to the broker unacknowledged
+      }
+      if (f.isCancelled()) {
+        ack(deliveryTag); // a cancel message: the submitter no longer waits for it
+        return;
+      }
+      if (draining && unwrap(failure) instanceof org.multiprocessing4j.WorkerDiedException) {
+        // Ctrl-C reaches the whole process group: a worker that died while the node stops is
+        // not the task's fault, so the task goes back to the broker instead of failing
+        nack(deliveryTag);
+        return;
+      }
+      PoolMessages.Result result;
+      if (failure == null && value != null) {
+        byte[] bytes = java.util.Arrays.copyOfRange(value, 1, value.length);
+        result = new PoolMessages.Result(task.id(), false, value[0], bytes);
+      } else {
+        Codec.Encoded e = ctx.codec.encode(portable(unwrap(failure)));
+        result = new PoolMessages.Result(task.id(), true, e.tag(), e.bytes());
+      }
+      byte[] body =
+          ctx.envelope.seal(task.replyTo(), PoolMessages.RESULT, PoolMessages.write(result));
+      try {
+        ctx.publisher.publish(task.replyTo(), body, false);
+      } catch (IllegalStateException gone) {
+        LOG.log(
+            System.Logger.Level.INFO,
+            "the submitter of task " + task.id() + " is gone (" + gone.getMessage() + ")");
+      }
+      completed.incrementAndGet();
+      ack(deliveryTag);
+    } catch (RuntimeException e) {
+      // the broker connection failed: the task stays unacknowledged and goes back
+      LOG.log(System.Logger.Level.WARNING, "cannot answer task " + task.id() + ": " + e);
+    } finally {
+      running.remove(task.id());
+      synchronized (running) {
+        running.notifyAll();
+      }
+    }
+  }
+
+  /**
+   * Returns a failure the submitter can read through its allow-list: the local pool's contract
+   * types as they are (a timeout without its cause), anything else as a {@link
+   * org.multiprocessing4j.RemoteProcessException} of its type, message and frames.
+   */
+  static Throwable portable(Throwable t) {
+    if (t instanceof java.util.concurrent.TimeoutException) {
+      return new java.util.concurrent.TimeoutException(t.getMessage());
+    }
+    if ((t instanceof org.multiprocessing4j.WorkerDiedException
+            || t instanceof org.multiprocessing4j.RemoteProcessException)
+        && (t.getCause() == null
+            || t.getCause() instanceof org.multiprocessing4j.RemoteProcessException)) {
+      return t;
+    }
+    return RemoteTask.remote(t);
+  }
+
+  private static Throwable unwrap(@Nullable Throwable t) {
+    Throwable x = t;
+    while ((x instanceof CompletionException || x instanceof ExecutionException)
+        && x.getCause() != null) {
+      x = x.getCause();
+    }
+    return x != null ? x : new IllegalStateException("a task ended without a result");
+  }
+
+  private void onCancel(String consumerTag, Delivery d) {
+    PoolMessages.Cancel c;
+    try {
+      Envelope.Opened m = ctx.envelope.open(cancelExchange, d.getBody());
+      if (m.tag() != PoolMessages.CANCEL) {
+        throw new Envelope.Rejected("not a cancellation (codec tag " + m.tag() + ")");
+      }
+      ctx.envelope.accept(m, false);
+      c = PoolMessages.readCancel(m.payload());
+    } catch (Envelope.Rejected | PoolMessages.Malformed e) {
+      ctx.rejected(cancelExchange, e.getMessage());
+      return;
+    }
+    synchronized (cancelled) {
+      cancelled.put(c.id(), Boolean.TRUE);
+      if (cancelled.size() > REMEMBERED_CANCELS) {
+        cancelled.remove(cancelled.keySet().iterator().next());
+      }
+    }
+    CompletableFuture<byte[]> f = running.get(c.id());
+    if (f != null) {
+      f.cancel(c.mayInterrupt()); // cancel(true) kills the worker running it
+    }
+  }
+
+  private boolean isCancelled(String id) {
+    synchronized (cancelled) {
+      return cancelled.containsKey(id);
+    }
+  }
+
+  private void ack(long deliveryTag) {
+    synchronized (taskChannel) {
+      try {
+        if (taskChannel.isOpen()) {
+          taskChannel.basicAck(deliveryTag, false);
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.log(System.Logger.Level.DEBUG, "ack failed (the task goes back): " + e);
+      }
+    }
+  }
+
+  private void nack(long deliveryTag) {
+    synchronized (taskChannel) {
+      try {
+        if (taskChannel.isOpen()) {
+          taskChannel.basicNack(deliveryTag, false, true);
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.log(System.Logger.Level.DEBUG, "nack failed (the task goes back): " + e);
+      }
+    }
+  }
+
+  @Override
+  public String poolName() {
+    return poolName;
+  }
+
+  @Override
+  public int processes() {
+    return processes;
+  }
+
+  @Override
+  public long tasksCompleted() {
+    return completed.get();
+  }
+
+  /** Returns whether tasks are in progress here. */
+  boolean busy() {
+    return !running.isEmpty();
+  }
+
+  @Override
+  public void stop(Duration grace) throws InterruptedException {
+    if (stopped.getCount() == 0) {
+      return;
+    }
+    synchronized (this) {
+      if (stopped.getCount() == 0) {
+        return;
+      }
+      draining = true;
+      try {
+        synchronized (taskChannel) {
+          if (taskChannel.isOpen()) {
+            taskChannel.basicCancel(consumerTag);
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.log(System.Logger.Level.DEBUG, "cancelling the task consumer: " + e);
+      }
+      try {
+        long deadline = System.nanoTime() + Math.max(0, grace.toNanos());
+        synchronized (running) {
+          long left;
+          while (!running.isEmpty() && (left = deadline - System.nanoTime()) > 0) {
+            TimeUnit.NANOSECONDS.timedWait(running, left);
+          }
+        }
+      } finally {
+        silenced = true;
+        local.shutdownNow();
+        closeQuietly(taskChannel); // unacknowledged tasks go back to the broker
+        closeQuietly(cancelChannel);
+        ctx.forget(this);
+        stopped.countDown();
+      }
+    }
+  }
+
+  private static void closeQuietly(Channel ch) {
+    try {
+      if (ch.isOpen()) {
+        ch.close();
+      }
+    } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "closing a channel: " + e);
+    }
+  }
+
+  @Override
+  public boolean isStopped() {
+    return stopped.getCount() == 0;
+  }
+
+  @Override
+  public void awaitStop() throws InterruptedException {
+    stopped.await();
+  }
+
+  @Override
+  public void close() {
+    try {
+      stop(Duration.ZERO);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "WorkerNode[pool " + poolName + ", " + processes + " processes, " + ctx.settings + "]";
+  }
+}

@@ -1,0 +1,430 @@
+package org.multiprocessing4j.rabbitmq.internal;
+
+import com.rabbitmq.client.BuiltinExchangeType;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Delivery;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.multiprocessing4j.TaskFunction;
+import org.multiprocessing4j.UndecodableValueException;
+import org.multiprocessing4j.UnserializableValueException;
+import org.multiprocessing4j.WorkerDiedException;
+import org.multiprocessing4j.internal.pool.Calls;
+import org.multiprocessing4j.internal.pool.ChunkOutcome;
+import org.multiprocessing4j.internal.pool.ChunkRunner;
+import org.multiprocessing4j.internal.pool.PoolEngine;
+import org.multiprocessing4j.internal.pool.PoolEngineFactory;
+import org.multiprocessing4j.internal.pool.TaskFuture;
+
+/**
+ * The submitting side of a distributed pool: tasks go to the pool's task queue, results come back
+ * on this client's reply queue, and each future completes once.
+ *
+ * <pre>
+ *  submit ──seal TASK──▶ &lt;ns&gt;.pool.&lt;name&gt;.tasks (durable) ──▶ any node
+ *  onResult ◀── &lt;ns&gt;.pool.&lt;name&gt;.reply.&lt;uuid&gt; ◀──seal RESULT── node
+ *  cancel ──seal CANCEL──▶ &lt;ns&gt;.pool.&lt;name&gt;.cancel (fanout) ──▶ every node
+ * </pre>
+ *
+ * <p>Exactly-once completion: {@code pending} maps a task id to its future; a result removes the
+ * entry before completing it, so a second result for the same task (it ran twice, because a node
+ * died after running it but before acknowledging it) finds nothing and is dropped. Execution is
+ * at-least-once: a task may run again on another node after its node died.
+ *
+ * <p>The reply queue is named, not exclusive, and expires ({@code x-expires}) {@link
+ * #REPLY_QUEUE_EXPIRY} after its last consumer left: a submitter whose connection drops briefly
+ * finds its results there, the queue of one that is gone disappears, and a node answering into a
+ * vanished queue only logs it.
+ *
+ * <p>Lifecycle: RUNNING -> SHUTDOWN (no new tasks; pending ones go on) -> TERMINATED (no pending
+ * task; the reply queue deleted, the embedded node stopped). {@code shutdownNow} cancels every
+ * pending task first.
+ */
+final class RabbitPoolEngine implements PoolEngine {
+
+  private static final System.Logger LOG = System.getLogger("org.multiprocessing4j.rabbitmq");
+  static final Duration REPLY_QUEUE_EXPIRY = Duration.ofMinutes(10);
+  private static final Duration EMBEDDED_NODE_GRACE = Duration.ofSeconds(5);
+
+  private final RabbitContextImpl ctx;
+  private final String poolName;
+  private final String taskQueue;
+  private final String cancelExchange;
+  private final String replyQueue;
+  private final int localWorkers;
+  private final long defaultTimeoutNanos;
+  private final int retries;
+  private final @Nullable PoolNode embedded;
+  private final Channel replyChannel;
+  private final Codec failureCodec; // the context's allow-list, and the timeout a node reports
+  private final AtomicLong ids = new AtomicLong();
+  private final String clientId = UUID.randomUUID().toString();
+  private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+  private final AtomicBoolean terminating = new AtomicBoolean();
+  private final CountDownLatch terminated = new CountDownLatch(1);
+  private volatile boolean shutdown;
+
+  /** A task not answered yet. */
+  private static final class Pending {
+    final TaskFuture<Object> future;
+    final Object original;
+    final byte[] payload; // the TASK payload, sealed afresh for each try
+    final boolean chunk;
+    int retriesLeft; // touched by the reply consumer thread only
+
+    Pending(TaskFuture<Object> future, Object original, byte[] payload, boolean chunk, int tries) {
+      this.future = future;
+      this.original = original;
+      this.payload = payload;
+      this.chunk = chunk;
+      this.retriesLeft = tries;
+    }
+  }
+
+  static String taskQueue(RabbitContextImpl ctx, String pool) {
+    return ctx.settings.namespace() + ".pool." + pool + ".tasks";
+  }
+
+  static String cancelExchange(RabbitContextImpl ctx, String pool) {
+    return ctx.settings.namespace() + ".pool." + pool + ".cancel";
+  }
+
+  /** Declares what submitters and nodes of a pool share: the task queue, the cancel exchange. */
+  static void declareShared(RabbitContextImpl ctx, Channel ch, String pool) throws IOException {
+    ch.queueDeclare(taskQueue(ctx, pool), true, false, false, ctx.queueArguments(0));
+    ch.exchangeDeclare(cancelExchange(ctx, pool), BuiltinExchangeType.FANOUT, false);
+  }
+
+  RabbitPoolEngine(RabbitContextImpl ctx, String poolName, PoolEngineFactory.Spec spec) {
+    this.ctx = ctx;
+    this.poolName = poolName;
+    this.taskQueue = taskQueue(ctx, poolName);
+    this.cancelExchange = cancelExchange(ctx, poolName);
+    this.replyQueue =
+        ctx.settings.namespace() + ".pool." + poolName + ".reply." + UUID.randomUUID();
+    this.localWorkers = spec.workers();
+    Duration t = spec.taskTimeout();
+    this.defaultTimeoutNanos = t == null ? -1 : t.toNanos();
+    this.retries = spec.retries();
+    List<String> allowed = new ArrayList<>(ctx.settings.allowed());
+    allowed.add("java.util.concurrent.TimeoutException");
+    this.failureCodec = new Codec(allowed);
+    try {
+      this.replyChannel = ctx.openChannel();
+      declareShared(ctx, replyChannel, poolName);
+      Map<String, Object> args = new HashMap<>();
+      args.put("x-expires", (int) REPLY_QUEUE_EXPIRY.toMillis());
+      replyChannel.queueDeclare(replyQueue, false, false, false, args);
+      replyChannel.basicQos(1000);
+      replyChannel.basicConsume(replyQueue, false, (tag, d) -> onResult(d), tag -> {});
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot set up pool " + poolName + ": " + e, e);
+    }
+    this.embedded = localWorkers > 0 ? new PoolNode(ctx, poolName, spec) : null;
+  }
+
+  @Override
+  public int workers() {
+    return localWorkers;
+  }
+
+  /** Remote nodes add workers the submitter cannot count: keep enough chunks in flight. */
+  @Override
+  public int parallelism() {
+    return Math.max(localWorkers, 4);
+  }
+
+  // ---------------------------------------------------------------------------------- submit
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <T extends @Nullable Object> TaskFuture<T> submit(
+      Callable<T> task, Object original, long timeoutNanos) {
+    long timeout = timeoutNanos == 0 ? defaultTimeoutNanos : timeoutNanos;
+    return (TaskFuture<T>) send(task, original, timeout, false);
+  }
+
+  private TaskFuture<Object> send(Object task, Object original, long timeoutNanos, boolean chunk) {
+    if (shutdown) {
+      throw new RejectedExecutionException(
+          "pool " + poolName + " is shut down and accepts no new tasks: " + original);
+    }
+    Codec.Encoded e = ctx.codec.encode(task);
+    if (e.tag() != Codec.SERIALIZED) {
+      throw new UnserializableValueException(
+          "a pool task must be a serializable callable: " + original,
+          task.getClass().getName(),
+          new IllegalArgumentException());
+    }
+    String id = clientId + ":" + ids.incrementAndGet();
+    byte[] payload =
+        PoolMessages.write(new PoolMessages.Task(id, replyQueue, timeoutNanos, e.bytes()));
+    TaskFuture<Object> f = new TaskFuture<>();
+    Pending p = new Pending(f, original, payload, chunk, retries);
+    f.onCancel(interrupt -> cancelled(id, interrupt));
+    pending.put(id, p);
+    try {
+      publishTask(p);
+    } catch (RuntimeException ex) {
+      pending.remove(id);
+      throw ex;
+    }
+    return f;
+  }
+
+  private void publishTask(Pending p) {
+    byte[] body = ctx.envelope.seal(taskQueue, PoolMessages.TASK, p.payload);
+    ctx.publisher.publish(taskQueue, body, true);
+  }
+
+  @Override
+  public ChunkRunner chunks(TaskFunction<Object, Object> fn) {
+    if (shutdown) {
+      throw new RejectedExecutionException("pool " + poolName + " is shut down");
+    }
+    Codec.Encoded check = ctx.codec.encode(fn); // fails here, not per chunk, if not serializable
+    if (check.tag() != Codec.SERIALIZED) {
+      throw new UnserializableValueException(
+          "a map function must be serializable: " + fn,
+          fn.getClass().getName(),
+          new IllegalArgumentException());
+    }
+    return new ChunkRunner() {
+      @Override
+      @SuppressWarnings("unchecked")
+      public CompletableFuture<ChunkOutcome> run(List<@Nullable Object> items) {
+        long timeout =
+            defaultTimeoutNanos < 0
+                ? -1
+                : saturatedMultiply(defaultTimeoutNanos, Math.max(1, items.size()));
+        Object f = send(new RemoteTask.Chunk(fn, new ArrayList<>(items)), fn, timeout, true);
+        return (CompletableFuture<ChunkOutcome>) f;
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  private static long saturatedMultiply(long a, long b) {
+    long r = a * b;
+    return r / b != a ? Long.MAX_VALUE : r;
+  }
+
+  private void cancelled(String id, boolean interrupt) {
+    if (pending.remove(id) == null) {
+      return;
+    }
+    // In the cancelling thread: a publish without a confirm is a socket write, and doing it here
+    // means the broker has the cancellation before cancel() returns (before the context may close).
+    sendCancel(id, interrupt);
+    checkTerminated();
+  }
+
+  private void sendCancel(String id, boolean interrupt) {
+    try {
+      byte[] body =
+          ctx.envelope.seal(
+              cancelExchange,
+              PoolMessages.CANCEL,
+              PoolMessages.write(new PoolMessages.Cancel(id, interrupt)));
+      ctx.admin(
+          ch -> {
+            ch.basicPublish(cancelExchange, "", null, body);
+            return Boolean.TRUE;
+          });
+    } catch (RuntimeException e) {
+      LOG.log(
+          ctx.isClosed() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
+          "cannot send the cancellation of task " + id + ": " + e);
+    }
+  }
+
+  // --------------------------------------------------------------------------------- results
+
+  private void onResult(Delivery d) {
+    long tag = d.getEnvelope().getDeliveryTag();
+    try {
+      Envelope.Opened m = ctx.envelope.open(replyQueue, d.getBody());
+      if (m.tag() != PoolMessages.RESULT) {
+        throw new Envelope.Rejected("not a result (codec tag " + m.tag() + ")");
+      }
+      ctx.envelope.accept(m, d.getEnvelope().isRedeliver());
+      PoolMessages.Result r = PoolMessages.readResult(m.payload());
+      Pending p = pending.get(r.id());
+      if (p != null) {
+        handle(r, p);
+      } // else: answered before (a task that ran twice), or cancelled
+    } catch (Envelope.Rejected | PoolMessages.Malformed e) {
+      ctx.rejected(replyQueue, e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "handling a pool result: " + e);
+    } finally {
+      try {
+        replyChannel.basicAck(tag, false);
+      } catch (IOException | RuntimeException e) {
+        LOG.log(System.Logger.Level.DEBUG, "ack of a result: " + e);
+      }
+    }
+  }
+
+  private void handle(PoolMessages.Result r, Pending p) {
+    Object value;
+    try {
+      value = (r.failed() ? failureCodec : ctx.codec).decode(r.tag(), r.bytes(), ctx, loader());
+    } catch (UndecodableValueException e) {
+      complete(r.id(), p, null, e);
+      return;
+    }
+    if (!r.failed()) {
+      if (p.chunk && value instanceof RemoteTask.ChunkResult c) {
+        value = new ChunkOutcome(c.results(), c.failure(), c.runNanos());
+      }
+      complete(r.id(), p, value, null);
+      return;
+    }
+    Throwable t =
+        value instanceof Throwable th
+            ? th
+            : new IllegalStateException("a pool node sent a failure that is not a throwable");
+    if (t instanceof WorkerDiedException && p.retriesLeft > 0 && !shutdownNowCalled) {
+      p.retriesLeft--;
+      try {
+        publishTask(p); // same id: the dedupe still holds
+        return;
+      } catch (RuntimeException e) {
+        t.addSuppressed(e);
+      }
+    }
+    complete(r.id(), p, null, t);
+  }
+
+  private static ClassLoader loader() {
+    ClassLoader l = Thread.currentThread().getContextClassLoader();
+    return l != null ? l : RabbitPoolEngine.class.getClassLoader();
+  }
+
+  private void complete(String id, Pending p, @Nullable Object value, @Nullable Throwable failure) {
+    if (!pending.remove(id, p)) {
+      return;
+    }
+    // user callbacks must not run on (and block) the client library's consumer thread
+    Thread.ofVirtual()
+        .name("mp4j-pool-complete")
+        .start(
+            () -> {
+              if (failure != null) {
+                p.future.completeExceptionally(failure);
+              } else {
+                p.future.complete(value);
+              }
+              checkTerminated();
+            });
+  }
+
+  // ------------------------------------------------------------------------------- lifecycle
+
+  private volatile boolean shutdownNowCalled;
+
+  @Override
+  public void shutdown(boolean cancelPending) {
+    shutdown = true;
+    if (cancelPending) {
+      for (Pending p : List.copyOf(pending.values())) {
+        p.future.cancel(false);
+      }
+    }
+    checkTerminated();
+  }
+
+  @Override
+  public List<Runnable> shutdownNow() {
+    shutdown = true;
+    shutdownNowCalled = true;
+    List<Runnable> notAnswered = new ArrayList<>();
+    for (Pending p : List.copyOf(pending.values())) {
+      if (p.future.cancel(true)) {
+        notAnswered.add(Calls.asRunnable(p.original));
+      }
+    }
+    PoolNode node = embedded;
+    if (node != null) {
+      node.close();
+    }
+    checkTerminated();
+    return notAnswered;
+  }
+
+  private void checkTerminated() {
+    if (!shutdown || !pending.isEmpty() || !terminating.compareAndSet(false, true)) {
+      return;
+    }
+    Thread.ofVirtual()
+        .name("mp4j-pool-terminate")
+        .start(
+            () -> {
+              try {
+                PoolNode node = embedded;
+                if (node != null) {
+                  node.stop(shutdownNowCalled ? Duration.ZERO : EMBEDDED_NODE_GRACE);
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              } finally {
+                try {
+                  if (replyChannel.isOpen()) {
+                    replyChannel.queueDelete(replyQueue);
+                    replyChannel.close();
+                  }
+                } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
+                  LOG.log(System.Logger.Level.DEBUG, "closing the reply queue: " + e);
+                }
+                ctx.forget(this);
+                terminated.countDown();
+              }
+            });
+  }
+
+  @Override
+  public boolean awaitTermination(long timeoutNanos) throws InterruptedException {
+    return terminated.await(timeoutNanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public boolean isShutdown() {
+    return shutdown;
+  }
+
+  @Override
+  public boolean isTerminated() {
+    return terminated.getCount() == 0;
+  }
+
+  @Override
+  public String toString() {
+    return "RabbitPool["
+        + poolName
+        + ", "
+        + localWorkers
+        + " local workers, "
+        + pending.size()
+        + " pending"
+        + (isTerminated() ? ", terminated" : shutdown ? ", shut down" : "")
+        + "]";
+  }
+}

@@ -1,0 +1,353 @@
+package org.multiprocessing4j.rabbitmq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.multiprocessing4j.JvmProcess;
+import org.multiprocessing4j.MapOptions;
+import org.multiprocessing4j.ProcessPoolExecutor;
+import org.multiprocessing4j.RemoteProcessException;
+import org.multiprocessing4j.WorkerDiedException;
+
+/**
+ * The distributed pool across real JVMs: worker nodes run in child JVMs of this test (as {@code
+ * mp4j worker} would on other hosts), and a submit-only pool ({@code workers(0)}) in this JVM can
+ * only be served by them, so every result proves a trip through the broker and a remote node.
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class RabbitPoolTest extends TestContexts {
+
+  private static final Duration WAIT = Duration.ofSeconds(90);
+
+  @TempDir Path dir;
+
+  /** Starts a worker node in a child JVM that serves {@code pool} until killed. */
+  private JvmProcess node(RabbitBroker.Broker broker, String pool, int processes) {
+    String uri = broker.uri();
+    return ctx.process(
+            () -> {
+              try (RabbitContext c =
+                  RabbitContext.builder().uri(uri).authKey(KEY).namespace("mp4j-test").build()) {
+                c.workerNode(pool, processes).awaitStop();
+              }
+            })
+        .setName("node-" + pool)
+        .start();
+  }
+
+  private ProcessPoolExecutor client(String pool) {
+    return ctx.poolBuilder().poolName(pool).workers(0).build();
+  }
+
+  private static String pool() {
+    return "p" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  @Test
+  void submitMapAndFailures_submitOnlyClient_servedByANodeInAnotherJvm(RabbitBroker.Broker broker)
+      throws Exception {
+    String pool = pool();
+    JvmProcess node = node(broker, pool, 2);
+    try (ProcessPoolExecutor client = client(pool)) {
+      assertThat(client.workers()).isZero();
+      long parent =
+          client
+              .submit(() -> ProcessHandle.current().parent().orElseThrow().pid())
+              .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(parent).as("the task ran in a worker of the remote node").isEqualTo(node.pid());
+
+      List<Integer> items = IntStream.range(0, 200).boxed().toList();
+      assertThat(client.map(x -> x * x, items).toList())
+          .isEqualTo(items.stream().map(x -> x * x).toList());
+      assertThat(client.imap(x -> x + 1, items, MapOptions.defaults().chunksize(7)).toList())
+          .isEqualTo(items.stream().map(x -> x + 1).toList());
+      assertThat(new HashSet<>(client.imapUnordered(x -> -x, items).toList()))
+          .isEqualTo(new HashSet<>(items.stream().map(x -> -x).toList()));
+      assertThat(client.<String, Integer>apply(String::length, "four")).isEqualTo(4);
+
+      CompletableFuture<Object> bad =
+          client.submit(
+              () -> {
+                throw new IllegalStateException("remote boom");
+              });
+      assertThatThrownBy(() -> bad.get(WAIT.toSeconds(), TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .cause()
+          .isInstanceOf(RemoteProcessException.class)
+          .hasMessageContaining("java.lang.IllegalStateException: remote boom");
+      RemoteProcessException r = (RemoteProcessException) catchCause(bad);
+      assertThat(r.remoteClassName()).isEqualTo("java.lang.IllegalStateException");
+      assertThat(r.getStackTrace()).isNotEmpty();
+
+      assertThatThrownBy(
+              () ->
+                  client
+                      .map(
+                          x -> {
+                            if (x == 150) {
+                              throw new IllegalArgumentException("item " + x);
+                            }
+                            return x;
+                          },
+                          items)
+                      .toList())
+          .hasStackTraceContaining("item 150");
+    }
+  }
+
+  private static Throwable catchCause(CompletableFuture<?> f) {
+    try {
+      f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      return java.util.Objects.requireNonNull(e.getCause());
+    } catch (InterruptedException | TimeoutException e) {
+      throw new AssertionError(e);
+    }
+    throw new AssertionError("no failure");
+  }
+
+  @Test
+  void cancelTimeoutAndDeadWorker_onRemoteNode_stopTheTaskAndThePoolServesOn(
+      RabbitBroker.Broker broker) throws Exception {
+    String pool = pool();
+    node(broker, pool, 1);
+    Path pidFile = dir.resolve("runaway.pid");
+    String pidPath = pidFile.toString();
+    try (ProcessPoolExecutor client = client(pool)) {
+      CompletableFuture<Object> runaway =
+          client.submit(
+              () -> {
+                Files.writeString(Path.of(pidPath), Long.toString(ProcessHandle.current().pid()));
+                while (true) {
+                  Thread.onSpinWait(); // a runaway loop no interrupt stops
+                }
+              });
+      await().atMost(WAIT).until(() -> Files.exists(pidFile) && Files.size(pidFile) > 0);
+      long pid = Long.parseLong(Files.readString(pidFile));
+      assertThat(runaway.cancel(true)).isTrue();
+      assertThat(runaway).isCancelled();
+      await().atMost(WAIT).until(() -> ProcessHandle.of(pid).map(ph -> !ph.isAlive()).orElse(true));
+
+      CompletableFuture<Object> slow =
+          client.submit(
+              () -> {
+                Thread.sleep(600_000);
+                return "late";
+              },
+              Duration.ofSeconds(2));
+      assertThat(catchCause(slow)).isInstanceOf(TimeoutException.class);
+
+      CompletableFuture<Object> exits =
+          client.submit(
+              () -> {
+                System.exit(3);
+                return "never";
+              });
+      assertThat(catchCause(exits)).isInstanceOf(WorkerDiedException.class);
+
+      assertThat(client.submit(() -> "still serving").get(WAIT.toSeconds(), TimeUnit.SECONDS))
+          .isEqualTo("still serving");
+    }
+  }
+
+  /** A task cancelled while it waits in the broker is dropped by the node that receives it. */
+  @Test
+  void cancel_taskStillInTheBroker_nodeDropsItOnDelivery(RabbitBroker.Broker broker)
+      throws Exception {
+    String pool = pool();
+    node(broker, pool, 1);
+    Path started = dir.resolve("started");
+    Path release = dir.resolve("release");
+    Path ran = dir.resolve("ran");
+    String startedPath = started.toString();
+    String releasePath = release.toString();
+    String ranPath = ran.toString();
+    try (ProcessPoolExecutor client = client(pool)) {
+      CompletableFuture<String> blocker =
+          client.submit(
+              () -> {
+                Files.writeString(Path.of(startedPath), "x");
+                while (!Files.exists(Path.of(releasePath))) {
+                  Thread.sleep(20); // the test releases it by creating the file
+                }
+                return "released";
+              });
+      await().atMost(WAIT).until(() -> Files.exists(started));
+      // the node has prefetch 1 and is busy: this task stays in the broker's queue
+      CompletableFuture<String> waiting =
+          client.submit(
+              () -> {
+                Files.writeString(Path.of(ranPath), "ran");
+                return "ran";
+              });
+      assertThat(waiting.cancel(true)).isTrue();
+      Files.writeString(release, "go");
+      assertThat(blocker.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("released");
+      assertThat(client.submit(() -> "next").get(WAIT.toSeconds(), TimeUnit.SECONDS))
+          .isEqualTo("next");
+      assertThat(ran).as("the cancelled task ran").doesNotExist();
+    }
+  }
+
+  @Test
+  void retries_workerDiedOnce_taskRunsAgain(RabbitBroker.Broker broker) throws Exception {
+    String pool = pool();
+    node(broker, pool, 1);
+    String marker = dir.resolve("died-once").toString();
+    try (ProcessPoolExecutor client =
+        ctx.poolBuilder().poolName(pool).workers(0).retries(1).build()) {
+      CompletableFuture<String> f =
+          client.submit(
+              () -> {
+                Path m = Path.of(marker);
+                if (!Files.exists(m)) {
+                  Files.writeString(m, "x");
+                  Runtime.getRuntime().halt(9);
+                }
+                return "second try";
+              });
+      assertThat(f.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("second try");
+    }
+  }
+
+  /**
+   * Nodes SIGKILLed mid-task give their unacknowledged tasks back to the broker: every task
+   * completes, once, with the right result, though some ran twice.
+   */
+  @Test
+  void nodesKilledMidTask_everyTaskCompletesExactlyOnceWithTheRightResult(
+      RabbitBroker.Broker broker) throws Exception {
+    String pool = pool();
+    List<JvmProcess> nodes = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      nodes.add(node(broker, pool, 1));
+    }
+    Path runs = dir.resolve("runs.log");
+    String runsPath = runs.toString();
+    int tasks = 40;
+    ConcurrentHashMap<Integer, AtomicInteger> completions = new ConcurrentHashMap<>();
+    try (ProcessPoolExecutor client = client(pool)) {
+      List<CompletableFuture<Integer>> futures = new ArrayList<>();
+      for (int i = 0; i < tasks; i++) {
+        int n = i;
+        CompletableFuture<Integer> f =
+            client.submit(
+                () -> {
+                  Files.writeString(
+                      Path.of(runsPath),
+                      n + "\n",
+                      StandardOpenOption.CREATE,
+                      StandardOpenOption.APPEND);
+                  Thread.sleep(150);
+                  return n * n;
+                });
+        futures.add(
+            f.whenComplete(
+                (v, e) ->
+                    completions.computeIfAbsent(n, k -> new AtomicInteger()).incrementAndGet()));
+      }
+      await()
+          .atMost(WAIT)
+          .until(() -> futures.stream().filter(CompletableFuture::isDone).count() >= 5);
+      nodes.get(0).kill();
+      await()
+          .atMost(WAIT)
+          .until(() -> futures.stream().filter(CompletableFuture::isDone).count() >= 15);
+      nodes.get(1).kill();
+      for (int i = 0; i < tasks; i++) {
+        assertThat(futures.get(i).get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(i * i);
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> completions.size() == tasks);
+      assertThat(completions.values()).allMatch(c -> c.get() == 1);
+      assertThat(Files.readAllLines(runs)).hasSizeGreaterThanOrEqualTo(tasks);
+    }
+    for (JvmProcess n : nodes.subList(0, 2)) {
+      assertThat(n.join(WAIT)).isTrue();
+      assertThat(n.exitCode()).hasValue(-9);
+    }
+  }
+
+  @Test
+  void pool_onRabbitContext_isDistributedAndServesOtherClientsOfItsName() throws Exception {
+    String pool = pool();
+    try (ProcessPoolExecutor embedded = ctx.poolBuilder().poolName(pool).workers(1).build();
+        ProcessPoolExecutor client = client(pool)) {
+      long me = ProcessHandle.current().pid();
+      assertThat(embedded.submit(() -> ProcessHandle.current().parent().orElseThrow().pid()).get())
+          .isEqualTo(me);
+      assertThat(client.submit(() -> 6 * 7).get(WAIT.toSeconds(), TimeUnit.SECONDS))
+          .as("a submit-only client is served by the other pool's embedded node")
+          .isEqualTo(42);
+    }
+    try (ProcessPoolExecutor byDefault = ctx.pool(1)) {
+      assertThat(byDefault.toString()).contains("RabbitPool[default");
+      assertThat(byDefault.submit(() -> "ok").get(WAIT.toSeconds(), TimeUnit.SECONDS))
+          .isEqualTo("ok");
+    }
+  }
+
+  @Test
+  void shutdown_pendingTasksFinishThenTerminates_andRejectsNewOnes(RabbitBroker.Broker broker)
+      throws Exception {
+    String pool = pool();
+    ProcessPoolExecutor p = ctx.poolBuilder().poolName(pool).workers(1).build();
+    CompletableFuture<String> f =
+        p.submit(
+            () -> {
+              Thread.sleep(300);
+              return "done";
+            });
+    p.shutdown();
+    assertThat(p.isShutdown()).isTrue();
+    assertThatThrownBy(() -> p.submit(() -> 1))
+        .isInstanceOf(java.util.concurrent.RejectedExecutionException.class);
+    assertThat(p.awaitTermination(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(f.get()).isEqualTo("done");
+    assertThat(p.isTerminated()).isTrue();
+
+    ProcessPoolExecutor q = ctx.poolBuilder().poolName(pool).workers(0).build();
+    CompletableFuture<String> never = q.submit(() -> "no node serves this pool now");
+    assertThat(q.shutdownNow()).hasSize(1);
+    assertThat(never).isCancelled();
+    assertThat(q.awaitTermination(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThatThrownBy(never::join).isInstanceOf(CancellationException.class);
+  }
+
+  @Test
+  void badInput_throwsAtTheCall() {
+    assertThatThrownBy(() -> ctx.pool(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("workers(0)");
+    assertThatThrownBy(() -> ctx.workerNode("p", 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least 1 process");
+    assertThatThrownBy(() -> ctx.workerNode("no spaces", 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("pool name");
+    try (ProcessPoolExecutor client = client(pool())) {
+      Object notSerializable = new Object();
+      assertThatThrownBy(() -> client.submit(() -> notSerializable.hashCode()))
+          .isInstanceOf(org.multiprocessing4j.UnserializableValueException.class);
+    }
+  }
+}

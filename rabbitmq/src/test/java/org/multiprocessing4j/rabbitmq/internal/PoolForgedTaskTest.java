@@ -1,0 +1,129 @@
+package org.multiprocessing4j.rabbitmq.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.io.Serial;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.multiprocessing4j.ProcessPoolExecutor;
+import org.multiprocessing4j.TaskCallable;
+import org.multiprocessing4j.rabbitmq.RabbitBroker;
+import org.multiprocessing4j.rabbitmq.RabbitContext;
+import org.multiprocessing4j.rabbitmq.WorkerNode;
+
+/**
+ * Task messages injected straight into a pool's task queue with the raw client: unsigned, forged,
+ * truncated, signed for another queue, stale and replayed ones are rejected before anything in them
+ * is deserialized, nothing of them runs, and the node goes on serving.
+ */
+@ExtendWith(RabbitBroker.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class PoolForgedTaskTest {
+
+  private static final byte[] KEY =
+      "pool-forged-task-test-key-32byte".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] WRONG_KEY =
+      "not-the-key-of-the-pool-32-bytes".getBytes(StandardCharsets.UTF_8);
+
+  /** Appends a word to a file: what a task that ran leaves behind. */
+  record Mark(String path, String word) implements TaskCallable<String> {
+    @Serial private static final long serialVersionUID = 1L;
+
+    @Override
+    public String call() throws IOException {
+      Files.writeString(
+          Path.of(path), word + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      return word;
+    }
+  }
+
+  @TempDir Path dir;
+  private RabbitContext ctx;
+  private Connection raw;
+  private Channel ch;
+
+  @BeforeEach
+  void open(RabbitBroker.Broker broker) throws Exception {
+    ctx = RabbitContext.builder().uri(broker.uri()).authKey(KEY).namespace("mp4j-forged").build();
+    ConnectionFactory f = new ConnectionFactory();
+    f.setUri(broker.uri());
+    raw = f.newConnection();
+    ch = raw.createChannel();
+    ch.confirmSelect();
+  }
+
+  @AfterEach
+  void close() throws IOException {
+    if (raw != null) {
+      raw.close();
+    }
+    if (ctx != null) {
+      ctx.close();
+    }
+  }
+
+  private void inject(String queue, byte[] body) throws Exception {
+    ch.basicPublish("", queue, null, body);
+    ch.waitForConfirmsOrDie(10_000);
+  }
+
+  private static byte[] task(Object callable) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(b)) {
+      out.writeObject(callable);
+    }
+    // the reply queue does not exist: the node must log it and go on, not fail
+    return PoolMessages.write(
+        new PoolMessages.Task("injected", "mp4j-forged.no-such-reply-queue", -1, b.toByteArray()));
+  }
+
+  @Test
+  void workerNode_badTaskMessagesInjected_rejectedNothingRunsAndNodeServesOn() throws Exception {
+    String pool = "forged" + System.nanoTime();
+    String queue = "mp4j-forged.pool." + pool + ".tasks";
+    Path marks = dir.resolve("marks");
+    String path = marks.toString();
+    try (WorkerNode node = ctx.workerNode(pool, 1);
+        ProcessPoolExecutor client = ctx.poolBuilder().poolName(pool).workers(0).build()) {
+      Envelope right = new Envelope(KEY, Duration.ofDays(1).toMillis());
+      byte[] genuine = right.seal(queue, PoolMessages.TASK, task(new Mark(path, "genuine")));
+      byte[] forged = task(new Mark(path, "forged"));
+
+      inject(queue, "plain text, no envelope".getBytes(StandardCharsets.UTF_8));
+      inject(queue, new Envelope(WRONG_KEY, 86_400_000).seal(queue, PoolMessages.TASK, forged));
+      inject(queue, Arrays.copyOf(genuine, genuine.length - 5));
+      inject(queue, right.seal(queue + ".other", PoolMessages.TASK, forged));
+      inject(
+          queue,
+          right.sealAt(
+              queue, PoolMessages.TASK, forged, System.currentTimeMillis() - 2 * 86_400_000L));
+      inject(queue, right.seal(queue, Codec.SERIALIZED, forged)); // signed, but not a task
+      inject(queue, genuine); // runs once
+      inject(queue, genuine); // a replay
+
+      assertThat(client.submit(new Mark(path, "after")).get(60, TimeUnit.SECONDS))
+          .isEqualTo("after");
+      assertThat(Files.readAllLines(marks))
+          .as("only the genuine task ran, once, then the client's")
+          .containsExactly("genuine", "after");
+      assertThat(node.tasksCompleted()).isEqualTo(2);
+    }
+  }
+}
