@@ -11,6 +11,7 @@ import org.multiprocessing4j.bench.PoolMemory;
 import org.multiprocessing4j.bench.PoolSpeedup;
 import org.multiprocessing4j.bench.PoolThroughput;
 import org.multiprocessing4j.bench.QueueThroughput;
+import org.multiprocessing4j.bench.RabbitPoolBench;
 import org.multiprocessing4j.bench.RabbitThroughput;
 import org.multiprocessing4j.bench.StartLatency;
 import org.multiprocessing4j.bench.SyncBench;
@@ -87,7 +88,11 @@ final class BenchCommand implements Callable<Integer> {
           new Benchmark(
               "rabbit",
               "RabbitMQ queue put and get against the raw client (--uri amqp://...)",
-              RabbitThroughput::main));
+              RabbitThroughput::main),
+          new Benchmark(
+              "rabbit-pool",
+              "distributed pool round trip and tasks/s against raw RPC (--uri amqp://...)",
+              RabbitPoolBench::main));
 
   @ParentCommand
   @SuppressWarnings("NullAway.Init") // injected by picocli before call()
