@@ -66,6 +66,12 @@ public final class ChildMain {
    */
   static final String PRELOAD_PROPERTY = "org.multiprocessing4j.preload";
 
+  /**
+   * On a warm spare's command line, the methods of the parent's latest handle targets, which the
+   * spare resolves while it waits ({@link HandleTarget#recentTargets()}).
+   */
+  static final String RECENT_TARGETS_PROPERTY = "org.multiprocessing4j.recentTargets";
+
   /** Set by the shutdown report once it has closed the channel on purpose. */
   private static volatile boolean channelClosed;
 
@@ -292,6 +298,7 @@ public final class ChildMain {
       // Only a warm-up.
     }
     preload(loader);
+    HandleTarget.resolveAhead(System.getProperty(RECENT_TARGETS_PROPERTY, ""), loader);
   }
 
   /**

@@ -10,6 +10,7 @@ import java.lang.invoke.MethodType;
 import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.JvmProcess;
 import org.multiprocessing4j.ProcessTarget;
@@ -43,6 +44,14 @@ import org.multiprocessing4j.internal.codec.JavaSerialization;
  * {@code HandleTarget} where it expected the user's lambda, which is why this class implements all
  * three interfaces.
  *
+ * <h2>Spares resolve recent targets ahead</h2>
+ *
+ * The parent remembers the methods of its latest handle targets ({@link #recentTargets}); a warm
+ * spare launched afterwards gets them on its command line and, while it waits, loads their classes
+ * and resolves the methods ({@link #resolveAhead}) without initializing anything, so that a target
+ * started again finds its class loaded. A spare taken for another target has only done some work
+ * for nothing.
+ *
  * <h2>Failure</h2>
  *
  * The method is resolved while the child deserializes the process object, before it reports
@@ -57,6 +66,11 @@ public final class HandleTarget
   private static final String TARGET = "org/multiprocessing4j/ProcessTarget";
   private static final String ARG1 = "org/multiprocessing4j/ProcessTarget$Arg1";
   private static final String ARG2 = "org/multiprocessing4j/ProcessTarget$Arg2";
+
+  /** How many {@link #recentTargets} are kept. */
+  private static final int RECENT_MAX = 8;
+
+  private static final LinkedHashSet<String> RECENT = new LinkedHashSet<>(); // guarded by itself
 
   private final Class<?> implClass;
   private final String implMethodName;
@@ -119,9 +133,63 @@ public final class HandleTarget
     for (int i = 0; i < captured.length; i++) {
       captured[i] = lambda.getCapturedArg(i);
     }
+    remember(impl, lambda);
     int arity = fn.equals(TARGET) ? 0 : fn.equals(ARG1) ? 1 : 2;
     return new HandleTarget(
         impl, lambda.getImplMethodName(), lambda.getImplMethodSignature(), captured, arity);
+  }
+
+  /**
+   * Returns the methods of the latest targets sent as handles, newest last, as {@code <class>
+   * <method> <descriptor>} entries joined by commas: what a new warm spare resolves ahead ({@link
+   * #resolveAhead}), since a program tends to start the same targets again.
+   *
+   * @return the entries, or an empty string
+   */
+  static String recentTargets() {
+    synchronized (RECENT) {
+      return String.join(",", RECENT);
+    }
+  }
+
+  /**
+   * Loads the classes of {@link #recentTargets} entries and resolves their methods, without
+   * initializing anything (no static initializer runs before a process needs it); an entry that
+   * does not resolve is skipped.
+   *
+   * @param entries what {@link #recentTargets} returned in the parent
+   * @param loader the loader to load the classes with
+   */
+  static void resolveAhead(String entries, ClassLoader loader) {
+    for (String entry : entries.split(",", -1)) {
+      String[] f = entry.split(" ", -1);
+      if (f.length != 3) {
+        continue;
+      }
+      try {
+        Class<?> c = Class.forName(f[0], false, loader);
+        MethodType type = MethodType.fromMethodDescriptorString(f[2], c.getClassLoader());
+        var unused =
+            MethodHandles.privateLookupIn(c, MethodHandles.lookup()).findStatic(c, f[1], type);
+      } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+        // The process that needs it reports its own error.
+      }
+    }
+  }
+
+  private static void remember(Class<?> impl, SerializedLambda lambda) {
+    String entry =
+        impl.getName() + " " + lambda.getImplMethodName() + " " + lambda.getImplMethodSignature();
+    if (entry.indexOf(',') >= 0) {
+      return;
+    }
+    synchronized (RECENT) {
+      RECENT.remove(entry);
+      RECENT.add(entry);
+      if (RECENT.size() > RECENT_MAX) {
+        RECENT.remove(RECENT.getFirst());
+      }
+    }
   }
 
   private static @Nullable Class<?> implClassOf(SerializedLambda lambda) {

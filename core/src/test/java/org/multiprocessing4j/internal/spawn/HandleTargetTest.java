@@ -2,6 +2,7 @@ package org.multiprocessing4j.internal.spawn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InvalidObjectException;
@@ -10,11 +11,14 @@ import java.lang.reflect.Constructor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.multiprocessing4j.ChildCleanup;
 import org.multiprocessing4j.JvmProcess;
+import org.multiprocessing4j.ProcessOptions;
 import org.multiprocessing4j.ProcessStartException;
 import org.multiprocessing4j.ProcessTarget;
 import org.multiprocessing4j.internal.codec.JavaSerialization;
@@ -137,6 +141,43 @@ class HandleTargetTest {
     assertThatThrownBy(t::run)
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("takes 2 arguments");
+  }
+
+  @Test
+  void spare_launchedAfterAStart_resolvesThatTargetAhead() throws Exception {
+    ProcessOptions options = ProcessOptions.builder().warmSpares(1).build();
+    List<Long> spares = new ArrayList<>();
+    try {
+      Path out = dir.resolve("first");
+      JvmProcess first = new JvmProcess(Capturer.reportTarget(), out.toString(), 1);
+      first.setOptions(options);
+      assertThat(runAndRead(first, out)).isEqualTo("1 no");
+      assertThat(WarmSpares.awaitFull(WarmSpareTest.CHILD_BOUND)).isTrue();
+      spares.addAll(WarmSpares.idlePids());
+      assertThat(spares).hasSize(1);
+      String[] args =
+          ProcessHandle.of(spares.getFirst())
+              .flatMap(h -> h.info().arguments())
+              .orElseThrow(() -> new AssertionError("no command line for the spare"));
+      assertThat(args)
+          .anySatisfy(
+              a ->
+                  assertThat(a)
+                      .startsWith("-D" + ChildMain.RECENT_TARGETS_PROPERTY + "=")
+                      .contains(
+                          HandleTargetTest.class.getName() + " report (Ljava/lang/String;I)V"));
+      Path second = dir.resolve("second");
+      JvmProcess p = new JvmProcess(Capturer.reportTarget(), second.toString(), 2);
+      p.setOptions(options);
+      assertThat(runAndRead(p, second)).isEqualTo("2 no");
+      assertThat(p.pid()).isEqualTo(spares.getFirst());
+    } finally {
+      spares.addAll(WarmSpares.idlePids());
+      WarmSpares.closeAll();
+      for (long pid : spares) {
+        await().atMost(WarmSpareTest.CHILD_BOUND).until(() -> WarmSpareTest.isDead(pid));
+      }
+    }
   }
 
   @Test
