@@ -262,6 +262,9 @@ public final class ChildMain {
     ClassLoader loader = ClassLoader.getSystemClassLoader();
     List<Object> samples = new ArrayList<>();
     samples.add((ProcessTarget) ChildMain::warmUpTarget);
+    // A target whose class is not initialized yet, as a recent target's class is (see
+    // HandleTarget.resolveAhead): its first call goes through the class-initialization check.
+    samples.add((ProcessTarget) NotYetInitialized::target);
     ProcessTarget.Arg1<String> withArgument = ChildMain::warmUpTarget;
     samples.add(withArgument);
     try {
@@ -323,6 +326,13 @@ public final class ChildMain {
   }
 
   private static void warmUpTarget() {}
+
+  /** Holds a warm-up target; initialized by the warm-up's first call of it. */
+  private static final class NotYetInitialized {
+    private NotYetInitialized() {}
+
+    static void target() {}
+  }
 
   private static void warmUpTarget(String argument) {}
 
