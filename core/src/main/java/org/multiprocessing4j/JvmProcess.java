@@ -11,11 +11,11 @@ import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
-import org.multiprocessing4j.internal.codec.JavaSerialization;
 import org.multiprocessing4j.internal.codec.ThrowableInfo;
 import org.multiprocessing4j.internal.spawn.Child;
 import org.multiprocessing4j.internal.spawn.Children;
 import org.multiprocessing4j.internal.spawn.CurrentProcess;
+import org.multiprocessing4j.internal.spawn.HandleTarget;
 import org.multiprocessing4j.internal.spawn.LaunchSpec;
 
 /**
@@ -365,7 +365,7 @@ public class JvmProcess implements Serializable, AutoCloseable {
       }
       this.parentName = current().name();
       byte[] payload =
-          JavaSerialization.serialize(this, "process " + name + " (its target or fields)");
+          HandleTarget.serializeProcess(this, "process " + name + " (its target or fields)");
       Children.installHook();
       Child c = Child.launch(spec(options()), payload, daemon, this);
       this.pid = c.pid();

@@ -473,10 +473,12 @@ public final class ProcessOptions {
     /**
      * Names classes that every warm spare ({@link #warmSpares(int)}) loads, links and initializes
      * while it waits, as Python's {@code set_forkserver_preload}, so that a start does not pay for
-     * loading them: typically the class in which the target's lambda or method reference is written
-     * (its deserialization starts there), the classes the target uses, and their libraries. The
-     * list replaces any earlier one. It changes nothing for processes started without spares, which
-     * load their classes when they need them.
+     * loading them: typically the class that holds the target's code (a lambda's enclosing class, a
+     * method reference's class), the classes the target uses, and their libraries. The list
+     * replaces any earlier one. It changes nothing for processes started without spares, which load
+     * their classes when they need them. With or without this list, a spare started after a process
+     * whose target is a lambda or a static method reference loads that code's class, without
+     * initializing it, in case the same target is started again.
      *
      * <p>A class's static initializer runs in every spare, before the spare knows which process it
      * will become, and also in spares that are never used; a class that is missing or whose

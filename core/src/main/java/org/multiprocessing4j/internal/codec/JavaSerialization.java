@@ -19,6 +19,7 @@ import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.UnserializableValueException;
 
@@ -77,8 +78,31 @@ public final class JavaSerialization {
    * @throws UnserializableValueException if the value or something it refers to is not serializable
    */
   public static byte[] serialize(Object value, String what) {
+    return write(value, what, null);
+  }
+
+  /**
+   * Serializes a value, letting {@code replace} substitute objects on the way, as {@link
+   * ObjectOutputStream#replaceObject} does: it sees each object once, after its own {@code
+   * writeReplace} (so a serializable lambda arrives as its {@link
+   * java.lang.invoke.SerializedLambda}), and returns it or what to write instead.
+   *
+   * @param value the value
+   * @param what how to name the value in an error, such as "the process target"
+   * @param replace the substitution; must return a serializable object or the one it was given
+   * @return the serialized bytes
+   * @throws UnserializableValueException if the value or something it refers to is not serializable
+   */
+  public static byte[] serialize(Object value, String what, UnaryOperator<Object> replace) {
+    return write(value, what, replace);
+  }
+
+  private static byte[] write(Object value, String what, @Nullable UnaryOperator<Object> replace) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
-    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+    try (ObjectOutputStream out =
+        replace == null
+            ? new ObjectOutputStream(bytes)
+            : new ReplacingObjectOutputStream(bytes, replace)) {
       out.writeObject(value);
     } catch (NotSerializableException e) {
       String bad = e.getMessage() == null ? "?" : e.getMessage();
@@ -121,6 +145,23 @@ public final class JavaSerialization {
     try (ObjectInputStream in =
         new LoaderObjectInputStream(new ByteArrayInputStream(bytes), loader)) {
       return in.readObject();
+    }
+  }
+
+  /** Hands every object written to a substitution function. */
+  private static final class ReplacingObjectOutputStream extends ObjectOutputStream {
+    private final UnaryOperator<Object> replace;
+
+    ReplacingObjectOutputStream(ByteArrayOutputStream out, UnaryOperator<Object> replace)
+        throws IOException {
+      super(out);
+      this.replace = replace;
+      enableReplaceObject(true);
+    }
+
+    @Override
+    protected Object replaceObject(Object obj) {
+      return replace.apply(obj);
     }
   }
 

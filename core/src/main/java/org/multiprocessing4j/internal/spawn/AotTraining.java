@@ -15,7 +15,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.multiprocessing4j.JvmProcess;
-import org.multiprocessing4j.internal.codec.JavaSerialization;
 
 /**
  * The two JVMs that make an {@link AotCache}, one main class:
@@ -132,7 +131,7 @@ public final class AotTraining {
     ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     server.bind(UnixDomainSocketAddress.of(socketPath));
     byte[] payload =
-        JavaSerialization.serialize(
+        HandleTarget.serializeProcess(
             new JvmProcess(AotTraining::target, "trained"), "the training process");
     Thread parent =
         new Thread(() -> playParent(server, socketPath, dir, payload), "mp4j-aot-parent");

@@ -168,7 +168,18 @@ public final class Child {
   }
 
   private void awaitStarted(long deadline, LaunchSpec spec) {
-    SpawnedJvm.awaitEither(started, process, deadline, spec, spec.name(), err, "load its target");
+    try {
+      SpawnedJvm.awaitEither(started, process, deadline, spec, spec.name(), err, "load its target");
+    } catch (ProcessStartException e) {
+      // A short target can send STARTED and end before our reader took the frame (both wake-ups
+      // late on a busy machine): the exit won the race. The reader completes `started` at the end
+      // of the stream at the latest, so a bounded wait tells a start from a failure. (A timeout or
+      // an interrupt, which carry their cause, killed the child: no second look.)
+      if (e.getCause() != null || process.isAlive() || !startedAfterExit()) {
+        throw e;
+      }
+      return;
+    }
     if (!started.join()) {
       ThrowableInfo cause = startFailure;
       String text = err == null ? "" : err.startupText();
@@ -180,6 +191,18 @@ public final class Child {
             null);
       }
       throw SpawnedJvm.launchFailed(spec.name(), process, text, "load its target");
+    }
+  }
+
+  /** After the child exited: whether it had reported STARTED, as the reader sees it. */
+  private boolean startedAfterExit() {
+    try {
+      return started.get(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException | TimeoutException e) {
+      return false;
     }
   }
 

@@ -66,6 +66,12 @@ public final class ChildMain {
    */
   static final String PRELOAD_PROPERTY = "org.multiprocessing4j.preload";
 
+  /**
+   * On a warm spare's command line, the methods of the parent's latest handle targets, which the
+   * spare resolves while it waits ({@link HandleTarget#recentTargets()}).
+   */
+  static final String RECENT_TARGETS_PROPERTY = "org.multiprocessing4j.recentTargets";
+
   /** Set by the shutdown report once it has closed the channel on purpose. */
   private static volatile boolean channelClosed;
 
@@ -105,6 +111,10 @@ public final class ChildMain {
     for (String name : new String[] {"TERM", "INT", "HUP"}) {
       handleSignal(channel, name);
     }
+    // Before LAUNCH, so that a warm spare has it running already.
+    Thread poll = new Thread(new ParentPoll(parentPid), "mp4j-parent-poll");
+    poll.setDaemon(true);
+    poll.start();
 
     if (Boolean.getBoolean(SPARE_PROPERTY)) {
       warmUp();
@@ -147,10 +157,11 @@ public final class ChildMain {
     }
 
     CurrentProcess.set(process, parentPid);
-    watchParent(channel, parentPid);
 
     try {
       channel.send(ControlChannel.STARTED, new byte[0]);
+      // After STARTED, which the parent waits for; PR_SET_PDEATHSIG and the poll cover the gap.
+      watchChannel(channel);
       process.run();
     } catch (Throwable t) {
       System.err.println(
@@ -181,16 +192,13 @@ public final class ChildMain {
   }
 
   /**
-   * Ends this JVM at once when the parent dies: the control channel reaches end of stream, or our
-   * parent pid changes (we were re-parented). PR_SET_PDEATHSIG does the same from the kernel.
+   * Ends this JVM at once when the parent dies and the control channel reaches end of stream. The
+   * parent-pid poll (started before LAUNCH) and PR_SET_PDEATHSIG do the same in other ways.
    */
-  private static void watchParent(ControlChannel channel, long parentPid) {
+  private static void watchChannel(ControlChannel channel) {
     Thread reader = new Thread(new ParentWatch(channel), "mp4j-parent-watch");
     reader.setDaemon(true);
     reader.start();
-    Thread poll = new Thread(new ParentPoll(parentPid), "mp4j-parent-poll");
-    poll.setDaemon(true);
-    poll.start();
   }
 
   // Classes rather than lambdas: a lambda's class is spun when its line first runs, which for these
@@ -254,6 +262,9 @@ public final class ChildMain {
     ClassLoader loader = ClassLoader.getSystemClassLoader();
     List<Object> samples = new ArrayList<>();
     samples.add((ProcessTarget) ChildMain::warmUpTarget);
+    // A target whose class is not initialized yet, as a recent target's class is (see
+    // HandleTarget.resolveAhead): its first call goes through the class-initialization check.
+    samples.add((ProcessTarget) NotYetInitialized::target);
     ProcessTarget.Arg1<String> withArgument = ChildMain::warmUpTarget;
     samples.add(withArgument);
     try {
@@ -269,17 +280,28 @@ public final class ChildMain {
     try {
       for (int i = 0; i < WARM_UP_ROUNDS; i++) {
         for (Object sample : samples) {
-          JavaSerialization.deserialize(JavaSerialization.serialize(sample, "warm-up"), loader);
+          // As a process object is sent: its lambdas become HandleTargets, which are then run.
+          Object copy =
+              JavaSerialization.deserialize(
+                  JavaSerialization.serialize(sample, "warm-up", HandleTarget::replace), loader);
+          if (sample instanceof ProcessTarget.Arg1<?>) {
+            @SuppressWarnings("unchecked")
+            ProcessTarget.Arg1<String> withString = (ProcessTarget.Arg1<String>) copy;
+            withString.run("warm-up");
+          } else {
+            ((ProcessTarget) copy).run();
+          }
         }
       }
       ObjectStreamClass.lookup(JvmProcess.class);
       Class.forName(JvmProcess.class.getName(), true, loader);
       Class.forName(ParentWatch.class.getName(), true, loader);
       Class.forName(ParentPoll.class.getName(), true, loader);
-    } catch (IOException | ClassNotFoundException | RuntimeException e) {
+    } catch (Exception e) {
       // Only a warm-up.
     }
     preload(loader);
+    HandleTarget.resolveAhead(System.getProperty(RECENT_TARGETS_PROPERTY, ""), loader);
   }
 
   /**
@@ -304,6 +326,13 @@ public final class ChildMain {
   }
 
   private static void warmUpTarget() {}
+
+  /** Holds a warm-up target; initialized by the warm-up's first call of it. */
+  private static final class NotYetInitialized {
+    private NotYetInitialized() {}
+
+    static void target() {}
+  }
 
   private static void warmUpTarget(String argument) {}
 

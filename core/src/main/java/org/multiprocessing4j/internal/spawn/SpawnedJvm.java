@@ -130,6 +130,10 @@ final class SpawnedJvm {
       if (!spec.preload().isEmpty()) {
         cmd.add("-D" + ChildMain.PRELOAD_PROPERTY + "=" + String.join(",", spec.preload()));
       }
+      String recent = HandleTarget.recentTargets();
+      if (!recent.isEmpty()) {
+        cmd.add("-D" + ChildMain.RECENT_TARGETS_PROPERTY + "=" + recent);
+      }
     }
     cmd.addAll(spec.jvmOptions());
     cmd.addAll(cp.launchOptions(ChildMain.class.getName()));

@@ -1,0 +1,323 @@
+package org.multiprocessing4j.internal.spawn;
+
+import java.io.InvalidObjectException;
+import java.io.ObjectInputStream;
+import java.io.Serial;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandleInfo;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.invoke.SerializedLambda;
+import java.lang.reflect.UndeclaredThrowableException;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import org.jspecify.annotations.Nullable;
+import org.multiprocessing4j.JvmProcess;
+import org.multiprocessing4j.ProcessTarget;
+import org.multiprocessing4j.internal.codec.JavaSerialization;
+
+/**
+ * A process target that was a serializable lambda or static method reference, sent to the child as
+ * a reference to its implementation method rather than as the lambda itself, so that the child
+ * calls that method through a {@link MethodHandle} instead of re-creating the lambda.
+ *
+ * <h2>Why</h2>
+ *
+ * A deserialized lambda is re-created by its capturing class's {@code $deserializeLambda$}, reached
+ * by reflection, whose {@code invokedynamic} has {@code LambdaMetafactory} spin and define a new
+ * hidden class; reflecting on the capturing class also loads the types of all its methods, and the
+ * hidden class loads the nest host. In a warm spare JVM (everything else warmed up) that was most
+ * of the time from LAUNCH to STARTED: several milliseconds, on every start, for a class that no
+ * warm-up can spin before the target is known. A method handle to a static method is found in tens
+ * of microseconds once the method handle machinery is warm.
+ *
+ * <h2>What is replaced</h2>
+ *
+ * In the parent, {@link #replace} sees every object of the process's serialized graph after its
+ * {@code writeReplace}, so a lambda arrives as its {@link SerializedLambda}. It is replaced when
+ * its functional interface is one of {@link ProcessTarget}'s three, its implementation is a static
+ * method ({@code Demo::task}, or a lambda that does not capture {@code this}), and that method's
+ * package is open to this module (always so on the class path). Anything else (instance method
+ * references, lambdas of other interfaces, code in a named module that does not open its package)
+ * travels as before. The wrappers {@code JvmProcess} puts around a target with arguments are such
+ * lambdas too, and the user's lambda inside them is replaced in turn; the wrapper then receives a
+ * {@code HandleTarget} where it expected the user's lambda, which is why this class implements all
+ * three interfaces.
+ *
+ * <h2>Spares resolve recent targets ahead</h2>
+ *
+ * The parent remembers the methods of its latest handle targets ({@link #recentTargets}); a warm
+ * spare launched afterwards gets them on its command line and, while it waits, loads their classes
+ * and resolves the methods ({@link #resolveAhead}) without initializing anything, so that a target
+ * started again finds its class loaded. A spare taken for another target has only done some work
+ * for nothing.
+ *
+ * <h2>Failure</h2>
+ *
+ * The method is resolved while the child deserializes the process object, before it reports
+ * STARTED, so a target whose class or method is missing in the child fails {@code start()} as a
+ * lambda that cannot be re-created does. Exceptions of the target propagate unwrapped; the stack
+ * trace shows the implementation method (the lambda's body) called from {@link #run()}.
+ */
+public final class HandleTarget
+    implements ProcessTarget, ProcessTarget.Arg1<Object>, ProcessTarget.Arg2<Object, Object> {
+  @Serial private static final long serialVersionUID = 1L;
+
+  private static final String TARGET = "org/multiprocessing4j/ProcessTarget";
+  private static final String ARG1 = "org/multiprocessing4j/ProcessTarget$Arg1";
+  private static final String ARG2 = "org/multiprocessing4j/ProcessTarget$Arg2";
+
+  /** How many {@link #recentTargets} are kept. */
+  private static final int RECENT_MAX = 8;
+
+  private static final LinkedHashSet<String> RECENT = new LinkedHashSet<>(); // guarded by itself
+
+  private final Class<?> implClass;
+  private final String implMethodName;
+  private final String implMethodSignature;
+  private final Object[] capturedArgs;
+
+  /** How many arguments {@code run} takes: 0, 1 or 2, after the functional interface. */
+  private final int arity;
+
+  /** The implementation method with the captured arguments bound; set when deserialized. */
+  private transient @Nullable MethodHandle handle;
+
+  private HandleTarget(
+      Class<?> implClass,
+      String implMethodName,
+      String implMethodSignature,
+      Object[] capturedArgs,
+      int arity) {
+    this.implClass = implClass;
+    this.implMethodName = implMethodName;
+    this.implMethodSignature = implMethodSignature;
+    this.capturedArgs = capturedArgs;
+    this.arity = arity;
+  }
+
+  /**
+   * Serializes a process object for LAUNCH, its qualifying lambdas replaced by handle targets.
+   *
+   * @param process the process object
+   * @param what how to name it in an error
+   * @return the payload
+   * @throws org.multiprocessing4j.UnserializableValueException if something in it is not
+   *     serializable
+   */
+  public static byte[] serializeProcess(JvmProcess process, String what) {
+    return JavaSerialization.serialize(process, what, HandleTarget::replace);
+  }
+
+  /**
+   * The substitution to serialize a process object with: returns a {@code HandleTarget} for a
+   * {@link SerializedLambda} that qualifies (see the class comment), else {@code object} itself.
+   *
+   * @param object an object of the graph being written
+   * @return what to write
+   */
+  static Object replace(Object object) {
+    if (!(object instanceof SerializedLambda lambda)
+        || lambda.getImplMethodKind() != MethodHandleInfo.REF_invokeStatic) {
+      return object;
+    }
+    String fn = lambda.getFunctionalInterfaceClass();
+    if (!fn.equals(TARGET) && !fn.equals(ARG1) && !fn.equals(ARG2)) {
+      return object;
+    }
+    Class<?> impl = implClassOf(lambda);
+    if (impl == null || !impl.getModule().isOpen(impl.getPackageName(), ourModule())) {
+      return object;
+    }
+    Object[] captured = new Object[lambda.getCapturedArgCount()];
+    for (int i = 0; i < captured.length; i++) {
+      captured[i] = lambda.getCapturedArg(i);
+    }
+    remember(impl, lambda);
+    int arity = fn.equals(TARGET) ? 0 : fn.equals(ARG1) ? 1 : 2;
+    return new HandleTarget(
+        impl, lambda.getImplMethodName(), lambda.getImplMethodSignature(), captured, arity);
+  }
+
+  /**
+   * Returns the methods of the latest targets sent as handles, newest last, as {@code <class>
+   * <method> <descriptor>} entries joined by commas: what a new warm spare resolves ahead ({@link
+   * #resolveAhead}), since a program tends to start the same targets again.
+   *
+   * @return the entries, or an empty string
+   */
+  static String recentTargets() {
+    synchronized (RECENT) {
+      return String.join(",", RECENT);
+    }
+  }
+
+  /**
+   * Loads the classes of {@link #recentTargets} entries and resolves their methods, without
+   * initializing anything (no static initializer runs before a process needs it); an entry that
+   * does not resolve is skipped.
+   *
+   * @param entries what {@link #recentTargets} returned in the parent
+   * @param loader the loader to load the classes with
+   */
+  static void resolveAhead(String entries, ClassLoader loader) {
+    for (String entry : entries.split(",", -1)) {
+      String[] f = entry.split(" ", -1);
+      if (f.length != 3) {
+        continue;
+      }
+      try {
+        Class<?> c = Class.forName(f[0], false, loader);
+        MethodType type = MethodType.fromMethodDescriptorString(f[2], c.getClassLoader());
+        var unused =
+            MethodHandles.privateLookupIn(c, MethodHandles.lookup()).findStatic(c, f[1], type);
+      } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+        // The process that needs it reports its own error.
+      }
+    }
+  }
+
+  private static void remember(Class<?> impl, SerializedLambda lambda) {
+    String entry =
+        impl.getName() + " " + lambda.getImplMethodName() + " " + lambda.getImplMethodSignature();
+    if (entry.indexOf(',') >= 0) {
+      return;
+    }
+    synchronized (RECENT) {
+      RECENT.remove(entry);
+      RECENT.add(entry);
+      if (RECENT.size() > RECENT_MAX) {
+        RECENT.remove(RECENT.getFirst());
+      }
+    }
+  }
+
+  private static @Nullable Class<?> implClassOf(SerializedLambda lambda) {
+    String name = lambda.getImplClass().replace('/', '.');
+    ClassLoader context = Thread.currentThread().getContextClassLoader();
+    for (ClassLoader loader : new ClassLoader[] {context, ClassLoader.getSystemClassLoader()}) {
+      if (loader == null) {
+        continue;
+      }
+      try {
+        return Class.forName(name, false, loader);
+      } catch (ClassNotFoundException | LinkageError e) {
+        // Try the next loader; failing all, the lambda travels as it is.
+      }
+    }
+    return null;
+  }
+
+  private static Module ourModule() {
+    return HandleTarget.class.getModule();
+  }
+
+  @Serial
+  private void readObject(ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+    in.defaultReadObject();
+    try {
+      Module ours = ourModule();
+      if (ours.isNamed() && !ours.canRead(implClass.getModule())) {
+        ours.addReads(implClass.getModule());
+      }
+      MethodHandles.Lookup lookup =
+          MethodHandles.privateLookupIn(implClass, MethodHandles.lookup());
+      MethodType type =
+          MethodType.fromMethodDescriptorString(implMethodSignature, implClass.getClassLoader());
+      MethodHandle found = lookup.findStatic(implClass, implMethodName, type);
+      if (arity < 0 || arity > 2 || capturedArgs.length + arity != type.parameterCount()) {
+        throw new IllegalArgumentException(
+            capturedArgs.length
+                + " captured and "
+                + arity
+                + " call arguments for "
+                + type.parameterCount()
+                + " parameters");
+      }
+      // Bound and adapted once here, so that a call is one invokeExact of a fixed shape. The
+      // conversions (casts, unboxing) are those the lambda would make.
+      handle =
+          MethodHandles.insertArguments(found, 0, capturedArgs)
+              .asType(MethodType.genericMethodType(arity).changeReturnType(void.class));
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      InvalidObjectException failure =
+          new InvalidObjectException(
+              "cannot resolve the process target "
+                  + implClass.getName()
+                  + "."
+                  + implMethodName
+                  + implMethodSignature
+                  + " in this JVM: "
+                  + e);
+      failure.initCause(e);
+      throw failure;
+    }
+  }
+
+  @Override
+  public void run() throws Exception {
+    try {
+      handle(0).invokeExact();
+    } catch (Exception | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new UndeclaredThrowableException(t);
+    }
+  }
+
+  @Override
+  public void run(Object a) throws Exception {
+    try {
+      handle(1).invokeExact(a);
+    } catch (Exception | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new UndeclaredThrowableException(t);
+    }
+  }
+
+  @Override
+  public void run(Object a, Object b) throws Exception {
+    try {
+      handle(2).invokeExact(a, b);
+    } catch (Exception | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new UndeclaredThrowableException(t);
+    }
+  }
+
+  /**
+   * Returns the bound handle, checking that it is called with as many arguments as the lambda's
+   * interface takes (this class implements all three interfaces).
+   */
+  private MethodHandle handle(int callArity) {
+    MethodHandle h = handle;
+    if (h == null) {
+      throw new IllegalStateException("a HandleTarget runs only after it was deserialized");
+    }
+    if (callArity != arity) {
+      throw new IllegalStateException(
+          this + " takes " + arity + " arguments; it was called with " + callArity);
+    }
+    return h;
+  }
+
+  /**
+   * Returns how many arguments {@code run} takes: 0 for a {@link ProcessTarget}, 1 for an {@link
+   * ProcessTarget.Arg1}, 2 for an {@link ProcessTarget.Arg2}.
+   *
+   * @return the arity
+   */
+  int arity() {
+    return arity;
+  }
+
+  @Override
+  public String toString() {
+    return implClass.getName()
+        + "::"
+        + implMethodName
+        + (capturedArgs.length == 0 ? "" : " with " + Arrays.toString(capturedArgs));
+  }
+}
