@@ -30,8 +30,9 @@ import org.multiprocessing4j.rabbitmq.WorkerNode;
  *       signed result, waits for its confirm and acks the task; the submitter checks and decodes
  *       it.
  *   <li><b>raw work queue</b>: the same guarantees by hand: a durable request queue, publish with a
- *       confirm per request, a consumer (prefetch 1, own connection) that publishes the body back
- *       to a named reply queue with a confirm and then acks; the client consumes the reply queue.
+ *       confirm per request (transient messages, as the pool's tasks are by default), a consumer
+ *       (prefetch 1, own connection) that publishes the body back to a named reply queue with a
+ *       confirm and then acks; the client consumes the reply queue.
  *   <li><b>raw direct reply-to</b>: the cheapest RPC the broker offers: no confirms, replies
  *       through {@code amq.rabbitmq.reply-to}.
  * </ul>
@@ -251,7 +252,7 @@ public final class RabbitPoolBench {
           new AMQP.BasicProperties.Builder()
               .correlationId(id)
               .replyTo(replyTo)
-              .deliveryMode(confirmed ? 2 : 1)
+              .deliveryMode(1) // transient, as the pool's tasks are by default
               .build();
       client.basicPublish("", requests, p, PAYLOAD);
       if (confirmed) {

@@ -374,9 +374,11 @@ public interface RabbitContext extends MultiprocessingContext {
      * Sets whether items are persistent messages, written to the broker's disk before a put
      * returns, or transient ones (the default), confirmed once the broker holds them, without
      * waiting for its disk, and lost only if the broker itself restarts (as a Python queue is lost
-     * with its process). Quorum queues always write to disk.
+     * with its process). Quorum queues always write to disk. The same holds for the tasks of this
+     * context's pools: with persistent tasks, a {@code submit} waits for the broker's disk, since a
+     * worker node keeps its task unacknowledged until it has answered.
      *
-     * @param persistent whether items are persistent
+     * @param persistent whether items and pool tasks are persistent
      * @return this builder
      */
     public Builder persistent(boolean persistent) {

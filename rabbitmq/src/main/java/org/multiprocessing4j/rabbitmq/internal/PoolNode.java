@@ -30,8 +30,9 @@ import org.multiprocessing4j.rabbitmq.WorkerNode;
  *     onTask: open + check the envelope ─ rejected ──▶ ack (drop), log, count
  *             parse; cancelled before? ──▶ ack (drop)
  *             local.submit(RemoteTask(bytes)) ──▶ worker process decodes and runs it
- *     finish (a virtual thread): publish RESULT to the task's reply queue, wait for the confirm,
- *             then ack the task; a reply queue that no longer exists is logged and the task acked
+ *     finish (the thread completing the task): publish RESULT to the task's reply queue without
+ *             waiting; answered (on the broker's confirm): ack the task; a reply queue that no
+ *             longer exists is logged and the task acked
  *  broker: <ns>.pool.<name>.cancel (fanout) ──▶ own exclusive queue ──▶ onCancel: cancel(true)
  *             the local future (its worker is killed) and remember the id (a later copy is dropped)
  * </pre>
@@ -41,8 +42,11 @@ import org.multiprocessing4j.rabbitmq.WorkerNode;
  * back to the broker, unacknowledged). After DRAINING ends, no result is published any more: a task
  * the local pool fails because of the shutdown must be run elsewhere, not reported.
  *
- * <p>Concurrency: deliveries arrive on the client library's consumer thread; completions in virtual
- * threads. {@code taskChannel} is used for acks from several threads, under its own lock.
+ * <p>Concurrency: deliveries arrive on the client library's consumer thread; a task's answer is
+ * published by the thread that completes its local future (the local pool's reader, or the thread
+ * that cancelled it), and the task acknowledged by the connection's thread when the broker confirms
+ * the answer (an ack is a frame written without waiting, which that thread may do). {@code
+ * taskChannel} is used for acks from several threads, under its own lock.
  */
 final class PoolNode implements WorkerNode {
 
@@ -164,19 +168,20 @@ final class PoolNode implements WorkerNode {
     if (isCancelled(task.id())) {
       f.cancel(true); // the cancellation arrived between the check above and the put
     }
-    f.whenComplete(
-        (v, e) ->
-            Thread.ofVirtual()
-                .name("mp4j-node-answer")
-                .start(() -> finish(task, deliveryTag, f, v, e)));
+    // Answered in the thread that completes the task (the local pool's reader, or a canceller):
+    // the answer is published without waiting, and the task acknowledged when the broker
+    // confirms it; a hand-off to another thread here cost a wake-up on every task.
+    f.whenComplete((v, e) -> finish(task, deliveryTag, f, v, e));
   }
 
+  @SuppressWarnings("FutureReturnValueIgnored") // answered() handles every outcome of the publish
   private void finish(
       PoolMessages.Task task,
       long deliveryTag,
       CompletableFuture<byte[]> f,
       byte @Nullable [] value,
       @Nullable Throwable failure) {
+    boolean answering = false;
     try {
       if (silenced) {
         return; // stopped: the task goes back to the broker unacknowledged
@@ -201,23 +206,45 @@ final class PoolNode implements WorkerNode {
       }
       byte[] body =
           ctx.envelope.seal(task.replyTo(), PoolMessages.RESULT, PoolMessages.write(result));
-      try {
-        ctx.publisher.publish(task.replyTo(), body, false);
-      } catch (IllegalStateException gone) {
-        LOG.log(
-            System.Logger.Level.INFO,
-            "the submitter of task " + task.id() + " is gone (" + gone.getMessage() + ")");
-      }
-      completed.incrementAndGet();
-      ack(deliveryTag);
+      ctx.publisher
+          .publishAsync(task.replyTo(), body, false)
+          .whenComplete((taken, e) -> answered(task, deliveryTag, e));
+      answering = true;
     } catch (RuntimeException e) {
       // the broker connection failed: the task stays unacknowledged and goes back
       LOG.log(System.Logger.Level.WARNING, "cannot answer task " + task.id() + ": " + e);
     } finally {
-      running.remove(task.id());
-      synchronized (running) {
-        running.notifyAll();
+      if (!answering) {
+        done(task);
       }
+    }
+  }
+
+  /** The broker confirmed a task's answer, or could not: acknowledges the task, or not. */
+  private void answered(PoolMessages.Task task, long deliveryTag, @Nullable Throwable e) {
+    try {
+      Throwable cause =
+          e instanceof CompletionException c && c.getCause() != null ? c.getCause() : e;
+      if (cause instanceof IllegalStateException gone) {
+        LOG.log(
+            System.Logger.Level.INFO,
+            "the submitter of task " + task.id() + " is gone (" + gone.getMessage() + ")");
+      } else if (cause != null) {
+        // the broker connection failed: the task stays unacknowledged and goes back
+        LOG.log(System.Logger.Level.WARNING, "cannot answer task " + task.id() + ": " + cause);
+        return;
+      }
+      completed.incrementAndGet();
+      ack(deliveryTag);
+    } finally {
+      done(task);
+    }
+  }
+
+  private void done(PoolMessages.Task task) {
+    running.remove(task.id());
+    synchronized (running) {
+      running.notifyAll();
     }
   }
 

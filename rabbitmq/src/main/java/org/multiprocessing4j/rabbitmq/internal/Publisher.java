@@ -106,6 +106,37 @@ final class Publisher {
    * @throws UncheckedIOException if the connection or channel failed
    */
   boolean publish(String queue, byte[] body, boolean persistent) {
+    CompletableFuture<Boolean> answer = publishAsync(queue, body, persistent);
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return answer.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof RuntimeException r) {
+            throw r;
+          }
+          throw new UncheckedIOException(new IOException(e.getCause()));
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /**
+   * Publishes a body to a queue without waiting for the broker's answer.
+   *
+   * @return the answer, completed by the connection's thread: true if the broker took the message,
+   *     false if it refused it; or failed with {@link IllegalStateException} if the queue does not
+   *     exist, {@link UncheckedIOException} if the channel closed first
+   * @throws UncheckedIOException if the message could not be sent
+   */
+  CompletableFuture<Boolean> publishAsync(String queue, byte[] body, boolean persistent) {
     CompletableFuture<Boolean> answer = new CompletableFuture<>();
     synchronized (this) {
       Open o = open();
@@ -130,25 +161,7 @@ final class Publisher {
         answer.completeExceptionally(Open.lost(closed));
       }
     }
-    boolean interrupted = false;
-    try {
-      while (true) {
-        try {
-          return answer.get();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        } catch (ExecutionException e) {
-          if (e.getCause() instanceof RuntimeException r) {
-            throw r;
-          }
-          throw new UncheckedIOException(new IOException(e.getCause()));
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    return answer;
   }
 
   /** Returns the channel messages are published on now, for tests. */

@@ -189,7 +189,7 @@ final class RabbitPoolEngine implements PoolEngine {
 
   private void publishTask(Pending p) {
     byte[] body = ctx.envelope.seal(taskQueue, PoolMessages.TASK, p.payload);
-    ctx.publisher.publish(taskQueue, body, true);
+    ctx.publisher.publish(taskQueue, body, ctx.settings.persistent());
   }
 
   @Override
