@@ -90,7 +90,9 @@ final class WorkerCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     String uri = broker != null ? broker : System.getenv("MP4J_BROKER");
     if (uri == null || uri.isBlank()) {
-      return usage("no broker: give --broker amqp://user:pass@host:5672/%2F or set MP4J_BROKER");
+      return usage(
+          "no broker: set MP4J_BROKER=amqp://user:pass@host:5672/%2F (or give --broker, which any"
+              + " user of this host can read on the command line)");
     }
     if (processes < 1) {
       return usage("--processes must be 1 or more, got " + processes);

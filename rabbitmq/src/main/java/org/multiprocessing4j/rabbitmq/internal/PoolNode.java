@@ -208,7 +208,7 @@ final class PoolNode implements WorkerNode {
           ctx.envelope.seal(task.replyTo(), PoolMessages.RESULT, PoolMessages.write(result));
       ctx.publisher
           .publishAsync(task.replyTo(), body, false)
-          .whenComplete((taken, e) -> answered(task, deliveryTag, e));
+          .whenComplete((taken, e) -> answered(task, deliveryTag, taken, e));
       answering = true;
     } catch (RuntimeException e) {
       // the broker connection failed: the task stays unacknowledged and goes back
@@ -220,8 +220,16 @@ final class PoolNode implements WorkerNode {
     }
   }
 
-  /** The broker confirmed a task's answer, or could not: acknowledges the task, or not. */
-  private void answered(PoolMessages.Task task, long deliveryTag, @Nullable Throwable e) {
+  /**
+   * The broker confirmed a task's answer, or could not: acknowledges the task. An answer the broker
+   * refused, or lost with its channel, is replaced once by a small failure that says why (an answer
+   * too large for the broker would fail again on every node); if that fails too, the task goes back
+   * to the broker.
+   */
+  @SuppressWarnings("FutureReturnValueIgnored") // the retry's outcome is handled in its callback
+  private void answered(
+      PoolMessages.Task task, long deliveryTag, @Nullable Boolean taken, @Nullable Throwable e) {
+    boolean retrying = false;
     try {
       Throwable cause =
           e instanceof CompletionException c && c.getCause() != null ? c.getCause() : e;
@@ -229,15 +237,51 @@ final class PoolNode implements WorkerNode {
         LOG.log(
             System.Logger.Level.INFO,
             "the submitter of task " + task.id() + " is gone (" + gone.getMessage() + ")");
-      } else if (cause != null) {
-        // the broker connection failed: the task stays unacknowledged and goes back
-        LOG.log(System.Logger.Level.WARNING, "cannot answer task " + task.id() + ": " + cause);
+      } else if (cause != null || !Boolean.TRUE.equals(taken)) {
+        String why =
+            cause != null ? String.valueOf(cause.getMessage()) : "the broker refused the answer";
+        LOG.log(System.Logger.Level.WARNING, "cannot answer task " + task.id() + ": " + why);
+        if (silenced || !taskChannel.isOpen()) {
+          return; // unacknowledged: the task goes back to the broker
+        }
+        Codec.Encoded f =
+            ctx.codec.encode(
+                new org.multiprocessing4j.RemoteProcessException(
+                    "java.io.IOException",
+                    "the worker node could not deliver the task's result: " + why,
+                    new StackTraceElement[0],
+                    null));
+        byte[] body =
+            ctx.envelope.seal(
+                task.replyTo(),
+                PoolMessages.RESULT,
+                PoolMessages.write(new PoolMessages.Result(task.id(), true, f.tag(), f.bytes())));
+        ctx.publisher
+            .publishAsync(task.replyTo(), body, false)
+            .whenComplete(
+                (ok, again) -> {
+                  try {
+                    if (again == null && Boolean.TRUE.equals(ok)) {
+                      ack(deliveryTag);
+                    } else {
+                      nack(deliveryTag);
+                    }
+                  } finally {
+                    done(task);
+                  }
+                });
+        retrying = true;
         return;
       }
       completed.incrementAndGet();
       ack(deliveryTag);
+    } catch (RuntimeException failed) {
+      LOG.log(System.Logger.Level.WARNING, "cannot answer task " + task.id() + ": " + failed);
+      nack(deliveryTag);
     } finally {
-      done(task);
+      if (!retrying) {
+        done(task);
+      }
     }
   }
 
@@ -361,10 +405,10 @@ final class PoolNode implements WorkerNode {
       }
       draining = true;
       try {
-        synchronized (taskChannel) {
-          if (taskChannel.isOpen()) {
-            taskChannel.basicCancel(consumerTag);
-          }
+        // Not under taskChannel's monitor: basicCancel waits for the broker's reply, which the
+        // connection's thread reads, and that thread takes the monitor to ack confirmed answers.
+        if (taskChannel.isOpen()) {
+          taskChannel.basicCancel(consumerTag);
         }
       } catch (IOException | RuntimeException e) {
         LOG.log(System.Logger.Level.DEBUG, "cancelling the task consumer: " + e);

@@ -131,6 +131,11 @@ final class RabbitContextImpl implements RabbitContext, PoolEngineFactory {
     }
   }
 
+  /** Drops the connection as a network failure would, for tests. */
+  void abortConnectionForTest() {
+    connection.abort();
+  }
+
   boolean isClosed() {
     return closed;
   }
@@ -522,11 +527,22 @@ final class RabbitContextImpl implements RabbitContext, PoolEngineFactory {
     if (closed) {
       return;
     }
-    for (RabbitPoolEngine e : pools) {
+    List<RabbitPoolEngine> stopping = List.copyOf(pools);
+    for (RabbitPoolEngine e : stopping) {
       e.shutdownNow();
     }
     for (PoolNode n : nodes) {
       n.close();
+    }
+    // A pool deletes its reply queue as it terminates, on a thread of its own: let it, before the
+    // connection goes (otherwise the queue waits for its expiry).
+    for (RabbitPoolEngine e : stopping) {
+      try {
+        e.awaitTermination(java.util.concurrent.TimeUnit.SECONDS.toNanos(5));
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+        break;
+      }
     }
     MultiprocessingContext p = processes;
     if (p != null) {

@@ -104,10 +104,37 @@ final class RabbitPoolEngine implements PoolEngine {
     return ctx.settings.namespace() + ".pool." + pool + ".cancel";
   }
 
-  /** Declares what submitters and nodes of a pool share: the task queue, the cancel exchange. */
+  /**
+   * Declares what submitters and nodes of a pool share: the task queue, the cancel exchange. A task
+   * queue that exists already is used as it is, so that a node and a submitter whose contexts
+   * differ in queue type (a quorum-queue context and a classic one) do not refuse each other's
+   * declaration.
+   */
   static void declareShared(RabbitContextImpl ctx, Channel ch, String pool) throws IOException {
-    ch.queueDeclare(taskQueue(ctx, pool), true, false, false, ctx.queueArguments(0));
+    String q = taskQueue(ctx, pool);
+    if (!exists(ctx, q)) {
+      ch.queueDeclare(q, true, false, false, ctx.queueArguments(0));
+    }
     ch.exchangeDeclare(cancelExchange(ctx, pool), BuiltinExchangeType.FANOUT, false);
+  }
+
+  /** Returns whether a queue exists (asked on a channel of its own: a miss closes the channel). */
+  private static boolean exists(RabbitContextImpl ctx, String queue) {
+    Channel probe = ctx.openChannel();
+    try {
+      probe.queueDeclarePassive(queue);
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    } finally {
+      try {
+        if (probe.isOpen()) {
+          probe.close();
+        }
+      } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
+        LOG.log(System.Logger.Level.DEBUG, "closing a probe channel: " + e);
+      }
+    }
   }
 
   RabbitPoolEngine(RabbitContextImpl ctx, String poolName, PoolEngineFactory.Spec spec) {
@@ -132,10 +159,46 @@ final class RabbitPoolEngine implements PoolEngine {
       replyChannel.queueDeclare(replyQueue, false, false, false, args);
       replyChannel.basicQos(1000);
       replyChannel.basicConsume(replyQueue, false, (tag, d) -> onResult(d), tag -> {});
+      replyChannel.addShutdownListener(cause -> lostReplies(cause.getMessage()));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot set up pool " + poolName + ": " + e, e);
     }
-    this.embedded = localWorkers > 0 ? new PoolNode(ctx, poolName, spec) : null;
+    try {
+      this.embedded = localWorkers > 0 ? new PoolNode(ctx, poolName, spec) : null;
+    } catch (RuntimeException e) {
+      terminating.set(true); // the reply channel's end below is not a lost connection
+      try {
+        replyChannel.queueDelete(replyQueue);
+        replyChannel.close();
+      } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The reply channel closed while the pool was running (the connection was lost; nothing
+   * reconnects): no result can come any more, so the pool stops taking tasks and every pending
+   * future fails, instead of waiting forever.
+   */
+  private void lostReplies(@Nullable String why) {
+    if (terminating.get()) {
+      return; // closed by the pool itself
+    }
+    shutdown = true;
+    UncheckedIOException lost =
+        new UncheckedIOException(
+            "pool "
+                + poolName
+                + " lost its broker connection before this task's result came ("
+                + why
+                + "); the task may still have run on a node",
+            new IOException(why));
+    for (Map.Entry<String, Pending> e : List.copyOf(pending.entrySet())) {
+      complete(e.getKey(), e.getValue(), null, lost);
+    }
+    checkTerminated();
   }
 
   @Override
@@ -178,6 +241,11 @@ final class RabbitPoolEngine implements PoolEngine {
     Pending p = new Pending(f, original, payload, chunk, retries);
     f.onCancel(interrupt -> cancelled(id, interrupt));
     pending.put(id, p);
+    if (terminating.get()) { // shut down and terminated between the check above and the put
+      pending.remove(id);
+      throw new RejectedExecutionException(
+          "pool " + poolName + " is shut down and accepts no new tasks: " + original);
+    }
     try {
       publishTask(p);
     } catch (RuntimeException ex) {
