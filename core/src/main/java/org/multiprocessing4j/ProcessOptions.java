@@ -477,8 +477,8 @@ public final class ProcessOptions {
      * method reference's class), the classes the target uses, and their libraries. The list
      * replaces any earlier one. It changes nothing for processes started without spares, which load
      * their classes when they need them. With or without this list, a spare started after a process
-     * whose target is a lambda or a static method reference loads that code's class, without
-     * initializing it, in case the same target is started again.
+     * whose target is a lambda that does not use {@code this}, or a static method reference, loads
+     * that code's class, without initializing it, in case the same target is started again.
      *
      * <p>A class's static initializer runs in every spare, before the spare knows which process it
      * will become, and also in spares that are never used; a class that is missing or whose

@@ -33,11 +33,13 @@ import org.multiprocessing4j.UnserializableValueException;
  * first path to an instance of that class, so the user sees {@code JvmProcess.target -> Task.lock
  * -> java.lang.Thread} instead of just {@code java.lang.Thread}.
  *
- * <p>Every value read back from another process passes through one {@link ObjectInputFilter}: the
- * JVM-wide filter ({@code jdk.serialFilter}) when one is set, otherwise the pattern of the system
- * property {@code mp4j.serialFilter}, otherwise {@link #DEFAULT_FILTER}. The peers are processes of
- * the same user (sockets and shared-memory files are private to it), so the filter is defence in
- * depth against a confused or compromised peer, not the only line.
+ * <p>Every value this class reads back from another process passes through one {@link
+ * ObjectInputFilter} (a pool task in the compact lambda form of {@code internal.pool.TaskCodec},
+ * which does not use this class, does not): the JVM-wide filter ({@code jdk.serialFilter}) when one
+ * is set, otherwise the pattern of the system property {@code mp4j.serialFilter}, otherwise {@link
+ * #DEFAULT_FILTER}. The peers are processes of the same user (sockets and shared-memory files are
+ * private to it), so the filter is defence in depth against a confused or compromised peer, not the
+ * only line.
  */
 public final class JavaSerialization {
 

@@ -139,7 +139,7 @@ public final class ChildMain {
         throw new IOException("expected LAUNCH, got frame type " + launch.type());
       }
       ClassLoader loader = ClassLoader.getSystemClassLoader();
-      process = (JvmProcess) JavaSerialization.deserialize(launch.payload(), loader);
+      process = (JvmProcess) HandleTarget.readFromParent(launch.payload(), loader);
     } catch (Throwable t) {
       if (channelClosed) {
         return; // a signal is ending this JVM (a spare terminated while it waited): say nothing
@@ -282,7 +282,7 @@ public final class ChildMain {
         for (Object sample : samples) {
           // As a process object is sent: its lambdas become HandleTargets, which are then run.
           Object copy =
-              JavaSerialization.deserialize(
+              HandleTarget.readFromParent(
                   JavaSerialization.serialize(sample, "warm-up", HandleTarget::replace), loader);
           if (sample instanceof ProcessTarget.Arg1<?>) {
             @SuppressWarnings("unchecked")

@@ -212,8 +212,38 @@ public final class HandleTarget
     return HandleTarget.class.getModule();
   }
 
+  /**
+   * Set while a child reads its parent's LAUNCH frame (and while a spare warms up that path): the
+   * only stream a {@code HandleTarget} is accepted from. Anywhere else (a queue, a pipe, the
+   * broker) it would let the sender name any static method on the class path to be run with
+   * arguments of its choosing, which a serialized lambda cannot: its capturing class's {@code
+   * $deserializeLambda$} accepts only the lambdas that class declares.
+   */
+  private static final ThreadLocal<Boolean> FROM_PARENT = new ThreadLocal<>();
+
+  /**
+   * Deserializes what the parent sent to launch a process, accepting {@code HandleTarget}s in it.
+   *
+   * @throws java.io.IOException if the bytes cannot be read back
+   * @throws ClassNotFoundException if a class is missing here
+   */
+  static Object readFromParent(byte[] payload, ClassLoader loader)
+      throws java.io.IOException, ClassNotFoundException {
+    FROM_PARENT.set(Boolean.TRUE);
+    try {
+      return JavaSerialization.deserialize(payload, loader);
+    } finally {
+      FROM_PARENT.remove();
+    }
+  }
+
   @Serial
   private void readObject(ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+    if (FROM_PARENT.get() == null) {
+      throw new InvalidObjectException(
+          "a process target sent as a method handle is accepted only in the parent's launch"
+              + " message, not from a queue, a pipe or the broker");
+    }
     in.defaultReadObject();
     try {
       Module ours = ourModule();
@@ -224,7 +254,8 @@ public final class HandleTarget
           MethodHandles.privateLookupIn(implClass, MethodHandles.lookup());
       MethodType type =
           MethodType.fromMethodDescriptorString(implMethodSignature, implClass.getClassLoader());
-      MethodHandle found = lookup.findStatic(implClass, implMethodName, type);
+      // Fixed arity: a varargs method takes its array as the lambda passes it, not collected anew.
+      MethodHandle found = lookup.findStatic(implClass, implMethodName, type).asFixedArity();
       if (arity < 0 || arity > 2 || capturedArgs.length + arity != type.parameterCount()) {
         throw new IllegalArgumentException(
             capturedArgs.length

@@ -126,17 +126,46 @@ class HandleTargetTest {
   @Test
   void deserialize_methodMissing_throwsInvalidObjectNamingIt() throws Exception {
     byte[] bytes = JavaSerialization.serialize(bogus("noSuchMethod", 2), "test");
+    assertThatThrownBy(() -> HandleTarget.readFromParent(bytes, ClassLoader.getSystemClassLoader()))
+        .isInstanceOf(InvalidObjectException.class)
+        .hasMessageContaining("HandleTargetTest.noSuchMethod");
+  }
+
+  @Test
+  void deserialize_outsideTheLaunchMessage_isRefused() throws Exception {
+    // From a queue, a pipe or the broker, a HandleTarget would run any static method it names.
+    byte[] bytes = JavaSerialization.serialize(bogus("report", 2), "test");
     assertThatThrownBy(
             () -> JavaSerialization.deserialize(bytes, ClassLoader.getSystemClassLoader()))
         .isInstanceOf(InvalidObjectException.class)
-        .hasMessageContaining("HandleTargetTest.noSuchMethod");
+        .hasMessageContaining("only in the parent's launch message");
+  }
+
+  /** Counts its arguments: a varargs target must get the array it was given, as it is. */
+  static void countArgs(String... args) {
+    reported = args.length + ":" + String.join(",", args);
+  }
+
+  static volatile String reported = "";
+
+  @Test
+  void varargsMethodReference_getsItsArrayAsItIs() throws Exception {
+    ProcessTarget.Arg1<String[]> target = HandleTargetTest::countArgs;
+    byte[] bytes = JavaSerialization.serialize(target, "test", HandleTarget::replace);
+    @SuppressWarnings("unchecked")
+    ProcessTarget.Arg1<String[]> copy =
+        (ProcessTarget.Arg1<String[]>)
+            HandleTarget.readFromParent(bytes, ClassLoader.getSystemClassLoader());
+    assertThat(copy).isInstanceOf(HandleTarget.class);
+    copy.run(new String[] {"a", "b"});
+    assertThat(reported).isEqualTo("2:a,b");
   }
 
   @Test
   void run_wrongNumberOfArguments_throwsIllegalState() throws Exception {
     byte[] bytes = JavaSerialization.serialize(bogus("report", 2), "test");
     HandleTarget t =
-        (HandleTarget) JavaSerialization.deserialize(bytes, ClassLoader.getSystemClassLoader());
+        (HandleTarget) HandleTarget.readFromParent(bytes, ClassLoader.getSystemClassLoader());
     assertThat(t.arity()).isEqualTo(2);
     assertThatThrownBy(t::run)
         .isInstanceOf(IllegalStateException.class)
