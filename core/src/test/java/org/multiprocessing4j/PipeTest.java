@@ -140,6 +140,29 @@ class PipeTest {
     assertThatThrownBy(pipe.first()::recv).isInstanceOf(EOFException.class);
   }
 
+  /** Sends, closes its end, and lives on: the other end must see end of stream now, not at exit. */
+  static void sendCloseAndLinger(Connection c) throws Exception {
+    c.send("last words");
+    c.close();
+    Thread.sleep(30_000);
+  }
+
+  @Test
+  void childClosesItsEndAndLivesOn_recvSeesEofBeforeTheChildExits() throws Exception {
+    Pipe pipe = ctx.pipe();
+    Connection childEnd = pipe.second();
+    JvmProcess p = new JvmProcess(PipeTest::sendCloseAndLinger, childEnd).start();
+    try {
+      childEnd.close(); // the parent's copy, as in Python
+      assertThat(pipe.first().recv()).isEqualTo("last words");
+      assertThatThrownBy(pipe.first()::recv).isInstanceOf(EOFException.class);
+      assertThat(p.isAlive()).as("end of stream came from the close, not from the exit").isTrue();
+    } finally {
+      p.kill();
+      p.join();
+    }
+  }
+
   @Test
   void close_otherEndDrainsThenSeesEof() throws Exception {
     Pipe pipe = ctx.pipe();

@@ -23,6 +23,8 @@ import org.multiprocessing4j.internal.shm.SharedSegment;
  *   control file:   0 ┌ int MAGIC "MP4P" │ int VERSION ┐
  *                   LINE × 2 × e ┌ long FLAGS (UNTRACKED: a process could not be recorded) ┐
  *                               │ long users[16]: ProcessIdentity tokens, WEAK bit = creator   │
+ *                               │ long HANDED_BY: token of the process that handed it out,     │
+ *                               │      until another process records itself                    │
  *                               └──────────────────────────────────────────────────────────────┘
  *   rings:          toFirst (second → first), toSecond (first → second; absent if one-way)
  * </pre>
@@ -51,7 +53,7 @@ final class PipeCore {
   /** "MP4P". */
   private static final int MAGIC_VALUE = 0x4d503450;
 
-  private static final int VERSION_VALUE = 1;
+  private static final int VERSION_VALUE = 2;
   private static final long MAGIC = 0;
   private static final long VERSION = 4;
   private static final long END_BASE = 2L * RingLayout.LINE;
@@ -59,10 +61,10 @@ final class PipeCore {
   private static final long FLAGS = 0;
   private static final long USERS = 8;
   private static final int SLOTS = 16;
+  private static final long HANDED_BY = USERS + 8L * SLOTS;
   private static final long CONTROL_SIZE = END_BASE + 2 * END_STRIDE;
 
   private static final long UNTRACKED = 1;
-  private static final long HANDED_OUT = 2;
   private static final long WEAK = Long.MIN_VALUE;
 
   /** Bytes of each direction's ring. */
@@ -156,8 +158,12 @@ final class PipeCore {
     return END_BASE + end * END_STRIDE;
   }
 
-  /** Counts one more open handle of {@code end} in this JVM. */
-  void opened(int end) {
+  /**
+   * Counts one more open handle of {@code end} in this JVM. Under this core's lock, as {@link
+   * #closed} is: a handle opened while the last one closes must not have its process's entry
+   * removed after it counted itself.
+   */
+  synchronized void opened(int end) {
     openHandles.incrementAndGet(end);
   }
 
@@ -165,16 +171,23 @@ final class PipeCore {
    * Counts one handle of {@code end} closed in this JVM, and removes this process from the end's
    * users if it was the last ({@link #unregister}).
    */
-  void closed(int end) {
+  synchronized void closed(int end) {
     if (openHandles.decrementAndGet(end) <= 0) {
       unregister(end);
     }
   }
 
-  /** Records this process as a user of {@code end}, dropping the creator's weak entries. */
-  void register(int end) {
+  /**
+   * Records this process as a user of {@code end}, dropping the creator's weak entries; a process
+   * other than the one that handed the end out completes the hand-over.
+   */
+  synchronized void register(int end) {
     long base = base(end);
     long me = ProcessIdentity.selfToken();
+    long handedBy = (long) LONG.getVolatile(mem, base + HANDED_BY);
+    if (handedBy != 0 && handedBy != me) {
+      LONG.compareAndSet(mem, base + HANDED_BY, handedBy, 0L);
+    }
     int free = -1;
     boolean present = false;
     for (int i = 0; i < SLOTS; i++) {
@@ -201,16 +214,17 @@ final class PipeCore {
     LONG.getAndBitwiseOr(mem, base + FLAGS, UNTRACKED);
   }
 
-  /** Records that {@code end} was serialized to be handed to another process. */
+  /** Records that this process serialized {@code end} to hand it to another process. */
   void handedOut(int end) {
-    LONG.getAndBitwiseOr(mem, base(end) + FLAGS, HANDED_OUT);
+    LONG.setVolatile(mem, base(end) + HANDED_BY, ProcessIdentity.selfToken());
   }
 
   /**
-   * Removes this process from {@code end}'s users. If the end was handed out and no other process
-   * holds it yet (Python's {@code child_conn.close()} in the parent right after {@code start()}),
-   * this process keeps a weak entry, so the other end does not see end of stream before the child
-   * has attached; the child's registration drops it.
+   * Removes this process from {@code end}'s users. If this process handed the end out and no other
+   * process holds it yet (Python's {@code child_conn.close()} in the parent right after {@code
+   * start()}), it keeps a weak entry, so the other end does not see end of stream before the child
+   * has attached; the child's registration drops it, and ends the hand-over, so that the child's
+   * own close later is a plain close (end of stream for the other end).
    */
   private void unregister(int end) {
     long base = base(end);
@@ -220,7 +234,7 @@ final class PipeCore {
       long v = (long) LONG.getVolatile(mem, base + USERS + 8L * i);
       others |= v != 0 && (v & ~WEAK) != me;
     }
-    boolean keepWeak = !others && ((long) LONG.getVolatile(mem, base + FLAGS) & HANDED_OUT) != 0;
+    boolean keepWeak = !others && (long) LONG.getVolatile(mem, base + HANDED_BY) == me;
     for (int i = 0; i < SLOTS; i++) {
       long at = base + USERS + 8L * i;
       long v = (long) LONG.getVolatile(mem, at);
