@@ -38,7 +38,8 @@ public interface WorkerNode extends AutoCloseable {
   int processes();
 
   /**
-   * Returns how many tasks this node finished and answered (succeeded or failed).
+   * Returns how many tasks this node finished and answered (succeeded or failed), counting a task
+   * once the broker has confirmed its answer (which may be a moment after the submitter has it).
    *
    * @return a count, growing
    */
