@@ -289,12 +289,7 @@ public final class ProcessPoolExecutor extends AbstractPoolExecutor {
      * @throws IllegalArgumentException if the name has other characters or is empty
      */
     public Builder poolName(String name) {
-      Objects.requireNonNull(name, "name");
-      if (!name.matches("[A-Za-z0-9._-]{1,100}")) {
-        throw new IllegalArgumentException(
-            "a pool name must be 1 to 100 letters, digits, '.', '-' or '_', got: \"" + name + "\"");
-      }
-      this.poolName = name;
+      this.poolName = PoolEngineFactory.checkPoolName(name);
       return this;
     }
 

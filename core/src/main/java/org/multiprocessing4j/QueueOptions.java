@@ -203,6 +203,12 @@ public final class QueueOptions {
     }
 
     private static long largeItemBytes() {
+      if (System.getProperty("mp4j.queue.overflowBudgetBytes") != null) {
+        throw new IllegalArgumentException(
+            "system property mp4j.queue.overflowBudgetBytes is no longer read: set "
+                + LARGE_ITEM_BYTES_PROPERTY
+                + " instead (bytes of large items a queue may hold at once, or \"unlimited\")");
+      }
       String v = System.getProperty(LARGE_ITEM_BYTES_PROPERTY);
       if (v == null) {
         return DEFAULT_LARGE_ITEM_BYTES;

@@ -164,6 +164,14 @@ class QueueOptionsTest {
             assertThatThrownBy(() -> ctx.queue())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("mp4j.queue.largeItemBytes=lots"));
+    // The property this one replaced is refused, not silently ignored.
+    withProperties(
+        Map.of("mp4j.queue.overflowBudgetBytes", "1000000"),
+        () ->
+            assertThatThrownBy(() -> ctx.queue())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no longer read")
+                .hasMessageContaining(QueueOptions.LARGE_ITEM_BYTES_PROPERTY));
   }
 
   @Test

@@ -42,4 +42,20 @@ public interface PoolEngineFactory {
    * @throws IllegalArgumentException if the settings do not fit this kind of pool
    */
   PoolEngine poolEngine(Spec spec);
+
+  /**
+   * Checks the name of a distributed pool, which becomes part of broker queue names.
+   *
+   * @param name the name
+   * @return the name
+   * @throws IllegalArgumentException if it is not 1 to 100 letters, digits, '.', '-' or '_'
+   */
+  static String checkPoolName(String name) {
+    java.util.Objects.requireNonNull(name, "name");
+    if (!name.matches("[A-Za-z0-9._-]{1,100}")) {
+      throw new IllegalArgumentException(
+          "a pool name must be 1 to 100 letters, digits, '.', '-' or '_', got: \"" + name + "\"");
+    }
+    return name;
+  }
 }

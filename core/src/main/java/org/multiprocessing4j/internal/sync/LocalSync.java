@@ -1,8 +1,9 @@
 package org.multiprocessing4j.internal.sync;
 
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.Deadlock;
@@ -30,7 +31,7 @@ public final class LocalSync implements AutoCloseable {
   private @Nullable SyncHeap heap; // guarded by this
   private boolean detectDeadlocks; // guarded by this; applied when the heap is made
   private final AtomicLong blocks = new AtomicLong();
-  private final List<ShmSharedMemory> created = new ArrayList<>(); // guarded by this
+  private final Set<ShmSharedMemory> created = new LinkedHashSet<>(); // guarded by this
 
   /** Returns the heap, creating it on first use. */
   synchronized SyncHeap heap() {

@@ -389,11 +389,6 @@ final class PoolNode implements WorkerNode {
     return completed.get();
   }
 
-  /** Returns whether tasks are in progress here. */
-  boolean busy() {
-    return !running.isEmpty();
-  }
-
   @Override
   public void stop(Duration grace) throws InterruptedException {
     if (stopped.getCount() == 0) {

@@ -320,13 +320,7 @@ final class RabbitContextImpl implements RabbitContext, PoolEngineFactory {
   @Override
   public WorkerNode workerNode(String poolName, int processes) {
     ensureOpen();
-    java.util.Objects.requireNonNull(poolName, "poolName");
-    if (!poolName.matches("[A-Za-z0-9._-]{1,100}")) {
-      throw new IllegalArgumentException(
-          "a pool name must be 1 to 100 letters, digits, '.', '-' or '_', got: \""
-              + poolName
-              + "\"");
-    }
+    PoolEngineFactory.checkPoolName(poolName);
     if (processes < 1) {
       throw new IllegalArgumentException(
           "a worker node needs at least 1 process, got " + processes);
