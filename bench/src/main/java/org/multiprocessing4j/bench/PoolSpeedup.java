@@ -215,20 +215,20 @@ public final class PoolSpeedup {
 
   /** Times {@code n} submit-then-wait round trips; returns {p50, p99} in microseconds. */
   private static double[] roundTrips(PoolExecutor pool, int n) throws Exception {
-    long[] nanos = new long[n];
-    for (int i = 0; i < n; i++) {
-      long t = System.nanoTime();
-      pool.submit(() -> 1).get();
-      nanos[i] = System.nanoTime() - t;
-    }
-    return percentiles(nanos);
+    return roundTrips(() -> pool.submit(() -> 1), n);
   }
 
   private static double[] jdkRoundTrips(ExecutorService pool, int n) throws Exception {
+    return roundTrips(() -> pool.submit(() -> 1), n);
+  }
+
+  private static double[] roundTrips(
+      java.util.concurrent.Callable<? extends java.util.concurrent.Future<?>> submitOne, int n)
+      throws Exception {
     long[] nanos = new long[n];
     for (int i = 0; i < n; i++) {
       long t = System.nanoTime();
-      pool.submit(() -> 1).get();
+      submitOne.call().get();
       nanos[i] = System.nanoTime() - t;
     }
     return percentiles(nanos);

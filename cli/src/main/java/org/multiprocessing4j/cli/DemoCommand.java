@@ -7,9 +7,9 @@ import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.examples.Outcome;
 import org.multiprocessing4j.examples.Scenario;
-import org.multiprocessing4j.examples.Scenarios;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -35,14 +35,7 @@ final class DemoCommand implements Callable<Integer> {
       description = "Lists the scenarios' ids and titles, and exits.")
   private boolean list;
 
-  @Option(
-      names = "--broker",
-      paramLabel = "<amqp-uri>",
-      description =
-          "The RabbitMQ broker of the scenarios that use one (message-queue), as"
-              + " amqp://user:pass@host:5672/%%2F; overrides MP4J_BROKER. Without either, such a"
-              + " scenario starts a private broker when rabbitmq-server is installed.")
-  private @Nullable String broker;
+  @Mixin private BrokerOption broker = new BrokerOption();
 
   @Parameters(
       index = "0",
@@ -66,18 +59,12 @@ final class DemoCommand implements Callable<Integer> {
     if (scenario.isEmpty()) {
       return usageError("unknown scenario '" + wanted + "'.", scenarios);
     }
-    String b = broker;
-    if (b != null) {
-      if (!scenario.get().usesBroker()) {
-        root.err()
-            .println("mp4j demo: note: " + wanted + " does not use a broker; --broker is ignored.");
-      }
-      try {
-        Scenarios.useBroker(b);
-      } catch (IllegalArgumentException e) {
-        root.err().println("mp4j demo: --broker: " + e.getMessage());
-        return Mp4j.USAGE;
-      }
+    if (broker.given() && !scenario.get().usesBroker()) {
+      root.err()
+          .println("mp4j demo: note: " + wanted + " does not use a broker; --broker is ignored.");
+    }
+    if (!broker.apply("demo", root.err())) {
+      return Mp4j.USAGE;
     }
     Outcome outcome = scenario.get().runReported(root.out());
     return outcome.passed() ? CommandLine.ExitCode.OK : Mp4j.FAILED;

@@ -9,11 +9,10 @@ import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.examples.Outcome;
 import org.multiprocessing4j.examples.Scenario;
-import org.multiprocessing4j.examples.Scenarios;
 import org.multiprocessing4j.examples.Stopwatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code mp4j tour}: runs every scenario in order, then prints a table of the outcomes. */
@@ -33,14 +32,7 @@ final class TourCommand implements Callable<Integer> {
   @SuppressWarnings("NullAway.Init") // injected by picocli before call()
   private Mp4j root;
 
-  @Option(
-      names = "--broker",
-      paramLabel = "<amqp-uri>",
-      description =
-          "The RabbitMQ broker of the scenarios that use one (message-queue), as"
-              + " amqp://user:pass@host:5672/%%2F; overrides MP4J_BROKER. Without either, such a"
-              + " scenario starts a private broker when rabbitmq-server is installed.")
-  private @Nullable String broker;
+  @Mixin private BrokerOption broker = new BrokerOption();
 
   /** One row of the table. */
   record Result(Scenario scenario, Outcome outcome, Duration elapsed) {}
@@ -48,14 +40,8 @@ final class TourCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintStream out = root.out();
-    String b = broker;
-    if (b != null) {
-      try {
-        Scenarios.useBroker(b);
-      } catch (IllegalArgumentException e) {
-        root.err().println("mp4j tour: --broker: " + e.getMessage());
-        return Mp4j.USAGE;
-      }
+    if (!broker.apply("tour", root.err())) {
+      return Mp4j.USAGE;
     }
     List<Scenario> scenarios = root.scenarios();
     out.printf("mp4j tour: %d scenarios, one after the other.%n%n", scenarios.size());
