@@ -137,7 +137,10 @@ final class PoolNode implements WorkerNode {
    * more than its processes. A task is acknowledged only once the broker confirms its answer, so
    * with one task per process a process would sit idle for that confirm and for the next task's
    * delivery; the extra task waits in the local pool and starts as soon as a process is free. A
-   * node that dies returns it to the broker with the others.
+   * node that dies returns it to the broker with the others. The price: that task may wait behind a
+   * long one while another node is idle, and a cancel reaches it in the node, not in the broker.
+   * CPython's ProcessPoolExecutor makes the same trade: its call queue holds one call more than it
+   * has processes ({@code EXTRA_QUEUED_CALLS} in {@code Lib/concurrent/futures/process.py}).
    */
   static int prefetch(int processes) {
     return processes + 1;
