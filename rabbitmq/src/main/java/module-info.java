@@ -10,4 +10,10 @@ module org.multiprocessing4j.rabbitmq {
   requires com.rabbitmq.client;
 
   exports org.multiprocessing4j.rabbitmq;
+
+  // A worker node's local pool sends its tasks, lambdas of this package, as their names and
+  // captured bytes (no object stream) only if it may reach their writeReplace and
+  // $deserializeLambda$.
+  opens org.multiprocessing4j.rabbitmq.internal to
+      org.multiprocessing4j;
 }

@@ -206,7 +206,10 @@ public interface RabbitContext extends MultiprocessingContext {
   /**
    * Starts a worker node of the pool {@code poolName} in this JVM: {@code processes} worker
    * processes that run the pool's tasks, from any submitter, until the node is stopped or this
-   * context is closed. What {@code mp4j worker} runs. Returns once the node consumes tasks.
+   * context is closed. What {@code mp4j worker} runs. Returns once the node consumes tasks. The
+   * node holds at most {@code processes + 1} tasks at a time (the extra one waits in the node, so
+   * that a process starts its next task without waiting for the broker), and acknowledges each only
+   * once the broker has confirmed its result: the tasks of a node that dies go back to the broker.
    *
    * @param poolName the pool's name: 1 to 100 letters, digits, '.', '-' or '_'
    * @param processes worker processes, at least 1

@@ -14,7 +14,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** Pins what the module exports and requires: only the API package leaves it. */
+/**
+ * Pins what the module exports, opens and requires: only the API package leaves it; the core module
+ * alone may reflect on the internal one (its pool sends a node's tasks, lambdas, by name).
+ */
 class ModuleTest {
 
   @Test
@@ -42,6 +45,13 @@ class ModuleTest {
         .extracting(ModuleDescriptor.Exports::source)
         .containsExactly("org.multiprocessing4j.rabbitmq");
     assertThat(d.exports()).allMatch(e -> !e.isQualified());
+    assertThat(d.opens())
+        .singleElement()
+        .satisfies(
+            o -> {
+              assertThat(o.source()).isEqualTo("org.multiprocessing4j.rabbitmq.internal");
+              assertThat(o.targets()).containsExactly("org.multiprocessing4j");
+            });
     Set<String> requires =
         d.requires().stream().map(ModuleDescriptor.Requires::name).collect(Collectors.toSet());
     assertThat(requires)

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -193,16 +196,29 @@ class RabbitPoolTest extends TestContexts {
                 return "released";
               });
       await().atMost(WAIT).until(() -> Files.exists(started));
-      // the node has prefetch 1 and is busy: this task stays in the broker's queue
+      // the node of 1 process takes one task more than it runs (PoolNode.prefetch): the next
+      // task waits in the node, and the one after it stays in the broker's queue
+      CompletableFuture<String> inTheNode = client.submit(() -> "in the node");
       CompletableFuture<String> waiting =
           client.submit(
               () -> {
                 Files.writeString(Path.of(ranPath), "ran");
                 return "ran";
               });
+      ConnectionFactory raw = new ConnectionFactory();
+      raw.setUri(broker.uri());
+      try (Connection c = raw.newConnection();
+          Channel ch = c.createChannel()) {
+        String tasks = "mp4j-test.pool." + pool + ".tasks";
+        await()
+            .atMost(WAIT)
+            .during(Duration.ofMillis(300))
+            .until(() -> ch.queueDeclarePassive(tasks).getMessageCount() == 1);
+      }
       assertThat(waiting.cancel(true)).isTrue();
       Files.writeString(release, "go");
       assertThat(blocker.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("released");
+      assertThat(inTheNode.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("in the node");
       assertThat(client.submit(() -> "next").get(WAIT.toSeconds(), TimeUnit.SECONDS))
           .isEqualTo("next");
       assertThat(ran).as("the cancelled task ran").doesNotExist();

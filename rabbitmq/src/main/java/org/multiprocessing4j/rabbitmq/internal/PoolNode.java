@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.ProcessPoolExecutor;
+import org.multiprocessing4j.TaskCallable;
 import org.multiprocessing4j.internal.pool.PoolEngineFactory;
 import org.multiprocessing4j.rabbitmq.WorkerNode;
 
@@ -26,10 +27,10 @@ import org.multiprocessing4j.rabbitmq.WorkerNode;
  * A worker node: consumes a pool's task queue and runs the tasks in a local process pool.
  *
  * <pre>
- *  broker: <ns>.pool.<name>.tasks ──deliver (prefetch = processes)──▶ onTask
+ *  broker: <ns>.pool.<name>.tasks ──deliver (prefetch = processes + 1)──▶ onTask
  *     onTask: open + check the envelope ─ rejected ──▶ ack (drop), log, count
  *             parse; cancelled before? ──▶ ack (drop)
- *             local.submit(RemoteTask(bytes)) ──▶ worker process decodes and runs it
+ *             local.submit(RemoteTask.task(settings, bytes)) ──▶ worker process decodes, runs it
  *     finish (the thread completing the task): publish RESULT to the task's reply queue without
  *             waiting; answered (on the broker's confirm): ack the task; a reply queue that no
  *             longer exists is logged and the task acked
@@ -59,6 +60,7 @@ final class PoolNode implements WorkerNode {
   private final String cancelExchange;
   private final int processes;
   private final ProcessPoolExecutor local;
+  private final byte[] settingsForm; // what each task carries to the worker processes
   private final Channel taskChannel; // guarded by itself for acks
   private final Channel cancelChannel;
   private final String consumerTag;
@@ -77,6 +79,7 @@ final class PoolNode implements WorkerNode {
     this.poolName = poolName;
     this.processes = spec.workers();
     this.taskQueue = RabbitPoolEngine.taskQueue(ctx, poolName);
+    this.settingsForm = RemoteTask.settingsForm(ctx.settings);
     this.cancelExchange = RabbitPoolEngine.cancelExchange(ctx, poolName);
     ProcessPoolExecutor.Builder b =
         ProcessPoolExecutor.builder()
@@ -97,7 +100,7 @@ final class PoolNode implements WorkerNode {
     try {
       this.taskChannel = ctx.openChannel();
       RabbitPoolEngine.declareShared(ctx, taskChannel, poolName);
-      taskChannel.basicQos(processes);
+      taskChannel.basicQos(prefetch(processes));
       this.cancelChannel = ctx.openChannel();
       cancelChannel.exchangeDeclare(cancelExchange, BuiltinExchangeType.FANOUT, false);
       String mine = cancelChannel.queueDeclare("", false, true, true, null).getQueue();
@@ -129,6 +132,20 @@ final class PoolNode implements WorkerNode {
     }
   }
 
+  /**
+   * Returns how many unacknowledged tasks a node of this many processes takes from the broker: one
+   * more than its processes. A task is acknowledged only once the broker confirms its answer, so
+   * with one task per process a process would sit idle for that confirm and for the next task's
+   * delivery; the extra task waits in the local pool and starts as soon as a process is free. A
+   * node that dies returns it to the broker with the others. The price: that task may wait behind a
+   * long one while another node is idle, and a cancel reaches it in the node, not in the broker.
+   * CPython's ProcessPoolExecutor makes the same trade: its call queue holds one call more than it
+   * has processes ({@code EXTRA_QUEUED_CALLS} in {@code Lib/concurrent/futures/process.py}).
+   */
+  static int prefetch(int processes) {
+    return processes + 1;
+  }
+
   @SuppressWarnings("FutureReturnValueIgnored") // finish() handles every outcome of the task
   private void onTask(Delivery d) {
     long deliveryTag = d.getEnvelope().getDeliveryTag();
@@ -153,7 +170,7 @@ final class PoolNode implements WorkerNode {
       }
       return;
     }
-    RemoteTask remote = new RemoteTask(ctx.settings, task.callable());
+    TaskCallable<byte[]> remote = RemoteTask.task(settingsForm, task.callable());
     CompletableFuture<byte[]> f;
     try {
       f =
