@@ -26,6 +26,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -157,6 +158,23 @@ class ProcessPoolExecutorTest {
       assertThat(pool.map(x -> x * 2, items, 7, Duration.ofSeconds(60)).toList())
           .isEqualTo(expected);
       assertThat(pool.imap(x -> x * 2, items, 1).toList()).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void map_numbersAndMixedResults_comeBackWithTheirExactTypes() throws Exception {
+    try (ProcessPoolExecutor pool = new ProcessPoolExecutor(2)) {
+      List<Long> longs = LongStream.range(0, 20_000).map(x -> x << 33).boxed().toList();
+      assertThat(pool.map(x -> x + 1, longs).toList())
+          .isEqualTo(longs.stream().map(x -> x + 1).toList());
+      List<Integer> ints = IntStream.range(0, 20_000).boxed().toList();
+      List<Object> mixed = pool.map(x -> x % 1000 == 999 ? (Object) ("s" + x) : x, ints).toList();
+      assertThat(mixed).hasSize(ints.size());
+      for (int i = 0; i < ints.size(); i++) {
+        assertThat(mixed.get(i)).isEqualTo(i % 1000 == 999 ? "s" + i : (Object) i);
+      }
+      List<Long> widened = pool.imap(x -> (long) x, ints, 100).toList();
+      assertThat(widened.stream().map(Object::getClass).distinct()).containsExactly(Long.class);
     }
   }
 
