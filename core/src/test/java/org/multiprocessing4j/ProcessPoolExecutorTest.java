@@ -282,16 +282,16 @@ class ProcessPoolExecutorTest {
 
   /**
    * With automatic chunks and completion order, the input read ahead of the results taken stays
-   * within the window: 2 × workers + 2 chunks of at most {@code MAX_AUTO_CHUNK} (8192) items.
+   * within the window: 2 × workers + 2 chunks of at most {@code MAX_AUTO_CHUNK} (32,768) items.
    */
   @Test
   void imapUnordered_endlessInputAutomaticChunks_readsBoundedAheadOfTheConsumer() throws Exception {
     try (ProcessPoolExecutor pool = new ProcessPoolExecutor(2)) {
       Endless input = new Endless();
       try (ResultIterator<Integer> it = pool.imapUnordered(x -> x, input)) {
-        for (int taken = 1; taken <= 200_000; taken++) {
+        for (int taken = 1; taken <= 400_000; taken++) {
           it.next();
-          assertThat(input.read.get() - taken).isLessThanOrEqualTo(6 * 8192);
+          assertThat(input.read.get() - taken).isLessThanOrEqualTo(6 * 32_768);
         }
       }
     }
