@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.RandomAccess;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -48,7 +49,9 @@ import org.multiprocessing4j.UnserializableValueException;
  * <p>Automatic chunk size: chunks start with one item and grow (at most eightfold per delivered
  * chunk) towards {@link #TARGET_CHUNK_NANOS} of work per chunk, measured by the workers; for a
  * collection of known size, a chunk holds at most a quarter of each worker's share, so that the
- * work stays balanced at the end.
+ * work stays balanced at the end. The largest, {@link #MAX_AUTO_CHUNK}, is what a trivial function
+ * reaches: at 32,768 items the CPU per mapped item (parent and workers) was about a third less than
+ * at 8,192 (docs/benchmarks.md, "Map throughput against issue 5's goal").
  *
  * <h2>Concurrency</h2>
  *
@@ -379,7 +382,8 @@ public final class MapIterator<R> implements ResultIterator<R> {
       failure = cause == null ? e : cause;
       return;
     }
-    ready = o.results(); // kept until the next chunk is delivered: at most one chunk's results
+    List<@Nullable Object> results = o.results(); // kept until the next chunk is delivered
+    ready = results instanceof RandomAccess ? results : new ArrayList<>(results); // get(i) is O(1)
     readyNext = 0;
     failure = o.failure();
     adapt(o.runNanos(), o.results().size() + (o.failure() == null ? 0 : 1));
