@@ -26,6 +26,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -161,6 +162,23 @@ class ProcessPoolExecutorTest {
   }
 
   @Test
+  void map_numbersAndMixedResults_comeBackWithTheirExactTypes() throws Exception {
+    try (ProcessPoolExecutor pool = new ProcessPoolExecutor(2)) {
+      List<Long> longs = LongStream.range(0, 20_000).map(x -> x << 33).boxed().toList();
+      assertThat(pool.map(x -> x + 1, longs).toList())
+          .isEqualTo(longs.stream().map(x -> x + 1).toList());
+      List<Integer> ints = IntStream.range(0, 20_000).boxed().toList();
+      List<Object> mixed = pool.map(x -> x % 1000 == 999 ? (Object) ("s" + x) : x, ints).toList();
+      assertThat(mixed).hasSize(ints.size());
+      for (int i = 0; i < ints.size(); i++) {
+        assertThat(mixed.get(i)).isEqualTo(i % 1000 == 999 ? "s" + i : (Object) i);
+      }
+      List<Long> widened = pool.imap(x -> (long) x, ints, 100).toList();
+      assertThat(widened.stream().map(Object::getClass).distinct()).containsExactly(Long.class);
+    }
+  }
+
+  @Test
   void imapUnordered_everyResultOnce() throws Exception {
     try (ProcessPoolExecutor pool = new ProcessPoolExecutor(2)) {
       List<Integer> items = IntStream.range(0, 500).boxed().toList();
@@ -264,16 +282,16 @@ class ProcessPoolExecutorTest {
 
   /**
    * With automatic chunks and completion order, the input read ahead of the results taken stays
-   * within the window: 2 × workers + 2 chunks of at most {@code MAX_AUTO_CHUNK} (8192) items.
+   * within the window: 2 × workers + 2 chunks of at most {@code MAX_AUTO_CHUNK} (32,768) items.
    */
   @Test
   void imapUnordered_endlessInputAutomaticChunks_readsBoundedAheadOfTheConsumer() throws Exception {
     try (ProcessPoolExecutor pool = new ProcessPoolExecutor(2)) {
       Endless input = new Endless();
       try (ResultIterator<Integer> it = pool.imapUnordered(x -> x, input)) {
-        for (int taken = 1; taken <= 200_000; taken++) {
+        for (int taken = 1; taken <= 400_000; taken++) {
           it.next();
-          assertThat(input.read.get() - taken).isLessThanOrEqualTo(6 * 8192);
+          assertThat(input.read.get() - taken).isLessThanOrEqualTo(6 * 32_768);
         }
       }
     }

@@ -32,13 +32,15 @@ import org.multiprocessing4j.ResultIterator;
  * </ul>
  *
  * Each figure is the median of {@code --rounds} rounds, measured on a pool whose workers are
- * already up (one warm-up round first). Prints a Markdown table with ratios to Python.
+ * already up and whose code is compiled: every workload runs over and over for {@code
+ * --warmup-seconds} (10) first. The first map of the fresh pool, before that warm-up, is reported
+ * too. Prints a Markdown table with ratios to Python.
  *
  * <pre>
  * ./mvnw -q -pl bench -am package -DskipTests
  * java -cp bench/target/multiprocessing4j-bench-0.1.0-SNAPSHOT.jar \
  *     org.multiprocessing4j.bench.PoolThroughput [--tasks 100000] [--items 1000000] [--workers 2]
- *     [--rounds 3] [--python python3]
+ *     [--rounds 3] [--warmup-seconds 10] [--python python3]
  * </pre>
  */
 public final class PoolThroughput {
@@ -61,14 +63,26 @@ public final class PoolThroughput {
     int workers = Integer.parseInt(opts.getOrDefault("workers", "2"));
     int rounds = Integer.parseInt(opts.getOrDefault("rounds", "3"));
     String python = opts.getOrDefault("python", "python3");
+    long warmupNanos =
+        TimeUnit.SECONDS.toNanos(Long.parseLong(opts.getOrDefault("warmup-seconds", "10")));
 
     double[] submit = new double[rounds];
     double[] capturing = new double[rounds];
     double[] map = new double[rounds];
     double[] unordered = new double[rounds];
+    double firstMap;
     try (PoolExecutor pool = new ProcessPoolExecutor(workers)) {
-      submitRate(pool, Math.min(tasks, 10_000)); // warm-up: workers up, code compiled
-      mapRate(pool, Math.min(items, 100_000), true);
+      submitRate(pool, Math.min(tasks, 1_000)); // workers up
+      firstMap = mapRate(pool, items, true); // before the JIT compilers have seen a map
+      // Warm-up: every workload, over and over, so that the parent's and the workers' code is
+      // compiled (on 2 busy cores the compilers take seconds to catch up).
+      long warmupEnd = System.nanoTime() + warmupNanos;
+      do {
+        submitRate(pool, Math.min(tasks, 10_000));
+        capturingRate(pool, Math.min(tasks, 10_000));
+        mapRate(pool, items, true);
+        mapRate(pool, items, false);
+      } while (System.nanoTime() - warmupEnd < 0);
       for (int r = 0; r < rounds; r++) {
         submit[r] = submitRate(pool, tasks);
         capturing[r] = capturingRate(pool, tasks);
@@ -109,6 +123,11 @@ public final class PoolThroughput {
         "imapUnordered, items/s (Python: Pool.imap_unordered, chunksize 1000)",
         Report.median(unordered),
         py[2]);
+    Report.rateRow(
+        "map, in order, the first map of a fresh pool, before the warm-up, items/s (Python:"
+            + " Pool.imap)",
+        firstMap,
+        py[1]);
     System.out.printf(
         Locale.ROOT,
         "%nJDK ThreadPoolExecutor (in-process reference): %,.0f tasks/s%n",

@@ -57,6 +57,20 @@ final class ByteSink {
     }
   }
 
+  /**
+   * Makes room for {@code bytes} more bytes, counts them as written and returns where they start,
+   * for a caller that fills them in with {@link #setInt} or {@link #setLong}.
+   */
+  int reserve(long bytes) {
+    if (bytes < 0 || bytes > Integer.MAX_VALUE) {
+      throw new OutOfMemoryError("byte buffer over 2 GiB");
+    }
+    ensure((int) bytes);
+    int at = size;
+    size += (int) bytes;
+    return at;
+  }
+
   void putByte(int b) {
     ensure(1);
     buf[size++] = (byte) b;
@@ -75,6 +89,10 @@ final class ByteSink {
   /** Overwrites four bytes at {@code at}, for a length filled in after the body. */
   void setInt(int at, int v) {
     INT.set(buf, at, v);
+  }
+
+  void setLong(int at, long v) {
+    LONG.set(buf, at, v);
   }
 
   void putLong(long v) {

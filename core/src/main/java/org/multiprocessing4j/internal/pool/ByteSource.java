@@ -7,6 +7,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /** Reads what a {@link ByteSink} wrote, from a byte array range. Bounds are checked. */
 final class ByteSource {
@@ -42,6 +43,19 @@ final class ByteSource {
     }
   }
 
+  private void needElements(int n, int size) throws EOFException {
+    if (n < 0 || n > (end - pos) / size) {
+      throw new EOFException(
+          "truncated or corrupt message: "
+              + n
+              + " elements of "
+              + size
+              + " bytes, have "
+              + (end - pos)
+              + " bytes");
+    }
+  }
+
   byte getByte() throws EOFException {
     need(1);
     return buf[pos++];
@@ -63,6 +77,30 @@ final class ByteSource {
     long v = (long) LONG.get(buf, pos);
     pos += 8;
     return v;
+  }
+
+  /** Reads {@code n} ints into boxes: the items of a packed list. */
+  @Nullable Object[] getBoxedInts(int n) throws EOFException {
+    needElements(n, 4);
+    @Nullable Object[] a = new Object[n];
+    int p = pos;
+    for (int i = 0; i < n; i++, p += 4) {
+      a[i] = (int) INT.get(buf, p);
+    }
+    pos = p;
+    return a;
+  }
+
+  /** Reads {@code n} longs into boxes: the items of a packed list. */
+  @Nullable Object[] getBoxedLongs(int n) throws EOFException {
+    needElements(n, 8);
+    @Nullable Object[] a = new Object[n];
+    int p = pos;
+    for (int i = 0; i < n; i++, p += 8) {
+      a[i] = (long) LONG.get(buf, p);
+    }
+    pos = p;
+    return a;
   }
 
   double getDouble() throws EOFException {

@@ -370,7 +370,7 @@ public final class ProcessPoolEngine implements PoolEngine {
       @Override
       @SuppressWarnings("unchecked")
       public CompletableFuture<ChunkOutcome> run(List<@Nullable Object> items) {
-        ByteSink s = new ByteSink(64 + items.size() * 8);
+        ByteSink s = new ByteSink(16 + items.size() * 5); // packed Integers need 4 bytes each
         ValueCodec.writeList(s, items, "an item of the map");
         Job j =
             new Job(

@@ -7,6 +7,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.internal.codec.JavaSerialization;
@@ -15,9 +16,17 @@ import org.multiprocessing4j.internal.codec.ThrowableInfo;
 /**
  * Encodes task arguments and results: a tag byte, then a compact form for the common immutable
  * types (null, Boolean, Integer, Long, Double, String, byte[]) and Java serialization for anything
- * else. A list (a chunk of map items or its results) whose elements are all of the common types is
- * written element by element; any other list is serialized whole, so class descriptors are written
- * once per chunk, not once per item.
+ * else. A list (a chunk of map items or its results) of only Integers, or only Longs, is packed: a
+ * tag, a count and the raw values, 4 or 8 bytes each (a map of a trivial function over numbers
+ * spends most of its time encoding and decoding its chunks). Another list whose elements are all of
+ * the common types is written element by element, a tag each; any other list is serialized whole,
+ * so class descriptors are written once per chunk, not once per item. A list is read back as a
+ * fixed-size list ({@link Arrays#asList}) unless it was serialized.
+ *
+ * <pre>
+ * value := NULL | TRUE | FALSE | INT i32 | LONG i64 | DOUBLE f64 | STRING block | BYTES block
+ *        | JAVA block(serialized) | LIST count:i32 value* | INTS count:i32 i32* | LONGS count:i32 i64*
+ * </pre>
  *
  * <p>Encoding preserves the exact type: an Integer comes back as an Integer.
  */
@@ -33,6 +42,8 @@ final class ValueCodec {
   private static final byte BYTES = 7;
   private static final byte JAVA = 8;
   private static final byte LIST = 9;
+  private static final byte INTS = 10;
+  private static final byte LONGS = 11;
 
   private ValueCodec() {}
 
@@ -107,28 +118,41 @@ final class ValueCodec {
       case BYTES -> in.getBlock();
       case JAVA -> deserialize(in.getBlock(), loader);
       case LIST -> readSimpleList(in);
+      case INTS -> Arrays.asList(in.getBoxedInts(in.getInt()));
+      case LONGS -> Arrays.asList(in.getBoxedLongs(in.getInt()));
       default -> throw new IOException("corrupt value tag " + tag);
     };
   }
 
   /**
-   * Writes a list of values.
+   * Writes a list of values: packed if every element is an Integer, or every one a Long; element by
+   * element if all are of the common types; else serialized whole.
    *
    * @throws org.multiprocessing4j.UnserializableValueException if an element cannot be serialized
    */
   static void writeList(ByteSink out, List<?> items, String what) {
+    int n = items.size();
+    if (n > 0) {
+      Object first = items.get(0);
+      if (first instanceof Integer && writeInts(out, items, n)) {
+        return;
+      }
+      if (first instanceof Long && writeLongs(out, items, n)) {
+        return;
+      }
+    }
     boolean simple = true;
-    for (Object v : items) {
-      if (!isSimple(v)) {
+    for (int i = 0; i < n; i++) {
+      if (!isSimple(items.get(i))) {
         simple = false;
         break;
       }
     }
     if (simple) {
       out.putByte(LIST);
-      out.putInt(items.size());
-      for (Object v : items) {
-        writeSimple(out, v);
+      out.putInt(n);
+      for (int i = 0; i < n; i++) {
+        writeSimple(out, items.get(i));
       }
     } else {
       out.putByte(JAVA);
@@ -136,15 +160,47 @@ final class ValueCodec {
     }
   }
 
+  /** Writes the list packed if all its elements are Integers; else writes nothing, false. */
+  private static boolean writeInts(ByteSink out, List<?> items, int n) {
+    int start = out.size();
+    out.putByte(INTS);
+    out.putInt(n);
+    int at = out.reserve(4L * n);
+    for (int i = 0; i < n; i++, at += 4) {
+      if (!(items.get(i) instanceof Integer v)) {
+        out.truncate(start);
+        return false;
+      }
+      out.setInt(at, v);
+    }
+    return true;
+  }
+
+  /** Writes the list packed if all its elements are Longs; else writes nothing, false. */
+  private static boolean writeLongs(ByteSink out, List<?> items, int n) {
+    int start = out.size();
+    out.putByte(LONGS);
+    out.putInt(n);
+    int at = out.reserve(8L * n);
+    for (int i = 0; i < n; i++, at += 8) {
+      if (!(items.get(i) instanceof Long v)) {
+        out.truncate(start);
+        return false;
+      }
+      out.setLong(at, v);
+    }
+    return true;
+  }
+
   private static List<@Nullable Object> readSimpleList(ByteSource in) throws IOException {
     int n = in.getInt();
     if (n < 0 || n > in.remaining()) {
       throw new IOException("corrupt list length " + n);
     }
-    List<@Nullable Object> list = new ArrayList<>(n);
+    @Nullable Object[] list = new Object[n];
     for (int i = 0; i < n; i++) {
       byte tag = in.getByte();
-      list.add(
+      list[i] =
           switch (tag) {
             case NULL -> null;
             case TRUE -> true;
@@ -155,9 +211,9 @@ final class ValueCodec {
             case STRING -> in.getString();
             case BYTES -> in.getBlock();
             default -> throw new IOException("corrupt list element tag " + tag);
-          });
+          };
     }
-    return list;
+    return Arrays.asList(list);
   }
 
   /** Reads a list written by {@link #writeList}. */

@@ -7,7 +7,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -331,23 +331,28 @@ public final class WorkerMain implements ProcessTarget {
     @SuppressWarnings("unchecked")
     TaskFunction<Object, Object> f = (TaskFunction<Object, Object>) fn;
     List<@Nullable Object> items = ValueCodec.readList(requireNonNull(j.items), loader);
-    List<@Nullable Object> results = new ArrayList<>(items.size());
+    int n = items.size();
+    @Nullable Object[] results = new Object[n];
+    int done = 0;
     Throwable failure = null;
-    for (Object item : items) {
-      try {
-        results.add(f.apply(item));
-      } catch (Throwable t) {
-        if (isFatal(t)) {
-          throw (Error) t;
-        }
-        failure = t;
-        break;
+    try {
+      for (; done < n; done++) {
+        results[done] = f.apply(items.get(done));
       }
+    } catch (Throwable t) {
+      if (isFatal(t)) {
+        throw (Error) t;
+      }
+      failure = t;
     }
     long ran = System.nanoTime() - start;
     sink.putByte(failure == null ? Wire.OK : Wire.FAILED);
     sink.putLong(ran);
-    ValueCodec.writeList(sink, results, "a result of the map");
+    List<@Nullable Object> list = Arrays.asList(results);
+    if (done < n) {
+      list = list.subList(0, done);
+    }
+    ValueCodec.writeList(sink, list, "a result of the map");
     if (failure != null) {
       ValueCodec.writeThrowable(sink, ThrowableInfo.of(failure));
     }
