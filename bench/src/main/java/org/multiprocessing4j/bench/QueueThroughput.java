@@ -2,7 +2,6 @@ package org.multiprocessing4j.bench;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -216,10 +215,7 @@ public final class QueueThroughput {
    * @throws Exception if a run fails
    */
   public static void main(String[] args) throws Exception {
-    Map<String, String> opts = new LinkedHashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-    }
+    Map<String, String> opts = Report.options(args);
     int items = Integer.parseInt(opts.getOrDefault("items", "1000000"));
     int kibItems = Integer.parseInt(opts.getOrDefault("kibItems", "100000"));
     int pythonItems = Integer.parseInt(opts.getOrDefault("pythonItems", "100000"));
