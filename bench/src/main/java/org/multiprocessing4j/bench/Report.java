@@ -1,12 +1,23 @@
 package org.multiprocessing4j.bench;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
-/** The medians and the markdown table rows that the whole-process benchmarks print. */
+/** The command-line options, medians and markdown table rows of the whole-process benchmarks. */
 final class Report {
 
   private Report() {}
+
+  /** Returns {@code --name value} pairs of {@code args} as name to value, in order. */
+  static Map<String, String> options(String[] args) {
+    Map<String, String> opts = new LinkedHashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+    }
+    return opts;
+  }
 
   /** Returns the median (the upper one for an even count) of {@code xs}. */
   static double median(double[] xs) {

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
@@ -112,6 +113,50 @@ class MpmcRingBufferTest {
     pollNow(r);
     assertThat(offerNow(r, 0, new byte[] {3})).isTrue();
     assertThat(r.size()).isEqualTo(3);
+  }
+
+  /**
+   * A put blocked on a full ring returns as soon as one record is taken, whether items or bytes
+   * bound the ring: a guard for any batching of a full producer's wake-ups, which may delay a
+   * blocked put but must not make it wait for more room than one record.
+   */
+  @Test
+  void offer_blockedOnFullRing_returnsOnceASingleItemIsTaken() throws Exception {
+    for (MpmcRingBuffer r : List.of(ring(1 << 16, 1000, 0), ring(1 << 14, 0, 0))) {
+      int held = 0;
+      while (offerNow(r, 0, bytes(8, held))) {
+        held++;
+      }
+      assertThat(held).isGreaterThan(100); // a batch would be more than the one slot freed below
+      CountDownLatch foundFull = new CountDownLatch(1);
+      AtomicReference<@Nullable Throwable> failed = new AtomicReference<>();
+      Thread producer =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      assertThat(offerNow(r, 1, new byte[] {7})).isFalse();
+                      foundFull.countDown();
+                      assertThat(
+                              r.offer(
+                                  1, MemorySegment.ofArray(new byte[] {7}), Waiting.FOREVER, true))
+                          .isTrue();
+                    } catch (Throwable t) {
+                      failed.set(t);
+                    }
+                  });
+      assertThat(foundFull.await(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(pollNow(r).bytes()).isEqualTo(bytes(8, 0)); // one slot, and no more, is freed
+      producer.join(TimeUnit.NANOSECONDS.toMillis(BOUND_NANOS));
+      assertThat(producer.isAlive()).as("put still blocked with a free slot").isFalse();
+      assertThat(failed.get()).isNull();
+      assertThat(r.size()).isEqualTo(held);
+      for (int i = 1; i < held; i++) {
+        assertThat(pollNow(r).bytes()).isEqualTo(bytes(8, i));
+      }
+      assertThat(pollNow(r).bytes()).containsExactly(7);
+      assertThat(r.isEmpty()).isTrue();
+    }
   }
 
   @Test
