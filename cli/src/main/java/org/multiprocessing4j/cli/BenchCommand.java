@@ -10,6 +10,7 @@ import org.multiprocessing4j.bench.PipeLatency;
 import org.multiprocessing4j.bench.PoolMemory;
 import org.multiprocessing4j.bench.PoolSpeedup;
 import org.multiprocessing4j.bench.PoolThroughput;
+import org.multiprocessing4j.bench.QueueDepth;
 import org.multiprocessing4j.bench.QueueThroughput;
 import org.multiprocessing4j.bench.RabbitPoolBench;
 import org.multiprocessing4j.bench.RabbitThroughput;
@@ -70,6 +71,10 @@ final class BenchCommand implements Callable<Integer> {
               "queue",
               "queue throughput between processes; Python's Queue and SimpleQueue",
               QueueThroughput::main),
+          new Benchmark(
+              "queue-depth",
+              "how full a bounded and an unbounded queue run, and context switches per item",
+              QueueDepth::main),
           new Benchmark(
               "pipe", "pipe round-trip latency, p50 and p99; Python's Pipe", PipeLatency::main),
           new Benchmark(
