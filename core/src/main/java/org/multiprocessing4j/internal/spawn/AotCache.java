@@ -58,9 +58,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>
  *   this JVM --spawn--&gt; maker JVM (AotTraining make): takes the lease, then
- *                         --runs--&gt; training JVM (the child's command + -XX:AOTCacheOutput=tmp,
- *                                   AotTraining run): plays a whole launch, parent side and
- *                                   child side, exits; the JDK assembles the cache into tmp
+ *                         --runs--&gt; training JVM (the child's command + -XX:AOTCacheOutput=tmp):
+ *                                   a child of the maker, which plays its parent; it runs a
+ *                                   target and exits; the JDK assembles the cache into tmp
  *                       renames tmp to the cache, sweeps replaced and unused files, drops the lease
  * </pre>
  *
@@ -440,8 +440,8 @@ public final class AotCache {
       cmd.add("-D" + ChildMain.PDEATHSIG_PROPERTY + "=" + ChildMain.PDEATHSIG_BY_LAUNCHER);
     }
     cmd.addAll(keyOptions(spec));
-    cmd.addAll(cp.launchOptions(AotTraining.class.getName()));
-    cmd.add(AotTraining.RUN);
+    // The maker appends ChildMain's arguments: it plays the training child's parent.
+    cmd.addAll(cp.launchOptions(ChildMain.class.getName()));
 
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().putAll(spec.environment());
