@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -94,7 +95,15 @@ public final class AotCache {
 
   static final Duration LEASE_TIMEOUT = Duration.ofMinutes(10);
   static final Duration RETRY_FAILED_AFTER = Duration.ofDays(1);
-  private static final Duration FORGET_UNUSED_AFTER = Duration.ofDays(30);
+  static final Duration FORGET_UNUSED_AFTER = Duration.ofDays(7);
+
+  /**
+   * Caches kept at most, the most recently used first (each is about 14 MB): every class path and
+   * JDK gets a cache of its own, so a developer's worktrees, builds and tests would otherwise fill
+   * the folder (443 MB was seen).
+   */
+  static final int MAX_CACHES = 8;
+
   static final long TRAINING_TIMEOUT_SECONDS = 120;
 
   /** Options that choose the JVM's class data sharing themselves; with one, we keep out. */
@@ -494,11 +503,15 @@ public final class AotCache {
 
   /**
    * Deletes what a new cache replaces or what was forgotten: other stamps of the same key,
-   * temporary files and leases of dead makers, and caches unused for {@link #FORGET_UNUSED_AFTER}.
+   * temporary files and leases of dead makers, caches unused for {@link #FORGET_UNUSED_AFTER}, and
+   * the least recently used caches beyond {@link #MAX_CACHES} (the one just made is kept). Use is
+   * the modification time, which a JVM refreshes when it first hands a cache to a child. A cache
+   * deleted while a child maps it stays mapped; a launch that found it a moment before gets none.
    */
   static void sweep(Path dir, Path made) {
     String name = made.getFileName().toString();
     String key = name.substring(0, name.indexOf('-') + 1);
+    List<Path> kept = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
       for (Path f : files.toList()) {
         String n = f.getFileName().toString();
@@ -510,10 +523,24 @@ public final class AotCache {
         boolean oldFailure = n.endsWith(".failed") && !isYoungerThan(f, RETRY_FAILED_AFTER);
         if (sameKeyOtherStamp || abandoned || unused || oldFailure) {
           Files.deleteIfExists(f); // a JVM mapping a deleted cache keeps its mapping
+        } else if (n.endsWith(".aot") && !f.equals(made)) {
+          kept.add(f);
         }
+      }
+      kept.sort(Comparator.comparing(AotCache::lastUse).reversed());
+      for (Path f : kept.subList(Math.min(kept.size(), MAX_CACHES - 1), kept.size())) {
+        Files.deleteIfExists(f);
       }
     } catch (IOException | RuntimeException e) {
       // Housekeeping only.
+    }
+  }
+
+  private static Instant lastUse(Path cache) {
+    try {
+      return Files.getLastModifiedTime(cache).toInstant();
+    } catch (IOException e) {
+      return Instant.EPOCH; // gone already: first in line
     }
   }
 }
