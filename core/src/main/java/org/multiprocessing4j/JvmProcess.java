@@ -65,7 +65,9 @@ import org.multiprocessing4j.internal.spawn.LaunchSpec;
  *
  * A child's standard output and error are copied into this JVM's {@code System.out} and {@code
  * System.err} by default; {@link ProcessOptions} can send them to files, capture them or discard
- * them.
+ * them. A child's {@code System.in} is empty (reading it gives end of stream at once), as Python
+ * gives its children {@code os.devnull}: the child's file descriptor 0 carries the library's
+ * messages from this JVM.
  *
  * <h2>Threads</h2>
  *

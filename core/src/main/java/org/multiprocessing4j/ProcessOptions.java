@@ -422,8 +422,9 @@ public final class ProcessOptions {
      * class path, module path and JVM options, in {@code $XDG_CACHE_HOME/mp4j/aot} or else {@code
      * ~/.cache/mp4j/aot} (the system property {@code org.multiprocessing4j.aot.dir} of this JVM
      * chooses another folder), about 15 MB a file. A jar of the class path that changes (size or
-     * modification time) makes a new cache, and the old one is deleted; caches unused for 30 days
-     * are deleted when a new one is made.
+     * modification time) makes a new cache, and the old one is deleted. When a new one is made,
+     * caches unused for 7 days are deleted, and of the others only the 8 most recently used are
+     * kept (about 120 MB).
      *
      * <p>The cache never fails a start and never writes to the child's output: a cache the JVM
      * rejects is silently not used. There is none when the class path holds a folder of classes

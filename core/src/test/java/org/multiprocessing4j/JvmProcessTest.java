@@ -55,6 +55,21 @@ class JvmProcessTest {
     assertThat(read(out)).isEqualTo("hello from the child");
   }
 
+  static void readStandardInput() throws IOException {
+    System.exit(System.in.read() == -1 ? 0 : 3);
+  }
+
+  /**
+   * As Python's os.devnull: the child's fd 0 is the control channel, which the target never sees.
+   */
+  @Test
+  void start_targetReadsSystemIn_endOfStreamAtOnce() throws Exception {
+    JvmProcess p = new JvmProcess(JvmProcessTest::readStandardInput);
+    p.start();
+    assertThat(p.join(CHILD_BOUND)).isTrue();
+    assertThat(p.exitCode()).hasValue(0);
+  }
+
   /** A subclass whose field must arrive in the child. */
   static final class Writer extends JvmProcess {
     private final String file;

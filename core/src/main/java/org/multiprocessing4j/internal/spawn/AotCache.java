@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -58,9 +59,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>
  *   this JVM --spawn--&gt; maker JVM (AotTraining make): takes the lease, then
- *                         --runs--&gt; training JVM (the child's command + -XX:AOTCacheOutput=tmp,
- *                                   AotTraining run): plays a whole launch, parent side and
- *                                   child side, exits; the JDK assembles the cache into tmp
+ *                         --runs--&gt; training JVM (the child's command + -XX:AOTCacheOutput=tmp):
+ *                                   a child of the maker, which plays its parent; it runs a
+ *                                   target and exits; the JDK assembles the cache into tmp
  *                       renames tmp to the cache, sweeps replaced and unused files, drops the lease
  * </pre>
  *
@@ -94,7 +95,15 @@ public final class AotCache {
 
   static final Duration LEASE_TIMEOUT = Duration.ofMinutes(10);
   static final Duration RETRY_FAILED_AFTER = Duration.ofDays(1);
-  private static final Duration FORGET_UNUSED_AFTER = Duration.ofDays(30);
+  static final Duration FORGET_UNUSED_AFTER = Duration.ofDays(7);
+
+  /**
+   * Caches kept at most, the most recently used first (each is about 14 MB): every class path and
+   * JDK gets a cache of its own, so a developer's worktrees, builds and tests would otherwise fill
+   * the folder (443 MB was seen).
+   */
+  static final int MAX_CACHES = 8;
+
   static final long TRAINING_TIMEOUT_SECONDS = 120;
 
   /** Options that choose the JVM's class data sharing themselves; with one, we keep out. */
@@ -439,9 +448,10 @@ public final class AotCache {
     if (pdeathsigByLauncher) {
       cmd.add("-D" + ChildMain.PDEATHSIG_PROPERTY + "=" + ChildMain.PDEATHSIG_BY_LAUNCHER);
     }
+    cmd.addAll(SpawnedJvm.COLD_JIT_OPTIONS); // as the cold child it trains for
     cmd.addAll(keyOptions(spec));
-    cmd.addAll(cp.launchOptions(AotTraining.class.getName()));
-    cmd.add(AotTraining.RUN);
+    // The maker appends ChildMain's arguments: it plays the training child's parent.
+    cmd.addAll(cp.launchOptions(ChildMain.class.getName()));
 
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().putAll(spec.environment());
@@ -494,11 +504,15 @@ public final class AotCache {
 
   /**
    * Deletes what a new cache replaces or what was forgotten: other stamps of the same key,
-   * temporary files and leases of dead makers, and caches unused for {@link #FORGET_UNUSED_AFTER}.
+   * temporary files and leases of dead makers, caches unused for {@link #FORGET_UNUSED_AFTER}, and
+   * the least recently used caches beyond {@link #MAX_CACHES} (the one just made is kept). Use is
+   * the modification time, which a JVM refreshes when it first hands a cache to a child. A cache
+   * deleted while a child maps it stays mapped; a launch that found it a moment before gets none.
    */
   static void sweep(Path dir, Path made) {
     String name = made.getFileName().toString();
     String key = name.substring(0, name.indexOf('-') + 1);
+    List<Path> kept = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
       for (Path f : files.toList()) {
         String n = f.getFileName().toString();
@@ -510,10 +524,24 @@ public final class AotCache {
         boolean oldFailure = n.endsWith(".failed") && !isYoungerThan(f, RETRY_FAILED_AFTER);
         if (sameKeyOtherStamp || abandoned || unused || oldFailure) {
           Files.deleteIfExists(f); // a JVM mapping a deleted cache keeps its mapping
+        } else if (n.endsWith(".aot") && !f.equals(made)) {
+          kept.add(f);
         }
+      }
+      kept.sort(Comparator.comparing(AotCache::lastUse).reversed());
+      for (Path f : kept.subList(Math.min(kept.size(), MAX_CACHES - 1), kept.size())) {
+        Files.deleteIfExists(f);
       }
     } catch (IOException | RuntimeException e) {
       // Housekeeping only.
+    }
+  }
+
+  private static Instant lastUse(Path cache) {
+    try {
+      return Files.getLastModifiedTime(cache).toInstant();
+    } catch (IOException e) {
+      return Instant.EPOCH; // gone already: first in line
     }
   }
 }

@@ -1,36 +1,32 @@
 package org.multiprocessing4j.internal.spawn;
 
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.multiprocessing4j.JvmProcess;
 
 /**
- * The two JVMs that make an {@link AotCache}, one main class:
+ * The JVM that makes an {@link AotCache}: {@code AotTraining make <cache> <timeout seconds>
+ * <training command...>}, the maker, takes the cache's lease, runs the training command, and
+ * renames its output into place; or leaves a {@code .failed} marker.
  *
- * <ul>
- *   <li>{@code AotTraining make <cache> <timeout seconds> <training command...>}, the maker: takes
- *       the cache's lease, runs the training command, and renames its output into place; or leaves
- *       a {@code .failed} marker.
- *   <li>{@code AotTraining run}, the training JVM, started by the maker with the child's command
- *       line plus {@code -XX:AOTCacheOutput}: plays a whole launch in one JVM so that the cache
- *       records what a child loads and links. A thread acts as the parent (binds the control
- *       socket, sends LAUNCH with a process whose target takes an argument, reads the reports)
- *       while the main thread runs {@link ChildMain#main} itself, with the maker as its parent.
- * </ul>
+ * <p>The training JVM is a child like any other: the child's command line plus {@code
+ * -XX:AOTCacheOutput}, running {@link ChildMain}, with the maker playing its parent (the control
+ * FIFO, LAUNCH of a process whose target takes an argument, the reports until it exits). So the
+ * cache holds what a child's bootstrap loads and links, and nothing of a parent's: with JEP 483's
+ * class linking, every class in the cache is loaded at each child's start, used or not.
  *
- * The maker is not tied to the JVM that asked for the cache (no death signal, not ended at its
+ * <p>The maker is not tied to the JVM that asked for the cache (no death signal, not ended at its
  * exit), so that the cache is made even when that JVM ends first.
  */
 public final class AotTraining {
@@ -38,22 +34,17 @@ public final class AotTraining {
   /** The maker's first argument. */
   static final String MAKE = "make";
 
-  /** The training JVM's argument. */
-  static final String RUN = "run";
-
   private AotTraining() {}
 
   /**
    * Makes a cache or trains one.
    *
-   * @param args {@code make <cache> <timeout seconds> <training command...>} or {@code run}
+   * @param args {@code make <cache> <timeout seconds> <training command...>}
    * @throws Exception if the training fails; its JVM then exits with an error and writes no cache
    */
   public static void main(String[] args) throws Exception {
     if (args.length >= 4 && args[0].equals(MAKE)) {
       make(Path.of(args[1]), Long.parseLong(args[2]), Arrays.asList(args).subList(3, args.length));
-    } else if (args.length == 1 && args[0].equals(RUN)) {
-      run();
     } else {
       System.err.println("AotTraining is started by multiprocessing4j, not by hand.");
       System.exit(2);
@@ -71,6 +62,7 @@ public final class AotTraining {
       return; // another maker is at it
     }
     Path tmp = null;
+    Path trainingDir = null;
     try {
       if (Files.isRegularFile(cache)
           || AotCache.isYoungerThan(failed, AotCache.RETRY_FAILED_AFTER)) {
@@ -81,7 +73,8 @@ public final class AotTraining {
           tmp = Path.of(arg.substring("-XX:AOTCacheOutput=".length()));
         }
       }
-      Process p = new ProcessBuilder(training).inheritIO().start();
+      trainingDir = Files.createTempDirectory(Path.of("/tmp"), "mp4j-aot-");
+      Process p = startTraining(training, trainingDir);
       if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         p.waitFor();
@@ -100,6 +93,10 @@ public final class AotTraining {
         Files.deleteIfExists(Path.of(tmp + ".config")); // JEP 514's temporary configuration
       }
       Files.deleteIfExists(lease);
+      if (trainingDir != null) {
+        Files.deleteIfExists(trainingDir.resolve("control.fifo"));
+        Files.deleteIfExists(trainingDir);
+      }
     }
   }
 
@@ -123,46 +120,68 @@ public final class AotTraining {
     return false;
   }
 
-  // ---------------------------------------------------------------------------------------- run
+  // ------------------------------------------------------------------------- play the parent
 
-  private static void run() throws IOException {
-    Path dir = Files.createTempDirectory(Path.of("/tmp"), "mp4j-aot-");
-    Path socketPath = dir.resolve("control.sock");
-    ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-    server.bind(UnixDomainSocketAddress.of(socketPath));
-    byte[] payload =
-        HandleTarget.serializeProcess(
-            new JvmProcess(AotTraining::target, "trained"), "the training process");
-    Thread parent =
-        new Thread(() -> playParent(server, socketPath, dir, payload), "mp4j-aot-parent");
+  /**
+   * Runs the training JVM as a parent runs a child: makes the control FIFO, starts the training
+   * command with {@code <fifo> <our pid> <name>} appended (it ends with {@link ChildMain}'s class),
+   * sends LAUNCH on its standard input with a process whose target takes an argument, and reads its
+   * reports until it exits. The training JVM so runs exactly a child's bootstrap, and the cache
+   * holds what a child loads, not what a parent does.
+   */
+  private static Process startTraining(List<String> training, Path dir) throws IOException {
+    Path fifo = dir.resolve("control.fifo");
+    Fifo.make(fifo);
+    List<String> cmd = new ArrayList<>(training);
+    cmd.addAll(
+        List.of(
+            fifo.toString(), Long.toString(ProcessHandle.current().pid()), "mp4j-aot-training"));
+    CompletableFuture<InputStream> fromChild = Fifo.openForReading(fifo, "mp4j-aot-open");
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    Thread parent = new Thread(() -> playParent(p, fifo, fromChild), "mp4j-aot-parent");
     parent.setDaemon(true);
     parent.start();
-    // The child's side is ChildMain itself, whose parent is the maker: it watches the maker, which
-    // outlives it, as a child watches its parent.
-    long maker = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
-    ChildMain.main(new String[] {socketPath.toString(), Long.toString(maker), "mp4j-aot-training"});
+    return p;
   }
 
-  private static void playParent(
-      ServerSocketChannel server, Path socket, Path dir, byte[] payload) {
-    try (SocketChannel accepted = server.accept()) {
-      server.close();
-      Files.deleteIfExists(socket);
-      Files.deleteIfExists(dir);
-      ControlChannel channel = new ControlChannel(accepted);
+  private static void playParent(Process p, Path fifo, CompletableFuture<InputStream> fromChild) {
+    ControlChannel channel = null;
+    try {
+      CompletableFuture.anyOf(fromChild, p.onExit()).join();
+      if (!fromChild.isDone()) {
+        Fifo.unblock(fifo); // the training JVM exited before it opened the FIFO
+      }
+      channel = new ControlChannel(fromChild.join(), p.getOutputStream());
+      Files.deleteIfExists(fifo);
+      byte[] payload =
+          HandleTarget.serializeProcess(
+              new JvmProcess(AotTraining::target, "trained"), "the training process");
       channel.send(ControlChannel.LAUNCH, payload);
       while (true) {
         channel.read(); // STARTED, SHUTDOWN, until the child side closes at exit
       }
     } catch (IOException | RuntimeException e) {
-      // End of the training: the JVM is exiting.
+      // End of the training: the training JVM is exiting.
+    } finally {
+      if (channel != null) {
+        channel.close();
+      }
     }
   }
 
-  /** What a typical target touches first. */
+  /**
+   * What a typical target touches first: its process, a string concatenation (an {@code
+   * invokedynamic} whose bootstrap loads {@code StringConcatFactory}) and {@code System.out}'s
+   * encoder. The line goes to the maker's output, which is discarded unless logged.
+   */
   private static void target(String word) {
     if (JvmProcess.current().name().isEmpty() || word.isEmpty()) {
       throw new IllegalStateException("unreachable");
     }
+    System.out.println("AOT training: " + word + " ran in pid " + ProcessHandle.current().pid());
   }
 }

@@ -17,11 +17,11 @@ import org.multiprocessing4j.internal.codec.ThrowableInfo;
  * <pre>
  *   parent JVM                                          child JVM
  *   ----------                                          ---------
- *   bind  <runtime dir>/<n>.sock                                        \  SpawnedJvm.spawn, at
- *   spawn [setpriv] java ... ChildMain <sock> <pid> --> (prctl(PDEATHSIG)), |  once or ahead of
+ *   mkfifo  <runtime dir>/<n>.fifo                                      \  SpawnedJvm.spawn, at
+ *   spawn [setpriv] java ... ChildMain <fifo> <pid> --> (prctl(PDEATHSIG)), |  once or ahead of
  *                                                       check getppid()    |  time for a warm
- *   accept  <-------------------------------------------  connect          /  spare (WarmSpares)
- *   send LAUNCH(serialized JvmProcess)  ----------------> deserialize
+ *   open FIFO to read  <--------------------------------  open to write    /  spare (WarmSpares)
+ *   send LAUNCH(serialized JvmProcess) on its stdin ----> deserialize
  *   start() returns  <----------------------------------  STARTED     (or START_FAILED + cause)
  *                                                         run()
  *   reader thread records  <----------------------------  UNCAUGHT / SIGNALLED / SHUTDOWN
@@ -133,7 +133,7 @@ public final class Child {
 
   /**
    * Starts the thread that reads the child's reports. A platform thread: the launch waits for the
-   * STARTED it reads, and a platform thread blocked in a socket read is woken by the kernel itself,
+   * STARTED it reads, and a platform thread blocked in a pipe read is woken by the kernel itself,
    * where a virtual one needs the poller and a carrier to be scheduled first, hops that cost
    * milliseconds on a busy small machine.
    */
@@ -252,7 +252,7 @@ public final class Child {
     try {
       readerDone.get(2, TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException e) {
-      // A grandchild holding the socket open cannot keep us waiting.
+      // A grandchild holding the FIFO open cannot keep us waiting.
     }
     // A grandchild that inherited our pipe can keep it open; don't wait for it forever.
     if (out != null) {
@@ -309,19 +309,24 @@ public final class Child {
     return failure;
   }
 
-  /** Sends SIGTERM. */
+  /**
+   * Sends SIGTERM. Through the process's handle, not {@link Process#destroy()}, which also closes
+   * our ends of the child's pipes: the child would see its standard input (our half of the control
+   * channel) end before its signal handler ran, and take it for our death; and output it writes
+   * while it shuts down would be lost.
+   */
   public void terminate() {
     if (process.isAlive()) {
       signalSent = 15;
-      process.destroy();
+      process.toHandle().destroy();
     }
   }
 
-  /** Sends SIGKILL. */
+  /** Sends SIGKILL, through the process's handle as {@link #terminate()} does. */
   public void kill() {
     if (process.isAlive()) {
       signalSent = 9;
-      process.destroyForcibly();
+      process.toHandle().destroyForcibly();
     }
   }
 

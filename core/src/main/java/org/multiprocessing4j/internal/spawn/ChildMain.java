@@ -1,13 +1,14 @@
 package org.multiprocessing4j.internal.spawn;
 
 import java.io.EOFException;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.ObjectStreamClass;
 import java.lang.reflect.Method;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Path;
+import java.nio.channels.Channels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -19,17 +20,17 @@ import org.multiprocessing4j.internal.os.Libc;
 import org.multiprocessing4j.internal.os.Signals;
 
 /**
- * The main class of every child JVM: {@code ChildMain <socket> <parent pid> <name>}.
+ * The main class of every child JVM: {@code ChildMain <fifo> <parent pid> <name>}.
  *
  * <p>In order: ask for SIGKILL when the parent dies (unless the launcher already did) and check the
- * parent did not die already; connect the control channel; install the signal handlers and the
- * shutdown report; load the process object; start the watch on the parent; report STARTED; run the
- * target in the main thread. Everything before loading the process object is done before the parent
- * sends it, so a warm spare JVM (see {@code WarmSpares}) has done it all while it waits. An
- * uncaught exception is printed to standard error (as Python prints a child's traceback), reported
- * to the parent, and ends the JVM with status 1. A normal return ends {@code main}, so the JVM
- * exits when the target's own non-daemon threads end, with status 0, as a Python child joins its
- * threads.
+ * parent did not die already; open the control channel (standard input from the parent, the FIFO to
+ * it; {@code System.in} becomes empty); install the signal handlers and the shutdown report; load
+ * the process object; start the watch on the parent; report STARTED; run the target in the main
+ * thread. Everything before loading the process object is done before the parent sends it, so a
+ * warm spare JVM (see {@code WarmSpares}) has done it all while it waits. An uncaught exception is
+ * printed to standard error (as Python prints a child's traceback), reported to the parent, and
+ * ends the JVM with status 1. A normal return ends {@code main}, so the JVM exits when the target's
+ * own non-daemon threads end, with status 0, as a Python child joins its threads.
  *
  * <p>This is the only class of the library that calls {@code System.exit} and {@code Runtime.halt}.
  */
@@ -80,7 +81,7 @@ public final class ChildMain {
   /**
    * Runs a child.
    *
-   * @param args the control socket path, the parent's pid and the process name
+   * @param args the control FIFO's path, the parent's pid and the process name
    */
   public static void main(String[] args) {
     if (args.length != 3) {
@@ -96,25 +97,31 @@ public final class ChildMain {
     if (parentPid() != parentPid) {
       Runtime.getRuntime().halt(1); // the parent died before PDEATHSIG was armed
     }
+    // Before the FIFO's open, which waits for the parent, and before LAUNCH, so that a warm spare
+    // has it running already.
+    Thread poll = new Thread(new ParentPoll(parentPid), "mp4j-parent-poll");
+    poll.setDaemon(true);
+    poll.start();
     ControlChannel channel;
     try {
-      SocketChannel socket = SocketChannel.open(StandardProtocolFamily.UNIX);
-      socket.connect(UnixDomainSocketAddress.of(Path.of(args[0])));
-      channel = new ControlChannel(socket);
+      // Our standard input is the parent's half of the channel, its end of stream the parent's
+      // death. Read through a FileChannel, which a close wakes (see reportShutdown); the target
+      // gets an empty System.in instead, as Python gives its children os.devnull.
+      InputStream fromParent =
+          Channels.newInputStream(new FileInputStream(FileDescriptor.in).getChannel());
+      // Blocks until the parent opens the FIFO to read, which it does right after the launch.
+      channel = new ControlChannel(fromParent, new FileOutputStream(args[0]));
     } catch (IOException e) {
-      System.err.println(args[2] + ": cannot connect to the parent's control socket: " + e);
+      System.err.println(args[2] + ": cannot open the parent's control FIFO: " + e);
       System.exit(1);
       return;
     }
+    System.setIn(InputStream.nullInputStream());
     Runtime.getRuntime()
         .addShutdownHook(new Thread(() -> reportShutdown(channel), "mp4j-shutdown-report"));
     for (String name : new String[] {"TERM", "INT", "HUP"}) {
       handleSignal(channel, name);
     }
-    // Before LAUNCH, so that a warm spare has it running already.
-    Thread poll = new Thread(new ParentPoll(parentPid), "mp4j-parent-poll");
-    poll.setDaemon(true);
-    poll.start();
 
     if (Boolean.getBoolean(SPARE_PROPERTY)) {
       warmUp();
@@ -342,9 +349,10 @@ public final class ChildMain {
 
   /**
    * Tells the parent that this JVM shuts down in an orderly way, then closes the channel. Closing
-   * matters for speed: the parent watch is blocked in a native socket read, and a JVM that exits
-   * with a thread in native code waits 300 ms for it (HotSpot's VM_Exit), which would add 300 ms to
-   * every child's exit.
+   * matters for speed: the parent watch is blocked in a native read of standard input, which the
+   * close of its FileChannel wakes (with a signal to the thread), and a JVM that exits with a
+   * thread in native code waits 300 ms for it (HotSpot's VM_Exit), which would add 300 ms to every
+   * child's exit.
    */
   private static void reportShutdown(ControlChannel channel) {
     try {

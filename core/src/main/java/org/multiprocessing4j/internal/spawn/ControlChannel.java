@@ -8,12 +8,13 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
+import java.io.InputStream;
+import java.io.OutputStream;
 
 /**
- * One framed, bidirectional message stream between a parent and one child, over a UNIX-domain
- * socket.
+ * One framed, bidirectional message stream between a parent and one child, over two pipes: the
+ * child's standard input (parent to child) and a FIFO the parent made (child to parent; see {@link
+ * Fifo} for why not a socket). The child's standard output and error stay its own.
  *
  * <p>Frame: {@code [int length][byte type][length - 1 bytes of payload]}, big-endian. Writes are
  * serialized by a lock on the output; reads are made by one thread only (the reader of each side).
@@ -75,15 +76,21 @@ final class ControlChannel implements AutoCloseable {
     void write(DataOutputStream out) throws IOException;
   }
 
-  private final SocketChannel socket;
+  private final InputStream rawIn;
+  private final OutputStream rawOut;
   private final DataInputStream in;
   private final DataOutputStream out; // guarded by itself
 
-  ControlChannel(SocketChannel socket) {
-    this.socket = socket;
-    this.in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(socket), 8192));
-    this.out =
-        new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(socket), 8192));
+  /**
+   * Frames the two streams. Closing {@code in} must wake a thread blocked reading it (a stream of
+   * an interruptible channel, from {@code Channels.newInputStream}, does): the child's exit waits
+   * for threads blocked in native reads otherwise.
+   */
+  ControlChannel(InputStream in, OutputStream out) {
+    this.rawIn = in;
+    this.rawOut = out;
+    this.in = new DataInputStream(new BufferedInputStream(in, 8192));
+    this.out = new DataOutputStream(new BufferedOutputStream(out, 8192));
   }
 
   /** Sends a frame whose payload is written by {@code body}. */
@@ -119,12 +126,18 @@ final class ControlChannel implements AutoCloseable {
     return new Frame(type, payload);
   }
 
+  /** Closes both directions; a thread blocked in {@link #read()} gets an IOException. */
   @Override
   public void close() {
     try {
-      socket.close();
+      rawIn.close();
     } catch (IOException e) {
-      // Nothing to do: the socket is gone either way.
+      // Nothing to do: the pipe is gone either way.
+    }
+    try {
+      rawOut.close();
+    } catch (IOException e) {
+      // The other side exited: nothing to flush to.
     }
   }
 }

@@ -11,10 +11,10 @@ import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
- * This JVM's private folder for the UNIX-domain sockets of its control channels: {@code
- * <tmp>/mp4j-<pid>-<random>}, mode 0700 so that no other user can connect to a child's socket.
+ * This JVM's private folder for the FIFOs of its control channels: {@code
+ * <tmp>/mp4j-<pid>-<random>}, mode 0700 so that no other user can open a child's FIFO.
  *
- * <p>Each socket file lives only from just before a child is launched until the child connects
+ * <p>Each FIFO's name lives only from just before a child is launched until the child opens it
  * (milliseconds), and the folder is deleted when this JVM exits normally. A JVM killed at the wrong
  * moment leaves its folder behind, so creating a folder first sweeps those of dead owners (the pid
  * in the name is no longer a live process).
@@ -53,7 +53,7 @@ final class RuntimeDir {
     }
   }
 
-  /** UNIX socket paths are limited to 107 bytes, so prefer a short temporary folder. */
+  /** A short temporary folder, for short command lines (and UNIX sockets' 107 bytes, once). */
   private static Path base() {
     String tmp = System.getProperty("java.io.tmpdir", "/tmp");
     return tmp.length() <= 48 ? Path.of(tmp) : Path.of("/tmp");

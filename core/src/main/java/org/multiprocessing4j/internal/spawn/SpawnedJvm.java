@@ -4,10 +4,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,10 +23,10 @@ import org.multiprocessing4j.ProcessStartException;
  * it the process at once, or takes one that {@link WarmSpares} spawned earlier.
  *
  * <pre>
- *   bind  &lt;runtime dir&gt;/&lt;n&gt;.sock
- *   spawn [setpriv --pdeathsig KILL --] java [AOT cache] &lt;options&gt; ... ChildMain &lt;sock&gt; &lt;pid&gt; &lt;name&gt;
- *   accept  &lt;--------------------------------------  connect
- *   delete the socket file; the child now waits for LAUNCH
+ *   mkfifo  &lt;runtime dir&gt;/&lt;n&gt;.fifo
+ *   spawn [setpriv --pdeathsig KILL --] java [AOT cache] &lt;options&gt; ... ChildMain &lt;fifo&gt; &lt;pid&gt; &lt;name&gt;
+ *   open the FIFO to read  &lt;------------------------  open it to write (standard input: ours)
+ *   delete the FIFO's name; the child now waits for LAUNCH on its standard input
  * </pre>
  *
  * The command line never depends on the process it will run (its name, daemon flag or target all
@@ -39,7 +35,7 @@ import org.multiprocessing4j.ProcessStartException;
  */
 final class SpawnedJvm {
 
-  private static final AtomicLong SOCKETS = new AtomicLong();
+  private static final AtomicLong FIFOS = new AtomicLong();
 
   final Process process;
   final ControlChannel channel;
@@ -65,25 +61,26 @@ final class SpawnedJvm {
    * @throws ProcessStartException if the JVM could not start or connect; it is no longer running
    */
   static SpawnedJvm spawn(LaunchSpec spec, String name, long deadline, boolean spare) {
-    Path socketPath;
-    ServerSocketChannel server;
+    Path fifo;
     try {
-      socketPath = RuntimeDir.get().resolve(SOCKETS.incrementAndGet() + ".sock");
-      server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-      server.bind(UnixDomainSocketAddress.of(socketPath));
+      fifo = RuntimeDir.get().resolve(FIFOS.incrementAndGet() + ".fifo");
+      Fifo.make(fifo);
     } catch (IOException e) {
       throw new ProcessStartException(
-          "cannot create the control socket for " + name + ": " + e, null, "", e);
+          "cannot create the control FIFO for " + name + ": " + e, null, "", e);
     }
     Process process = null;
+    CompletableFuture<InputStream> fromChild = null;
     try {
-      ProcessBuilder pb = new ProcessBuilder(command(spec, socketPath, name, spare));
+      ProcessBuilder pb = new ProcessBuilder(command(spec, fifo, name, spare));
       pb.environment().putAll(spec.environment());
       if (spec.workingDirectory() != null) {
         pb.directory(spec.workingDirectory().toFile());
       }
+      // Standard input stays a pipe (the default): it is the parent-to-child half of the channel.
       pb.redirectOutput(redirect(spec.stdout(), ProcessBuilder.Redirect.INHERIT));
       pb.redirectError(redirect(spec.stderr(), ProcessBuilder.Redirect.INHERIT));
+      fromChild = Fifo.openForReading(fifo, "mp4j-open-" + name);
       try {
         process = Spawner.start(pb);
       } catch (IOException e) {
@@ -92,15 +89,22 @@ final class SpawnedJvm {
       }
       OutputPump out = pump(process.getInputStream(), spec.stdout(), () -> System.out, name, "out");
       OutputPump err = pump(process.getErrorStream(), spec.stderr(), () -> System.err, name, "err");
-      SocketChannel socket = accept(server, process, deadline, spec, name, err);
-      return new SpawnedJvm(process, new ControlChannel(socket), out, err);
+      awaitEither(fromChild, process, deadline, spec, name, err, "connect to its parent");
+      ControlChannel channel = new ControlChannel(fromChild.join(), process.getOutputStream());
+      return new SpawnedJvm(process, channel, out, err);
     } catch (RuntimeException e) {
       killQuietly(process);
+      if (process != null) {
+        closeQuietly(process.getOutputStream());
+      }
+      if (fromChild != null) {
+        Fifo.unblock(fifo); // the child never opened its end: let our open return
+        var unused = fromChild.thenAccept(SpawnedJvm::closeQuietly);
+      }
       throw e;
     } finally {
       try {
-        server.close();
-        Files.deleteIfExists(socketPath);
+        Files.deleteIfExists(fifo); // both ends are open (or given up): the name is not needed
       } catch (IOException e) {
         // The runtime folder is deleted at exit anyway.
       }
@@ -108,7 +112,7 @@ final class SpawnedJvm {
   }
 
   /** Returns the child's {@code java} command line (with its launcher prefix, if any). */
-  static List<String> command(LaunchSpec spec, Path socketPath, String name, boolean spare) {
+  static List<String> command(LaunchSpec spec, Path fifo, String name, boolean spare) {
     List<String> cmd = new ArrayList<>();
     boolean pdeathsigByLauncher = false;
     if (!setsProperty(spec.jvmOptions(), ChildMain.PDEATHSIG_PROPERTY)) {
@@ -125,6 +129,10 @@ final class SpawnedJvm {
     if (pdeathsigByLauncher) {
       cmd.add("-D" + ChildMain.PDEATHSIG_PROPERTY + "=" + ChildMain.PDEATHSIG_BY_LAUNCHER);
     }
+    if (!spare) {
+      // Before the user's options, which win. Not for a spare, whose warm-up relies on C1.
+      cmd.addAll(COLD_JIT_OPTIONS);
+    }
     if (spare) {
       cmd.add("-D" + ChildMain.SPARE_PROPERTY + "=true");
       if (!spec.preload().isEmpty()) {
@@ -137,11 +145,25 @@ final class SpawnedJvm {
     }
     cmd.addAll(spec.jvmOptions());
     cmd.addAll(cp.launchOptions(ChildMain.class.getName()));
-    cmd.add(socketPath.toString());
+    cmd.add(fifo.toString());
     cmd.add(Long.toString(ProcessHandle.current().pid()));
     cmd.add(name);
     return cmd;
   }
+
+  /**
+   * C1's profiling compilations (tier 3) begin after 10 times the default counts, for a child
+   * started cold: its bootstrap runs a few thousand methods a few hundred times each, and compiling
+   * them cost more than interpreting them (CPU per no-op child 209 to 162 ms, docs/benchmarks.md),
+   * while a child that works long reaches the thresholds within milliseconds (a 1.5 s CPU-bound
+   * child was not slower). C2's own thresholds are unchanged.
+   */
+  static final List<String> COLD_JIT_OPTIONS =
+      List.of(
+          "-XX:Tier3InvocationThreshold=2000",
+          "-XX:Tier3MinInvocationThreshold=1000",
+          "-XX:Tier3CompileThreshold=20000",
+          "-XX:Tier3BackEdgeThreshold=600000");
 
   static String javaExecutable() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -188,29 +210,6 @@ final class SpawnedJvm {
       case CAPTURE -> new OutputPump(in, null, thread);
       default -> null;
     };
-  }
-
-  private static SocketChannel accept(
-      ServerSocketChannel server,
-      Process process,
-      long deadline,
-      LaunchSpec spec,
-      String name,
-      @Nullable OutputPump err)
-      throws ProcessStartException {
-    CompletableFuture<SocketChannel> accepted = new CompletableFuture<>();
-    Thread.ofVirtual()
-        .name("mp4j-accept-" + name)
-        .start(
-            () -> {
-              try {
-                accepted.complete(server.accept());
-              } catch (IOException e) {
-                accepted.completeExceptionally(e);
-              }
-            });
-    awaitEither(accepted, process, deadline, spec, name, err, "connect to its parent");
-    return accepted.join();
   }
 
   /**

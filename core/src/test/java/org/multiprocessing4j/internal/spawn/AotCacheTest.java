@@ -88,6 +88,51 @@ class AotCacheTest {
     return jar;
   }
 
+  @Test
+  void sweep_manyClassPaths_keepsTheMostRecentlyUsedAndTheNewOne() throws IOException {
+    Path aot = Files.createDirectories(dir.resolve("sweep"));
+    Instant now = Instant.now();
+    List<Path> caches = new ArrayList<>();
+    for (int i = 0; i < AotCache.MAX_CACHES + 4; i++) {
+      // Other keys (class paths, JDKs), used i hours ago.
+      Path cache = aot.resolve(String.format("%020d-%012d.aot", i + 1, 0));
+      Files.writeString(cache, "cache " + i);
+      Files.setLastModifiedTime(cache, FileTime.from(now.minus(Duration.ofHours(i))));
+      caches.add(cache);
+    }
+    Path made = aot.resolve(String.format("%020d-%012d.aot", 0, 1));
+    Files.writeString(made, "new");
+    Files.setLastModifiedTime(made, FileTime.from(now.minus(Duration.ofDays(1)))); // kept anyway
+
+    AotCache.sweep(aot, made);
+
+    List<Path> expected = new ArrayList<>(caches.subList(0, AotCache.MAX_CACHES - 1));
+    expected.add(made);
+    try (Stream<Path> left = Files.list(aot)) {
+      assertThat(left.toList()).containsExactlyInAnyOrderElementsOf(expected);
+    }
+  }
+
+  @Test
+  void sweep_cacheUnusedForAWeek_deletedEvenUnderTheLimit() throws IOException {
+    Path aot = Files.createDirectories(dir.resolve("sweep"));
+    Path recent = aot.resolve(String.format("%020d-%012d.aot", 1, 0));
+    Path forgotten = aot.resolve(String.format("%020d-%012d.aot", 2, 0));
+    Path made = aot.resolve(String.format("%020d-%012d.aot", 3, 0));
+    for (Path f : List.of(recent, forgotten, made)) {
+      Files.writeString(f, "cache");
+    }
+    Files.setLastModifiedTime(
+        forgotten,
+        FileTime.from(Instant.now().minus(AotCache.FORGET_UNUSED_AFTER).minusSeconds(60)));
+
+    AotCache.sweep(aot, made);
+
+    try (Stream<Path> left = Files.list(aot)) {
+      assertThat(left.toList()).containsExactlyInAnyOrder(recent, made);
+    }
+  }
+
   /** The cache file of a launch that must have one. */
   static Path fileOf(LaunchSpec spec, ChildClassPath cp) {
     return java.util.Objects.requireNonNull(AotCache.file(spec, cp), "no cache for " + spec);
