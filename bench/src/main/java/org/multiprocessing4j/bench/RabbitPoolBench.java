@@ -42,16 +42,18 @@ import org.multiprocessing4j.rabbitmq.WorkerNode;
  *
  * <p>Latency: {@code --calls} sequential calls per round, p50 and p99 in microseconds. Throughput:
  * {@code --tasks} submitted at once from one thread, then every answer awaited, tasks/s. Each
- * figure is the median of {@code --rounds} rounds after a warm-up round. Our round trip has one hop
- * more than the raw ones (node to worker JVM and back, over a local socket): the price of running
- * the task in a process the node can kill.
+ * figure is the median of {@code --rounds} rounds after {@code --warmup} warm-up rounds (default 1;
+ * on a loaded 2-core machine the JIT compilers still took about half of this JVM's CPU after one,
+ * inflating every figure, ours more than the raw peers', whose code paths are shorter). Our round
+ * trip has one hop more than the raw ones (node to worker JVM and back, over a local socket): the
+ * price of running the task in a process the node can kill.
  *
  * <pre>
  * ./mvnw -q -pl bench -am package -DskipTests
  * uri=$(.ci/rabbitmq.sh start /tmp/broker)
  * java --enable-native-access=ALL-UNNAMED -cp bench/target/multiprocessing4j-bench-0.1.0-SNAPSHOT.jar \
  *      org.multiprocessing4j.bench.RabbitPoolBench --uri "$uri" [--calls 500] [--tasks 1000] [--rounds 3] \
- *     [--broker-pid $(cat /tmp/broker/pid)]
+ *     [--warmup 1] [--broker-pid $(cat /tmp/broker/pid)]
  * .ci/rabbitmq.sh stop /tmp/broker
  * </pre>
  */
@@ -66,6 +68,7 @@ public final class RabbitPoolBench {
     int calls = 500;
     int tasks = 1000;
     int rounds = 3;
+    int warmup = 1;
     long brokerPid = -1;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
@@ -73,6 +76,7 @@ public final class RabbitPoolBench {
         case "--calls" -> calls = Integer.parseInt(args[i + 1]);
         case "--tasks" -> tasks = Integer.parseInt(args[i + 1]);
         case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
+        case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
         case "--broker-pid" -> brokerPid = Long.parseLong(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
@@ -99,7 +103,7 @@ public final class RabbitPoolBench {
         ProcessPoolExecutor localPool = new ProcessPoolExecutor(1)) {
       RawRpc wq = new RawRpc(serverConn, clientConn, true);
       RawRpc dr = new RawRpc(serverConn, clientConn, false);
-      for (int r = -1; r < rounds; r++) { // round -1 warms up
+      for (int r = -warmup; r < rounds; r++) { // negative rounds warm up
         double[] o = measure(calls, tasks, () -> ours(client));
         double[] w = measure(calls, tasks, wq::call);
         double[] d = measure(calls, tasks, dr::call);
@@ -115,7 +119,7 @@ public final class RabbitPoolBench {
       }
       wq.close();
       dr.close();
-      if (node.tasksCompleted() < (long) (rounds + 1) * (calls + tasks)) {
+      if (node.tasksCompleted() < (long) (rounds + warmup) * (calls + tasks)) {
         throw new IllegalStateException("the node ran fewer tasks than submitted");
       }
     }
