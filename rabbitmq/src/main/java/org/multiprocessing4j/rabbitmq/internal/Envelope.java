@@ -38,8 +38,8 @@ import org.jspecify.annotations.Nullable;
  * replay detection needs is that no two messages share one, not that it cannot be guessed (the MAC
  * covers it; without the key no one can sign a message with any nonce). Drawing 16 bytes from
  * {@link SecureRandom} per message instead cost a read of {@code /dev/urandom} under a global lock
- * ({@code NativePRNG}) on every publish, about 6% of the CPU of the thread that answers a node's
- * tasks (a JFR profile of {@code RabbitPoolBench}, 2026-11-28).
+ * ({@code NativePRNG}) on every publish: 3 of 52 JFR samples of the thread that answers a node's
+ * tasks in {@code RabbitPoolBench} (2026-11-28); a gain too small to show in the bench's runs.
  */
 final class Envelope {
 
