@@ -42,15 +42,18 @@ import org.multiprocessing4j.rabbitmq.WorkerNode;
  *
  * <p>Latency: {@code --calls} sequential calls per round, p50 and p99 in microseconds. Throughput:
  * {@code --tasks} submitted at once from one thread, then every answer awaited, tasks/s. Each
- * figure is the median of {@code --rounds} rounds after a warm-up round. Our round trip has one hop
- * more than the raw ones (node to worker JVM and back, over a local socket): the price of running
- * the task in a process the node can kill.
+ * figure is the median of {@code --rounds} rounds after {@code --warmup} warm-up rounds (default 1;
+ * on a loaded 2-core machine the JIT compilers still took about half of this JVM's CPU after one,
+ * inflating every figure, ours more than the raw peers', whose code paths are shorter). Our round
+ * trip has one hop more than the raw ones (node to worker JVM and back, over a local socket): the
+ * price of running the task in a process the node can kill.
  *
  * <pre>
  * ./mvnw -q -pl bench -am package -DskipTests
  * uri=$(.ci/rabbitmq.sh start /tmp/broker)
  * java --enable-native-access=ALL-UNNAMED -cp bench/target/multiprocessing4j-bench-0.1.0-SNAPSHOT.jar \
- *     org.multiprocessing4j.bench.RabbitPoolBench --uri "$uri" [--calls 500] [--tasks 1000] [--rounds 3]
+ *      org.multiprocessing4j.bench.RabbitPoolBench --uri "$uri" [--calls 500] [--tasks 1000] [--rounds 3] \
+ *     [--warmup 1] [--broker-pid $(cat /tmp/broker/pid)]
  * .ci/rabbitmq.sh stop /tmp/broker
  * </pre>
  */
@@ -65,12 +68,16 @@ public final class RabbitPoolBench {
     int calls = 500;
     int tasks = 1000;
     int rounds = 3;
+    int warmup = 1;
+    long brokerPid = -1;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--uri" -> uri = args[i + 1];
         case "--calls" -> calls = Integer.parseInt(args[i + 1]);
         case "--tasks" -> tasks = Integer.parseInt(args[i + 1]);
         case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
+        case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
+        case "--broker-pid" -> brokerPid = Long.parseLong(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -81,10 +88,11 @@ public final class RabbitPoolBench {
     new SecureRandom().nextBytes(key);
     ConnectionFactory f = new ConnectionFactory();
     f.setUri(uri);
-    double[][] ours = new double[3][rounds];
-    double[][] work = new double[3][rounds];
-    double[][] direct = new double[3][rounds];
-    double[][] local = new double[3][rounds];
+    broker = brokerPid < 0 ? null : ProcessHandle.of(brokerPid).orElse(null);
+    double[][] ours = new double[3 + CPU_ROWS][rounds];
+    double[][] work = new double[3 + CPU_ROWS][rounds];
+    double[][] direct = new double[3 + CPU_ROWS][rounds];
+    double[][] local = new double[3 + CPU_ROWS][rounds];
     String pool = "bench" + UUID.randomUUID().toString().substring(0, 8);
     try (RabbitContext nodeCtx = RabbitContext.builder().uri(uri).authKey(key).build();
         RabbitContext clientCtx = RabbitContext.builder().uri(uri).authKey(key).build();
@@ -95,13 +103,13 @@ public final class RabbitPoolBench {
         ProcessPoolExecutor localPool = new ProcessPoolExecutor(1)) {
       RawRpc wq = new RawRpc(serverConn, clientConn, true);
       RawRpc dr = new RawRpc(serverConn, clientConn, false);
-      for (int r = -1; r < rounds; r++) { // round -1 warms up
+      for (int r = -warmup; r < rounds; r++) { // negative rounds warm up
         double[] o = measure(calls, tasks, () -> ours(client));
         double[] w = measure(calls, tasks, wq::call);
         double[] d = measure(calls, tasks, dr::call);
         double[] l = measure(calls, tasks, () -> ours(localPool));
         if (r >= 0) {
-          for (int k = 0; k < 3; k++) {
+          for (int k = 0; k < 3 + CPU_ROWS; k++) {
             local[k][r] = l[k];
             ours[k][r] = o[k];
             work[k][r] = w[k];
@@ -111,7 +119,7 @@ public final class RabbitPoolBench {
       }
       wq.close();
       dr.close();
-      if (node.tasksCompleted() < (long) (rounds + 1) * (calls + tasks)) {
+      if (node.tasksCompleted() < (long) (rounds + warmup) * (calls + tasks)) {
         throw new IllegalStateException("the node ran fewer tasks than submitted");
       }
     }
@@ -126,14 +134,25 @@ public final class RabbitPoolBench {
         "| | mp4j pool | raw work queue | ratio | raw direct reply-to | ratio |"
             + " local pool (the node's hop alone) |");
     System.out.println("|---|---|---|---|---|---|---|");
-    String[] what = {"round trip p50 (µs)", "round trip p99 (µs)", "tasks/s, pipelined"};
-    for (int k = 0; k < 3; k++) {
+    String[] what = {
+      "round trip p50 (µs)",
+      "round trip p99 (µs)",
+      "tasks/s, pipelined",
+      "CPU µs per pipelined task: this JVM (submitter + node)",
+      "CPU µs per pipelined task: worker JVMs",
+      "CPU µs per pipelined task: broker",
+      "CPU µs per pipelined task: all three"
+    };
+    for (int k = 0; k < 3 + CPU_ROWS; k++) {
+      if (k == 5 && broker == null) {
+        continue; // no --broker-pid
+      }
       double o = Report.median(ours[k]);
       double w = Report.median(work[k]);
       double d = Report.median(direct[k]);
       // ratio: ours ÷ raw for latency (more is worse), raw ÷ ours for throughput (same meaning)
-      double rw = k < 2 ? o / w : w / o;
-      double rd = k < 2 ? o / d : d / o;
+      double rw = k != 2 ? o / w : w / o;
+      double rd = k != 2 ? o / d : d / o;
       System.out.printf(
           Locale.ROOT,
           "| %s | %,.0f | %,.0f | %.2f× | %,.0f | %.2f× | %,.0f |%n",
@@ -147,6 +166,9 @@ public final class RabbitPoolBench {
     }
     System.out.println(
         "\nratio = how many times slower ours is (1.20× = 20 percent overhead), for every row.");
+    if (broker == null) {
+      System.out.println("(no --broker-pid: the broker's CPU is not counted in the last row)");
+    }
   }
 
   interface Call {
@@ -158,7 +180,28 @@ public final class RabbitPoolBench {
     return client.submit(() -> p);
   }
 
-  /** Returns p50 µs, p99 µs, tasks/s. */
+  /** CPU rows after the three timing rows: this JVM, its child JVMs, the broker, their sum. */
+  private static final int CPU_ROWS = 4;
+
+  private static @org.jspecify.annotations.Nullable ProcessHandle broker;
+
+  /** Returns the CPU time so far of this JVM, of its descendants, and of the broker, in ns. */
+  private static long[] cpuNanos() {
+    long self = cpu(ProcessHandle.current());
+    long children = ProcessHandle.current().descendants().mapToLong(RabbitPoolBench::cpu).sum();
+    ProcessHandle b = broker;
+    return new long[] {self, children, b == null ? 0 : cpu(b)};
+  }
+
+  private static long cpu(ProcessHandle p) {
+    return p.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
+  }
+
+  /**
+   * Returns p50 µs, p99 µs, tasks/s, then the CPU µs per pipelined task of this JVM, of its child
+   * JVMs, of the broker and of the three together (everything each process did meanwhile: on a
+   * shared machine only the broker's other clients add to it, and here it has none).
+   */
   private static double[] measure(int calls, int tasks, Call c) throws Exception {
     long[] nanos = new long[calls];
     for (int i = 0; i < calls; i++) {
@@ -170,6 +213,7 @@ public final class RabbitPoolBench {
       }
     }
     Arrays.sort(nanos);
+    long[] cpu0 = cpuNanos();
     long t0 = System.nanoTime();
     List<CompletableFuture<byte[]>> all = new ArrayList<>(tasks);
     for (int i = 0; i < tasks; i++) {
@@ -179,8 +223,19 @@ public final class RabbitPoolBench {
       x.get(120, TimeUnit.SECONDS);
     }
     double rate = tasks / ((System.nanoTime() - t0) / 1e9);
+    long[] cpu1 = cpuNanos();
+    double[] per = new double[3];
+    for (int i = 0; i < 3; i++) {
+      per[i] = (cpu1[i] - cpu0[i]) / 1e3 / tasks;
+    }
     return new double[] {
-      nanos[calls / 2] / 1e3, nanos[Math.min(calls - 1, (int) (calls * 0.99))] / 1e3, rate
+      nanos[calls / 2] / 1e3,
+      nanos[Math.min(calls - 1, (int) (calls * 0.99))] / 1e3,
+      rate,
+      per[0],
+      per[1],
+      per[2],
+      per[0] + per[1] + per[2]
     };
   }
 

@@ -322,6 +322,49 @@ class RabbitPoolTest extends TestContexts {
     }
   }
 
+  /**
+   * A callback attached with {@code whenComplete} runs in the thread that completes the future. If
+   * that were the thread consuming the pool's results, a callback waiting for another result of the
+   * same pool would block the only thread that could deliver it: this test would time out. It is
+   * why the submitter completes futures off the client library's consumer thread.
+   */
+  @Test
+  void callbackOfOneResult_waitsForAnotherResultOfTheSamePool_noDeadlock() throws Exception {
+    try (ProcessPoolExecutor p = ctx.poolBuilder().poolName(pool()).workers(1).build()) {
+      Thread me = Thread.currentThread();
+      CompletableFuture<String> seen = new CompletableFuture<>();
+      CompletableFuture<String> a =
+          p.submit(
+              () -> {
+                Thread.sleep(500); // the callback below is attached before this result comes
+                return "a";
+              });
+      CompletableFuture<String> b =
+          p.submit(
+              () -> {
+                Thread.sleep(300); // after a's (one worker): a's callback waits for it
+                return "b";
+              });
+      CompletableFuture<String> dependent =
+          a.whenComplete(
+              (v, e) -> {
+                try {
+                  if (Thread.currentThread() == me) {
+                    throw new IllegalStateException("a completed before its callback was attached");
+                  }
+                  seen.complete(v + b.get(60, TimeUnit.SECONDS));
+                } catch (InterruptedException x) {
+                  Thread.currentThread().interrupt();
+                  seen.completeExceptionally(x);
+                } catch (ExecutionException | TimeoutException | RuntimeException x) {
+                  seen.completeExceptionally(x);
+                }
+              });
+      assertThat(seen.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("ab");
+      assertThat(dependent.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("a");
+    }
+  }
+
   @Test
   void shutdown_pendingTasksFinishThenTerminates_andRejectsNewOnes(RabbitBroker.Broker broker)
       throws Exception {

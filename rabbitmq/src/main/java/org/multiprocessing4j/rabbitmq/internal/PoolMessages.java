@@ -54,8 +54,12 @@ final class PoolMessages {
     void write(DataOutputStream out) throws IOException;
   }
 
-  private static byte[] bytes(Writer w) {
-    ByteArrayOutputStream b = new ByteArrayOutputStream(128);
+  /**
+   * Returns what a writer writes. {@code size} is the expected length: a buffer that has to grow
+   * copies itself each time (four times for a 1 KiB task from 128 bytes).
+   */
+  private static byte[] bytes(int size, Writer w) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream(size);
     try (DataOutputStream out = new DataOutputStream(b)) {
       w.write(out);
     } catch (IOException e) {
@@ -64,8 +68,14 @@ final class PoolMessages {
     return b.toByteArray();
   }
 
+  /** An upper bound of {@code writeUTF}'s length for a string: 2 bytes, then 3 per char at most. */
+  private static int utf(String s) {
+    return 2 + 3 * s.length();
+  }
+
   static byte[] write(Task t) {
     return bytes(
+        utf(t.id()) + utf(t.replyTo()) + 12 + t.callable().length,
         out -> {
           out.writeUTF(t.id());
           out.writeUTF(t.replyTo());
@@ -76,18 +86,29 @@ final class PoolMessages {
   }
 
   static byte[] write(Result r) {
+    return writeResult(r.id(), r.failed(), r.tag(), r.bytes(), 0, r.bytes().length);
+  }
+
+  /**
+   * Writes a result whose bytes are {@code length} bytes of {@code src} from {@code offset}: a node
+   * forwards its worker's answer (tag first, then the bytes) without copying it out first.
+   */
+  static byte[] writeResult(
+      String id, boolean failed, int tag, byte[] src, int offset, int length) {
     return bytes(
+        utf(id) + 6 + length,
         out -> {
-          out.writeUTF(r.id());
-          out.writeByte(r.failed() ? 1 : 0);
-          out.writeByte(r.tag());
-          out.writeInt(r.bytes().length);
-          out.write(r.bytes());
+          out.writeUTF(id);
+          out.writeByte(failed ? 1 : 0);
+          out.writeByte(tag);
+          out.writeInt(length);
+          out.write(src, offset, length);
         });
   }
 
   static byte[] write(Cancel c) {
     return bytes(
+        utf(c.id()) + 1,
         out -> {
           out.writeUTF(c.id());
           out.writeBoolean(c.mayInterrupt());

@@ -213,16 +213,14 @@ final class PoolNode implements WorkerNode {
         nack(deliveryTag);
         return;
       }
-      PoolMessages.Result result;
+      byte[] payload;
       if (failure == null && value != null) {
-        byte[] bytes = java.util.Arrays.copyOfRange(value, 1, value.length);
-        result = new PoolMessages.Result(task.id(), false, value[0], bytes);
+        payload = PoolMessages.writeResult(task.id(), false, value[0], value, 1, value.length - 1);
       } else {
         Codec.Encoded e = ctx.codec.encode(portable(unwrap(failure)));
-        result = new PoolMessages.Result(task.id(), true, e.tag(), e.bytes());
+        payload = PoolMessages.write(new PoolMessages.Result(task.id(), true, e.tag(), e.bytes()));
       }
-      byte[] body =
-          ctx.envelope.seal(task.replyTo(), PoolMessages.RESULT, PoolMessages.write(result));
+      byte[] body = ctx.envelope.seal(task.replyTo(), PoolMessages.RESULT, payload);
       ctx.publisher
           .publishAsync(task.replyTo(), body, false)
           .whenComplete((taken, e) -> answered(task, deliveryTag, taken, e));

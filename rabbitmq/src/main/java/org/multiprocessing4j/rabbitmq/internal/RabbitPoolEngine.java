@@ -157,8 +157,11 @@ final class RabbitPoolEngine implements PoolEngine {
       Map<String, Object> args = new HashMap<>();
       args.put("x-expires", (int) REPLY_QUEUE_EXPIRY.toMillis());
       replyChannel.queueDeclare(replyQueue, false, false, false, args);
-      replyChannel.basicQos(1000);
-      replyChannel.basicConsume(replyQueue, false, (tag, d) -> onResult(d), tag -> {});
+      // Auto-ack: a result is handled once it arrives, and nothing else could take it. If this
+      // channel closes, the pool fails every pending future (nothing reconnects), so a result
+      // left unacknowledged in the queue would be read by no one; acknowledging each one cost a
+      // frame from here and the broker's bookkeeping per task. The raw client does the same.
+      replyChannel.basicConsume(replyQueue, true, (tag, d) -> onResult(d), tag -> {});
       replyChannel.addShutdownListener(cause -> lostReplies(cause.getMessage()));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot set up pool " + poolName + ": " + e, e);
@@ -326,7 +329,6 @@ final class RabbitPoolEngine implements PoolEngine {
   // --------------------------------------------------------------------------------- results
 
   private void onResult(Delivery d) {
-    long tag = d.getEnvelope().getDeliveryTag();
     try {
       Envelope.Opened m = ctx.envelope.open(replyQueue, d.getBody());
       if (m.tag() != PoolMessages.RESULT) {
@@ -342,12 +344,6 @@ final class RabbitPoolEngine implements PoolEngine {
       ctx.rejected(replyQueue, e.getMessage());
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "handling a pool result: " + e);
-    } finally {
-      try {
-        replyChannel.basicAck(tag, false);
-      } catch (IOException | RuntimeException e) {
-        LOG.log(System.Logger.Level.DEBUG, "ack of a result: " + e);
-      }
     }
   }
 
