@@ -24,13 +24,14 @@ import org.multiprocessing4j.internal.os.Signals;
  *
  * <p>In order: ask for SIGKILL when the parent dies (unless the launcher already did) and check the
  * parent did not die already; open the control channel (standard input from the parent, the FIFO to
- * it; {@code System.in} becomes empty); install the signal handlers and the shutdown report; load
- * the process object; start the watch on the parent; report STARTED; run the target in the main
- * thread. Everything before loading the process object is done before the parent sends it, so a
- * warm spare JVM (see {@code WarmSpares}) has done it all while it waits. An uncaught exception is
- * printed to standard error (as Python prints a child's traceback), reported to the parent, and
- * ends the JVM with status 1. A normal return ends {@code main}, so the JVM exits when the target's
- * own non-daemon threads end, with status 0, as a Python child joins its threads.
+ * it; {@code System.in} becomes empty); install the shutdown report, and the signal handlers on a
+ * second thread; load the process object; wait for the handlers; start the watch on the parent;
+ * report STARTED; run the target in the main thread. Everything before loading the process object
+ * is done before the parent sends it, so a warm spare JVM (see {@code WarmSpares}) has done it all
+ * while it waits. An uncaught exception is printed to standard error (as Python prints a child's
+ * traceback), reported to the parent, and ends the JVM with status 1. A normal return ends {@code
+ * main}, so the JVM exits when the target's own non-daemon threads end, with status 0, as a Python
+ * child joins its threads.
  *
  * <p>This is the only class of the library that calls {@code System.exit} and {@code Runtime.halt}.
  */
@@ -119,12 +120,24 @@ public final class ChildMain {
     System.setIn(InputStream.nullInputStream());
     Runtime.getRuntime()
         .addShutdownHook(new Thread(() -> reportShutdown(channel), "mp4j-shutdown-report"));
-    for (String name : new String[] {"TERM", "INT", "HUP"}) {
-      handleSignal(channel, name);
-    }
+    // On a thread of its own, while this one waits for LAUNCH and loads the process object: the
+    // handlers' class is spun at run time (see Signals), tens of milliseconds of a cold child that
+    // a second core can take. Joined before STARTED (and before a spare says it is ready), so the
+    // target always runs with them in place.
+    Thread handlers =
+        new Thread(
+            () -> {
+              for (String name : new String[] {"TERM", "INT", "HUP"}) {
+                handleSignal(channel, name);
+              }
+            },
+            "mp4j-signal-setup");
+    handlers.setDaemon(true);
+    handlers.start();
 
     if (Boolean.getBoolean(SPARE_PROPERTY)) {
       warmUp();
+      joinUninterruptibly(handlers);
       try {
         channel.send(ControlChannel.SPARE_READY, new byte[0]);
       } catch (IOException e) {
@@ -164,6 +177,7 @@ public final class ChildMain {
     }
 
     CurrentProcess.set(process, parentPid);
+    joinUninterruptibly(handlers);
 
     try {
       channel.send(ControlChannel.STARTED, new byte[0]);
@@ -181,6 +195,22 @@ public final class ChildMain {
         // The parent is gone; nothing to tell.
       }
       System.exit(1);
+    }
+  }
+
+  /** Waits for a thread to end; nothing interrupts the main thread of a child this early. */
+  private static void joinUninterruptibly(Thread t) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        t.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -49,8 +49,8 @@ import org.multiprocessing4j.internal.pool.TaskFuture;
  * <p>The reply queue is named, not exclusive, and expires ({@code x-expires}) {@link
  * #REPLY_QUEUE_EXPIRY} after its last consumer left: the queue of a submitter that is gone
  * disappears, and a node answering into a vanished queue only logs it (it does not fail). Results
- * are consumed with auto-ack: a submitter whose reply channel closes fails every pending future
- * at once (the pool does not reconnect), so nothing would read a result left in the queue.
+ * are consumed with auto-ack: a submitter whose reply channel closes fails every pending future at
+ * once (the pool does not reconnect), so nothing would read a result left in the queue.
  *
  * <p>Lifecycle: RUNNING -> SHUTDOWN (no new tasks; pending ones go on) -> TERMINATED (no pending
  * task; the reply queue deleted, the embedded node stopped). {@code shutdownNow} cancels every
