@@ -155,13 +155,13 @@ public final class RabbitPoolBench {
       double rd = k != 2 ? o / d : d / o;
       System.out.printf(
           Locale.ROOT,
-          "| %s | %,.0f | %,.0f | %.2f× | %,.0f | %.2f× | %,.0f |%n",
+          "| %s | %,.0f | %,.0f | %s | %,.0f | %s | %,.0f |%n",
           what[k],
           o,
           w,
-          rw,
+          times(rw),
           d,
-          rd,
+          times(rd),
           Report.median(local[k]));
     }
     System.out.println(
@@ -324,5 +324,12 @@ public final class RabbitPoolBench {
       }
       server.close();
     }
+  }
+
+  /**
+   * A ratio as "2.50×", or "–" where the peer spends nothing (the raw peers have no worker JVM).
+   */
+  private static String times(double ratio) {
+    return Double.isFinite(ratio) ? String.format(Locale.ROOT, "%.2f×", ratio) : "–";
   }
 }

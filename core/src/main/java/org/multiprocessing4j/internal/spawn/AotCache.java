@@ -448,7 +448,6 @@ public final class AotCache {
     if (pdeathsigByLauncher) {
       cmd.add("-D" + ChildMain.PDEATHSIG_PROPERTY + "=" + ChildMain.PDEATHSIG_BY_LAUNCHER);
     }
-    cmd.addAll(SpawnedJvm.COLD_JIT_OPTIONS); // as the cold child it trains for
     cmd.addAll(keyOptions(spec));
     // The maker appends ChildMain's arguments: it plays the training child's parent.
     cmd.addAll(cp.launchOptions(ChildMain.class.getName()));

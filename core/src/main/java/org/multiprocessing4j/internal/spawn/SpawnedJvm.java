@@ -129,10 +129,6 @@ final class SpawnedJvm {
     if (pdeathsigByLauncher) {
       cmd.add("-D" + ChildMain.PDEATHSIG_PROPERTY + "=" + ChildMain.PDEATHSIG_BY_LAUNCHER);
     }
-    if (!spare) {
-      // Before the user's options, which win. Not for a spare, whose warm-up relies on C1.
-      cmd.addAll(COLD_JIT_OPTIONS);
-    }
     if (spare) {
       cmd.add("-D" + ChildMain.SPARE_PROPERTY + "=true");
       if (!spec.preload().isEmpty()) {
@@ -150,20 +146,6 @@ final class SpawnedJvm {
     cmd.add(name);
     return cmd;
   }
-
-  /**
-   * C1's profiling compilations (tier 3) begin after 10 times the default counts, for a child
-   * started cold: its bootstrap runs a few thousand methods a few hundred times each, and compiling
-   * them cost more than interpreting them (CPU per no-op child 209 to 162 ms, docs/benchmarks.md),
-   * while a child that works long reaches the thresholds within milliseconds (a 1.5 s CPU-bound
-   * child was not slower). C2's own thresholds are unchanged.
-   */
-  static final List<String> COLD_JIT_OPTIONS =
-      List.of(
-          "-XX:Tier3InvocationThreshold=2000",
-          "-XX:Tier3MinInvocationThreshold=1000",
-          "-XX:Tier3CompileThreshold=20000",
-          "-XX:Tier3BackEdgeThreshold=600000");
 
   static String javaExecutable() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
