@@ -66,8 +66,10 @@ import org.multiprocessing4j.internal.spawn.LaunchSpec;
  * A child's standard output and error are copied into this JVM's {@code System.out} and {@code
  * System.err} by default; {@link ProcessOptions} can send them to files, capture them or discard
  * them. A child's {@code System.in} is empty (reading it gives end of stream at once), as Python
- * gives its children {@code os.devnull}: the child's file descriptor 0 carries the library's
- * messages from this JVM.
+ * gives its children {@code os.devnull}; but its file descriptor 0 is the library's pipe from this
+ * JVM, so a program the child starts with {@code ProcessBuilder.inheritIO()} should take its input
+ * from elsewhere ({@code redirectInput(new File("/dev/null"))}): reading the inherited descriptor
+ * would wait until this JVM exits.
  *
  * <h2>Threads</h2>
  *

@@ -48,7 +48,9 @@ public interface WorkerNode extends AutoCloseable {
   /**
    * Stops taking tasks, waits up to {@code grace} for those in progress to finish and be answered,
    * then gives the rest back to the broker (other nodes run them) and ends the worker processes.
-   * Blocks until done. Idempotent.
+   * Blocks until done. Idempotent. "In progress" includes the one task a node holds beyond its
+   * processes (see {@code RabbitContext.workerNode}): it runs here, within the grace, once a
+   * process is free, rather than going back to the broker at once.
    *
    * @param grace how long to let tasks in progress finish; zero or negative gives them back at once
    * @throws InterruptedException if interrupted while waiting; the node is then stopped at once

@@ -120,6 +120,7 @@ public final class Child {
       return child;
     } catch (IOException e) {
       SpawnedJvm.killQuietly(jvm.process);
+      jvm.channel.close(); // our FIFO end and the child's stdin; its output pumps end by themselves
       throw new ProcessStartException(
           spec.name() + " could not talk to its child JVM: " + e,
           SpawnedJvm.exitValue(jvm.process),
@@ -127,6 +128,7 @@ public final class Child {
           e);
     } catch (RuntimeException e) {
       SpawnedJvm.killQuietly(jvm.process);
+      jvm.channel.close();
       throw e;
     }
   }

@@ -98,7 +98,15 @@ final class SpawnedJvm {
         closeQuietly(process.getOutputStream());
       }
       if (fromChild != null) {
-        Fifo.unblock(fifo); // the child never opened its end: let our open return
+        // The child never opened its end: let our open return. Again until it has: the opening
+        // thread may reach its open only after an unblock (a launch that failed at once); once
+        // the name is deleted below, a late open fails instead of waiting.
+        for (int i = 0; i < 100 && !fromChild.isDone(); i++) {
+          Fifo.unblock(fifo);
+          if (!fromChild.isDone()) {
+            sleepQuietly(10);
+          }
+        }
         var unused = fromChild.thenAccept(SpawnedJvm::closeQuietly);
       }
       throw e;
@@ -229,6 +237,14 @@ final class SpawnedJvm {
     closeQuietly(process.getErrorStream());
   }
 
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   static void closeQuietly(java.io.Closeable c) {
     try {
       c.close();
@@ -315,9 +331,14 @@ final class SpawnedJvm {
     }
   }
 
+  /**
+   * Sends SIGKILL through the process's handle: {@link Process#destroyForcibly()} would also close
+   * our ends of its pipes, cutting off the error output it printed before it was killed (a launch
+   * that failed prints why); the pumps end at the pipes' end of stream instead.
+   */
   static void killQuietly(@Nullable Process process) {
     if (process != null && process.isAlive()) {
-      process.destroyForcibly();
+      process.toHandle().destroyForcibly();
     }
   }
 }

@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  *  4       1      version (1)
  *  5       1      codec tag of the payload (see {@link Codec})
  *  6       8      sender's clock, epoch milliseconds, big-endian
- *  14      16     nonce, random
+ *  14      16     nonce: 8 random bytes per sender, then a counter (8 bytes)
  *  30      4      payload length n, big-endian
  *  34      n      payload
  *  34+n    32     HMAC-SHA256(key, queue name UTF-8 || 0x00 || bytes 0 .. 34+n)
