@@ -62,27 +62,38 @@ public final class Libc {
 
   /** Lazily linked handles; linking costs a few milliseconds, paid only by the child. */
   private static final class Handles {
-    static final Optional<MethodHandle> PRCTL = link();
+    static final Optional<MethodHandle> PRCTL =
+        LINUX
+            ? link(
+                "prctl",
+                FunctionDescriptor.of(
+                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
+                Linker.Option.firstVariadicArg(1))
+            : Optional.empty();
+  }
 
-    private static Optional<MethodHandle> link() {
-      if (!LINUX) {
-        return Optional.empty();
-      }
-      try {
-        Linker linker = Linker.nativeLinker();
-        return linker
-            .defaultLookup()
-            .find("prctl")
-            .map(
-                addr ->
-                    linker.downcallHandle(
-                        addr,
-                        FunctionDescriptor.of(
-                            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
-                        Linker.Option.firstVariadicArg(1)));
-      } catch (RuntimeException | LinkageError e) {
-        return Optional.empty();
-      }
+  /** {@code int mkfifo(const char *path, mode_t mode)}, linked on first use (by a parent). */
+  private static final class Mkfifo {
+    static final Optional<MethodHandle> HANDLE =
+        LINUX && Libc.class.getModule().isNativeAccessEnabled() // else JDK 25 prints a warning
+            ? link(
+                "mkfifo",
+                FunctionDescriptor.of(
+                    ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT))
+            : Optional.empty();
+  }
+
+  /** Links a C library function; empty if it cannot be found or linked. */
+  private static Optional<MethodHandle> link(
+      String function, FunctionDescriptor descriptor, Linker.Option... options) {
+    try {
+      Linker linker = Linker.nativeLinker();
+      return linker
+          .defaultLookup()
+          .find(function)
+          .map(addr -> linker.downcallHandle(addr, descriptor, options));
+    } catch (RuntimeException | LinkageError e) {
+      return Optional.empty();
     }
   }
 
@@ -111,29 +122,21 @@ public final class Libc {
       if (!LINUX || SYS_FUTEX == 0 || !Libc.class.getModule().isNativeAccessEnabled()) {
         return Optional.empty();
       }
-      try {
-        Linker linker = Linker.nativeLinker();
-        FunctionDescriptor fd =
-            FunctionDescriptor.of(
-                ValueLayout.JAVA_LONG,
-                ValueLayout.JAVA_LONG,
-                ValueLayout.JAVA_LONG,
-                ValueLayout.JAVA_LONG,
-                ValueLayout.JAVA_LONG,
-                ValueLayout.ADDRESS);
-        Linker.Option[] options =
-            captureErrno
-                ? new Linker.Option[] {
-                  Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno")
-                }
-                : new Linker.Option[] {Linker.Option.firstVariadicArg(1)};
-        return linker
-            .defaultLookup()
-            .find("syscall")
-            .map(addr -> linker.downcallHandle(addr, fd, options));
-      } catch (RuntimeException | LinkageError e) {
-        return Optional.empty();
-      }
+      FunctionDescriptor fd =
+          FunctionDescriptor.of(
+              ValueLayout.JAVA_LONG,
+              ValueLayout.JAVA_LONG,
+              ValueLayout.JAVA_LONG,
+              ValueLayout.JAVA_LONG,
+              ValueLayout.JAVA_LONG,
+              ValueLayout.ADDRESS);
+      return captureErrno
+          ? Libc.link(
+              "syscall",
+              fd,
+              Linker.Option.firstVariadicArg(1),
+              Linker.Option.captureCallState("errno"))
+          : Libc.link("syscall", fd, Linker.Option.firstVariadicArg(1));
     }
   }
 
@@ -200,6 +203,28 @@ public final class Libc {
                   .invokeExact(SYS_FUTEX, address, FUTEX_WAKE, (long) count, MemorySegment.NULL);
     } catch (Throwable t) {
       return UNSUPPORTED;
+    }
+  }
+
+  /**
+   * Makes a FIFO (named pipe) with {@code mkfifo(3)}.
+   *
+   * @param path where
+   * @param mode its permission bits, such as {@code 0600}
+   * @return 0 if made; {@link #UNSUPPORTED} if the call cannot be made here (not Linux, no native
+   *     access for this module); another value if it failed (the path exists, the folder is not
+   *     writable)
+   */
+  public static int mkfifo(String path, int mode) {
+    Optional<MethodHandle> mkfifo = Mkfifo.HANDLE;
+    if (mkfifo.isEmpty()) {
+      return UNSUPPORTED;
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      int result = (int) mkfifo.get().invokeExact(arena.allocateFrom(path), mode);
+      return result == UNSUPPORTED ? -2 : result; // mkfifo's own failure is -1 as well
+    } catch (Throwable t) {
+      return -2;
     }
   }
 

@@ -344,8 +344,7 @@ public final class Child {
 
   /** Releases the control channel and the streams; call only after the child exited. */
   public void close() {
-    channel.close();
-    SpawnedJvm.closeQuietly(process.getOutputStream());
+    channel.close(); // also the child's standard input
     SpawnedJvm.closeQuietly(process.getInputStream());
     SpawnedJvm.closeQuietly(process.getErrorStream());
     Children.unregister(this);

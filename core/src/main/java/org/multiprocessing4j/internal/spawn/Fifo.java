@@ -3,20 +3,15 @@ package org.multiprocessing4j.internal.spawn;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.multiprocessing4j.internal.os.Libc;
 
 /**
  * Named pipes (FIFOs): the child-to-parent half of a control channel.
@@ -26,39 +21,14 @@ import java.util.concurrent.TimeUnit;
  * SecureRandom} and so loads the security providers: 100 ms and more of a cold child (20 to 30 ms
  * with the AOT cache). Opening a FIFO is a {@code FileOutputStream}, already loaded by every JVM.
  *
- * <p>Made by the parent only ({@code mkfifo(3)} through the FFM API, or the {@code mkfifo} program
- * when this module has no native access), so the child links nothing. Opening a FIFO blocks until
- * the other end is opened too, so {@link #openForReading} waits for the child's open with a way out
- * when the child dies first.
+ * <p>Made by the parent only ({@link Libc#mkfifo}, or the {@code mkfifo} program when this module
+ * has no native access), so the child links nothing. Opening a FIFO blocks until the other end is
+ * opened too, so {@link #openForReading} waits for the child's open with a way out when the child
+ * dies first.
  */
 final class Fifo {
 
   private Fifo() {}
-
-  /** {@code int mkfifo(const char *path, mode_t mode)}, linked on first use. */
-  private static final class Mkfifo {
-    static final Optional<MethodHandle> HANDLE = link();
-
-    private static Optional<MethodHandle> link() {
-      if (!Fifo.class.getModule().isNativeAccessEnabled()) {
-        return Optional.empty(); // the call would print JDK 25's native-access warning
-      }
-      try {
-        Linker linker = Linker.nativeLinker();
-        return linker
-            .defaultLookup()
-            .find("mkfifo")
-            .map(
-                addr ->
-                    linker.downcallHandle(
-                        addr,
-                        FunctionDescriptor.of(
-                            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT)));
-      } catch (RuntimeException | LinkageError e) {
-        return Optional.empty();
-      }
-    }
-  }
 
   /**
    * Creates a FIFO readable and writable by this user only.
@@ -66,20 +36,12 @@ final class Fifo {
    * @throws IOException if it cannot be created (the path exists, the folder is not writable)
    */
   static void make(Path path) throws IOException {
-    Optional<MethodHandle> mkfifo = Mkfifo.HANDLE;
-    if (mkfifo.isPresent()) {
-      int result;
-      try (Arena arena = Arena.ofConfined()) {
-        result = (int) mkfifo.get().invokeExact(arena.allocateFrom(path.toString()), 0600);
-      } catch (Throwable t) {
-        throw new IOException("mkfifo " + path + " failed: " + t, t);
-      }
-      if (result != 0) {
-        throw new IOException("mkfifo " + path + " failed (does it exist already?)");
-      }
-      return;
+    int result = Libc.mkfifo(path.toString(), 0600);
+    if (result == Libc.UNSUPPORTED) {
+      makeByProgram(path); // no native access here
+    } else if (result != 0) {
+      throw new IOException("mkfifo " + path + " failed (does it exist already?)");
     }
-    makeByProgram(path);
   }
 
   private static void makeByProgram(Path path) throws IOException {
@@ -122,9 +84,7 @@ final class Fifo {
               try {
                 FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
                 // Channels' stream: closing it wakes a reader blocked in read, as a socket did.
-                if (!opened.complete(Channels.newInputStream(ch))) {
-                  ch.close(); // opened by unblock(), after the wait gave up
-                }
+                opened.complete(Channels.newInputStream(ch));
               } catch (IOException | RuntimeException e) {
                 opened.completeExceptionally(e);
               }

@@ -231,8 +231,7 @@ final class SpawnedJvm {
   /** Kills the JVM, if it runs, and releases our ends of its channel and pipes. */
   void discard() {
     killQuietly(process);
-    channel.close();
-    closeQuietly(process.getOutputStream());
+    channel.close(); // also the child's standard input
     closeQuietly(process.getInputStream());
     closeQuietly(process.getErrorStream());
   }
