@@ -180,6 +180,10 @@ final class PipeCore {
   /**
    * Records this process as a user of {@code end}, dropping the creator's weak entries; a process
    * other than the one that handed the end out completes the hand-over.
+   *
+   * <p>The entry is placed in one atomic step, replacing a weak entry where there is one, before
+   * the other weak entries are dropped: a process checking {@link #isGone} meanwhile must never
+   * find the table empty, or it would report end of stream before this process sent anything.
    */
   synchronized void register(int end) {
     long base = base(end);
@@ -188,30 +192,39 @@ final class PipeCore {
     if (handedBy != 0 && handedBy != me) {
       LONG.compareAndSet(mem, base + HANDED_BY, handedBy, 0L);
     }
-    int free = -1;
-    boolean present = false;
+    if (!placed(base, me)) {
+      LONG.getAndBitwiseOr(mem, base + FLAGS, UNTRACKED);
+    }
     for (int i = 0; i < SLOTS; i++) {
       long at = base + USERS + 8L * i;
       long v = (long) LONG.getVolatile(mem, at);
-      if (v == me) {
-        present = true;
-      } else if (v != 0 && (v & WEAK) != 0) {
-        if (LONG.compareAndSet(mem, at, v, 0L) && free < 0) {
-          free = i;
+      if (v != 0 && (v & WEAK) != 0) {
+        LONG.compareAndSet(mem, at, v, 0L);
+      }
+    }
+  }
+
+  /**
+   * Ensures {@code me} has an entry at {@code base}: present already, or written over a weak entry
+   * (preferred) or a free slot. Returns false if the table is full of strong entries.
+   */
+  private boolean placed(long base, long me) {
+    for (int i = 0; i < SLOTS; i++) {
+      if ((long) LONG.getVolatile(mem, base + USERS + 8L * i) == me) {
+        return true;
+      }
+    }
+    for (int pass = 0; pass < 2; pass++) {
+      for (int i = 0; i < SLOTS; i++) {
+        long at = base + USERS + 8L * i;
+        long v = (long) LONG.getVolatile(mem, at);
+        boolean wanted = pass == 0 ? v != 0 && (v & WEAK) != 0 : v == 0;
+        if (wanted && LONG.compareAndSet(mem, at, v, me)) {
+          return true;
         }
-      } else if (v == 0 && free < 0) {
-        free = i;
       }
     }
-    if (present) {
-      return;
-    }
-    for (int i = Math.max(free, 0); i < SLOTS; i++) {
-      if (LONG.compareAndSet(mem, base + USERS + 8L * i, 0L, me)) {
-        return;
-      }
-    }
-    LONG.getAndBitwiseOr(mem, base + FLAGS, UNTRACKED);
+    return false;
   }
 
   /** Records that this process serialized {@code end} to hand it to another process. */
