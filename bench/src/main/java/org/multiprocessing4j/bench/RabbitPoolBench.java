@@ -53,7 +53,7 @@ import org.multiprocessing4j.rabbitmq.WorkerNode;
  * uri=$(.ci/rabbitmq.sh start /tmp/broker)
  * java --enable-native-access=ALL-UNNAMED -cp bench/target/multiprocessing4j-bench-0.1.0-SNAPSHOT.jar \
  *      org.multiprocessing4j.bench.RabbitPoolBench --uri "$uri" [--calls 500] [--tasks 1000] [--rounds 3] \
- *     [--warmup 1] [--broker-pid $(cat /tmp/broker/pid)]
+ *     [--warmup 1] [--broker-pid $(cat /tmp/broker/pid)] [--only ours]
  * .ci/rabbitmq.sh stop /tmp/broker
  * </pre>
  */
@@ -70,6 +70,7 @@ public final class RabbitPoolBench {
     int rounds = 3;
     int warmup = 1;
     long brokerPid = -1;
+    boolean oursOnly = false;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--uri" -> uri = args[i + 1];
@@ -78,6 +79,7 @@ public final class RabbitPoolBench {
         case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
         case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
         case "--broker-pid" -> brokerPid = Long.parseLong(args[i + 1]);
+        case "--only" -> oursOnly = "ours".equals(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -105,9 +107,10 @@ public final class RabbitPoolBench {
       RawRpc dr = new RawRpc(serverConn, clientConn, false);
       for (int r = -warmup; r < rounds; r++) { // negative rounds warm up
         double[] o = measure(calls, tasks, () -> ours(client));
-        double[] w = measure(calls, tasks, wq::call);
-        double[] d = measure(calls, tasks, dr::call);
-        double[] l = measure(calls, tasks, () -> ours(localPool));
+        // --only ours: the pool alone, to profile it (the other columns repeat its figures)
+        double[] w = oursOnly ? o : measure(calls, tasks, wq::call);
+        double[] d = oursOnly ? o : measure(calls, tasks, dr::call);
+        double[] l = oursOnly ? o : measure(calls, tasks, () -> ours(localPool));
         if (r >= 0) {
           for (int k = 0; k < 3 + CPU_ROWS; k++) {
             local[k][r] = l[k];

@@ -1,11 +1,9 @@
 package org.multiprocessing4j.internal.pool;
 
 import java.io.IOException;
-import java.io.InvalidObjectException;
 import java.io.Serial;
 import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.Field;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.Arrays;
@@ -76,8 +74,6 @@ final class TaskCodec {
   /** How many distinct stateless tasks a worker keeps decoded. */
   private static final int WORKER_CACHE = 16;
 
-  private static final Module MODULE = TaskCodec.class.getModule();
-
   private static final ClassValue<Boolean> STATELESS =
       new ClassValue<>() {
         @Override
@@ -107,16 +103,6 @@ final class TaskCodec {
         }
       };
 
-  /** A lambda class's writeReplace made accessible: one element, or none when out of reach. */
-  private static final ClassValue<Method[]> WRITE_REPLACE =
-      new ClassValue<>() {
-        @Override
-        protected Method[] computeValue(Class<?> type) {
-          Method m = writeReplaceOf(type);
-          return m == null ? new Method[0] : new Method[] {m};
-        }
-      };
-
   private TaskCodec() {}
 
   /** Returns whether instances of a class carry no state: a hidden class with no instance field. */
@@ -136,22 +122,6 @@ final class TaskCodec {
       }
     }
     return true;
-  }
-
-  private static @Nullable Method writeReplaceOf(Class<?> type) {
-    if (!type.isHidden() || !type.getModule().isOpen(type.getPackageName(), MODULE)) {
-      return null;
-    }
-    try {
-      Method m = type.getDeclaredMethod("writeReplace");
-      if (m.getReturnType() != Object.class) {
-        return null;
-      }
-      m.setAccessible(true);
-      return m;
-    } catch (NoSuchMethodException | RuntimeException e) {
-      return null; // not a serializable lambda, or out of reach: Java serialization
-    }
   }
 
   /**
@@ -189,18 +159,9 @@ final class TaskCodec {
 
   private static byte @Nullable [] encodeLambda(Object task, int flag) {
     Class<?> type = task.getClass();
-    Method[] wr = WRITE_REPLACE.get(type);
-    if (wr.length == 0) {
+    SerializedLambda l = SerializableLambdas.serializedForm(task);
+    if (l == null) {
       return null;
-    }
-    SerializedLambda l;
-    try {
-      if (!(wr[0].invoke(task) instanceof SerializedLambda sl)) {
-        return null;
-      }
-      l = sl;
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      return null; // serialization will report it
     }
     int n = l.getCapturedArgCount();
     Object[] args = new Object[n];
@@ -291,33 +252,7 @@ final class TaskCodec {
         in.skipBlock();
       }
       List<@Nullable Object> args = ValueCodec.readList(in, loader);
-      Method d = shape.deserializer();
-      String capturing = shape.capturing();
-      SerializedLambda l =
-          new SerializedLambda(
-              d.getDeclaringClass(),
-              shape.fiClass(),
-              shape.fiMethod(),
-              shape.fiSignature(),
-              shape.kind(),
-              shape.implClass(),
-              shape.implMethod(),
-              shape.implSignature(),
-              shape.instantiated(),
-              args.toArray());
-      try {
-        Object task = d.invoke(null, l);
-        if (task == null) {
-          throw new InvalidObjectException("$deserializeLambda$ of " + capturing + " gave null");
-        }
-        return task;
-      } catch (InvocationTargetException e) {
-        Throwable c = e.getCause();
-        throw new IOException(
-            "cannot rebuild the lambda of " + capturing + ": " + (c == null ? e : c), c);
-      } catch (IllegalAccessException e) {
-        throw new IOException("cannot rebuild the lambda of " + capturing + ": " + e, e);
-      }
+      return SerializableLambdas.rebuild(shape.deserializer(), shape.names(), args.toArray());
     }
 
     private Shape shape(ByteSource in) throws IOException {
@@ -330,17 +265,20 @@ final class TaskCodec {
       String implSignature = in.getString();
       String instantiated = in.getString();
       int kind = in.getInt();
+      Method d = deserializer(capturing);
       return new Shape(
-          deserializer(capturing),
-          capturing,
-          fiClass,
-          fiMethod,
-          fiSignature,
-          implClass,
-          implMethod,
-          implSignature,
-          instantiated,
-          kind);
+          d,
+          new SerializedLambda(
+              d.getDeclaringClass(),
+              fiClass,
+              fiMethod,
+              fiSignature,
+              kind,
+              implClass,
+              implMethod,
+              implSignature,
+              instantiated,
+              new Object[0]));
     }
 
     private Method deserializer(String capturing) throws IOException {
@@ -349,32 +287,22 @@ final class TaskCodec {
         return m;
       }
       try {
-        Class<?> c = Class.forName(capturing.replace('/', '.'), false, loader);
-        m = c.getDeclaredMethod("$deserializeLambda$", SerializedLambda.class);
-        m.setAccessible(true);
+        m =
+            SerializableLambdas.deserializer(
+                Class.forName(capturing.replace('/', '.'), false, loader));
       } catch (ClassNotFoundException e) {
         throw new IOException("class not found: " + e.getMessage(), e);
-      } catch (NoSuchMethodException | RuntimeException e) {
-        throw new IOException(
-            "cannot rebuild a lambda of " + capturing + " in this worker: " + e, e);
       }
       deserializers.put(capturing, m);
       return m;
     }
   }
 
-  /** A lambda's names, parsed once per worker, and its capturing class's deserializer. */
-  private record Shape(
-      Method deserializer,
-      String capturing,
-      String fiClass,
-      String fiMethod,
-      String fiSignature,
-      String implClass,
-      String implMethod,
-      String implSignature,
-      String instantiated,
-      int kind) {}
+  /**
+   * A lambda's names, parsed once per worker (a SerializedLambda without captured values), and its
+   * capturing class's deserializer.
+   */
+  private record Shape(Method deserializer, SerializedLambda names) {}
 
   /** Bytes compared by content. */
   private static final class Form {

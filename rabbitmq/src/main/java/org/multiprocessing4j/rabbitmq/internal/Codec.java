@@ -204,6 +204,57 @@ final class Codec {
     }
   }
 
+  /**
+   * Asks the allow-list about a class as an object stream would when it meets one (used where a
+   * value is rebuilt without a stream, see {@link LambdaForm}).
+   *
+   * @param arrayLength the length of an array of that class, or -1
+   * @throws UndecodableValueException if the filter rejects it
+   */
+  void checkAllowed(Class<?> c, long arrayLength) {
+    ObjectInputFilter.FilterInfo info =
+        new ObjectInputFilter.FilterInfo() {
+          @Override
+          public Class<?> serialClass() {
+            return c;
+          }
+
+          @Override
+          public long arrayLength() {
+            return arrayLength;
+          }
+
+          @Override
+          public long depth() {
+            return 1;
+          }
+
+          @Override
+          public long references() {
+            return 1;
+          }
+
+          @Override
+          public long streamBytes() {
+            return 0;
+          }
+        };
+    ObjectInputFilter.Status s;
+    try {
+      s = filter.checkInput(info);
+    } finally {
+      REJECTED_CLASS.remove();
+    }
+    if (s == ObjectInputFilter.Status.REJECTED) {
+      throw new UndecodableValueException(
+          "cannot decode a received item: class "
+              + c.getName()
+              + " is not on the allow-list of deserialization (allow it with"
+              + " RabbitContext.Builder.allowClasses in every process that reads it)",
+          new java.io.InvalidClassException(c.getName(), "filter status: REJECTED"));
+    }
+  }
+
   private static final class FilteredStream extends ObjectInputStream {
     private final ClassLoader loader;
 

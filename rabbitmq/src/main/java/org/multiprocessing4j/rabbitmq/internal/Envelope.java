@@ -62,8 +62,16 @@ final class Envelope {
    */
   private final ThreadLocal<Mac> macs;
 
-  /** Nonce (as a string of its bytes) to its message's timestamp. Guarded by itself. */
-  private final LinkedHashMap<String, Long> seen = new LinkedHashMap<>();
+  /**
+   * Nonce to its message's timestamp. Guarded by itself. The key was a string of the nonce's 16
+   * bytes: a string's hash of a fixed prefix and a counter repeats every few counter values (31 ×
+   * one byte equals the next byte's 31), so tens of thousands of nonces filled the table's bins
+   * into trees ({@code HashMap.treeifyBin} in JFR samples of {@code RabbitPoolBench}, 2026-11-28).
+   */
+  private final LinkedHashMap<Nonce, Long> seen = new LinkedHashMap<>();
+
+  /** A message's nonce: its sender's random prefix and its counter, as two big-endian longs. */
+  record Nonce(long prefix, long counter) {}
 
   Envelope(byte[] key, long maxAgeMillis) {
     SecretKeySpec spec = new SecretKeySpec(key, "HmacSHA256");
@@ -84,7 +92,7 @@ final class Envelope {
 
   /** A checked message: its payload and codec tag. */
   @SuppressWarnings("ArrayRecordComponent") // never compared; bytes read only
-  record Opened(int tag, byte[] payload, String nonce, long millis) {}
+  record Opened(int tag, byte[] payload, Nonce nonce, long millis) {}
 
   /** Why a message was rejected; the message says what was wrong for the log. */
   static final class Rejected extends Exception {
@@ -153,7 +161,7 @@ final class Envelope {
     if (millis > now + MAX_CLOCK_SKEW_MILLIS) {
       throw new Rejected("timestamped " + (millis - now) + " ms in the future");
     }
-    String nonce = new String(body, 14, 16, StandardCharsets.ISO_8859_1);
+    Nonce nonce = new Nonce(b.getLong(14), b.getLong(22));
     return new Opened(
         body[5], Arrays.copyOfRange(body, HEADER_LENGTH, HEADER_LENGTH + n), nonce, millis);
   }
@@ -172,7 +180,7 @@ final class Envelope {
     synchronized (seen) {
       var it = seen.entrySet().iterator();
       while (it.hasNext()) {
-        Map.Entry<String, Long> e = it.next();
+        Map.Entry<Nonce, Long> e = it.next();
         if (seen.size() > MAX_REMEMBERED_NONCES || e.getValue() < now - maxAgeMillis) {
           it.remove();
         } else {

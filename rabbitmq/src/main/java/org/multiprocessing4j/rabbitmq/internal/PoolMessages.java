@@ -16,7 +16,8 @@ import java.io.UncheckedIOException;
  * <pre>
  *  TASK   (tag 20, signed for the pool's task queue)
  *         UTF taskId | UTF replyQueue | long timeoutNanos (-1: none) | int n | n bytes: the
- *         task, Java-serialized (a TaskCallable, or a map chunk)
+ *         task, a lambda of simple values in {@link LambdaForm} (first byte 'L'), or anything
+ *         else Java-serialized (a TaskCallable, or a map chunk; first bytes 0xAC 0xED)
  *  RESULT (tag 21, signed for the submitter's reply queue)
  *         UTF taskId | byte status (0 value, 1 failure) | byte codec tag | int n | n bytes
  *  CANCEL (tag 22, signed for the pool's cancel exchange)

@@ -231,16 +231,19 @@ final class RabbitPoolEngine implements PoolEngine {
       throw new RejectedExecutionException(
           "pool " + poolName + " is shut down and accepts no new tasks: " + original);
     }
-    Codec.Encoded e = ctx.codec.encode(task);
-    if (e.tag() != Codec.SERIALIZED) {
-      throw new UnserializableValueException(
-          "a pool task must be a serializable callable: " + original,
-          task.getClass().getName(),
-          new IllegalArgumentException());
+    byte[] form = LambdaForm.encode(task); // a lambda of simple values: no object stream
+    if (form == null) {
+      Codec.Encoded e = ctx.codec.encode(task);
+      if (e.tag() != Codec.SERIALIZED) {
+        throw new UnserializableValueException(
+            "a pool task must be a serializable callable: " + original,
+            task.getClass().getName(),
+            new IllegalArgumentException());
+      }
+      form = e.bytes();
     }
     String id = clientId + ":" + ids.incrementAndGet();
-    byte[] payload =
-        PoolMessages.write(new PoolMessages.Task(id, replyQueue, timeoutNanos, e.bytes()));
+    byte[] payload = PoolMessages.write(new PoolMessages.Task(id, replyQueue, timeoutNanos, form));
     TaskFuture<Object> f = new TaskFuture<>();
     Pending p = new Pending(f, original, payload, chunk, retries);
     f.onCancel(interrupt -> cancelled(id, interrupt));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InvalidClassException;
 import java.io.InvalidObjectException;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.multiprocessing4j.TaskCallable;
+import org.multiprocessing4j.UndecodableValueException;
 
 /** What a worker node hands its local pool, run in this JVM as a worker process would run it. */
 class RemoteTaskTest {
@@ -88,5 +90,116 @@ class RemoteTaskTest {
 
     assertThatThrownBy(() -> RemoteTask.task(truncated, userTask(() -> "hi")).call())
         .isInstanceOf(IOException.class);
+  }
+
+  /** Returns a task in the lambda form, failing the test if it cannot go in that form. */
+  private static byte[] lambdaForm(TaskCallable<?> task) {
+    byte[] form = LambdaForm.encode(task);
+    assertThat(form).isNotNull();
+    return java.util.Objects.requireNonNull(form);
+  }
+
+  private static Codec workerCodec() {
+    return new Codec(List.of(RemoteTask.SERIALIZED_LAMBDA));
+  }
+
+  @Test
+  void lambdaForm_lambdaOfSimpleValues_runsInTheWorkerWithoutAnObjectStream() throws Exception {
+    byte[] payload = new byte[1024];
+    payload[7] = 42;
+    byte[] form = lambdaForm((TaskCallable<byte[]>) () -> payload);
+
+    assertThat(LambdaForm.isLambdaForm(form)).isTrue();
+    byte[] out = RemoteTask.task(RemoteTask.settingsForm(SETTINGS), form).call();
+
+    assertThat(out[0]).isEqualTo((byte) Codec.BYTES);
+    assertThat(Arrays.copyOfRange(out, 1, out.length)).isEqualTo(payload);
+  }
+
+  @Test
+  void lambdaForm_everySimpleTypeCaptured_comesBackEqual() throws Exception {
+    String s = "é";
+    int i = 7;
+    long l = 1L << 40;
+    double d = 0.5;
+    boolean b = true;
+    @org.jspecify.annotations.Nullable String nothing = null;
+    byte[] form = lambdaForm((TaskCallable<String>) () -> s + i + l + d + b + nothing);
+
+    Object task = LambdaForm.decode(form, workerCodec(), getClass().getClassLoader());
+
+    assertThat(((TaskCallable<?>) task).call()).isEqualTo("é7" + (1L << 40) + "0.5truenull");
+  }
+
+  @Test
+  void lambdaForm_notALambdaOrCapturingAnotherType_isLeftToJavaSerialization() {
+    AtomicInteger counter = new AtomicInteger();
+
+    assertThat(LambdaForm.encode((TaskCallable<Integer>) counter::get)).isNull();
+    assertThat(LambdaForm.encode(new RemoteTask.Chunk(x -> x, List.of(1)))).isNull();
+    assertThat(LambdaForm.encode((java.util.concurrent.Callable<String>) () -> "not serializable"))
+        .isNull();
+  }
+
+  @Test
+  void lambdaForm_serializedLambdaNotOnTheAllowList_isRefused() {
+    byte[] form = lambdaForm((TaskCallable<String>) () -> "hi");
+
+    assertThatThrownBy(
+            () -> LambdaForm.decode(form, new Codec(List.of()), getClass().getClassLoader()))
+        .isInstanceOf(UndecodableValueException.class)
+        .hasMessageContaining("java.lang.invoke.SerializedLambda is not on the allow-list");
+  }
+
+  @Test
+  void lambdaForm_capturingClassNotOnTheAllowList_isRefusedBeforeItIsInitialized()
+      throws Exception {
+    byte[] form = handMade("java/util/concurrent/atomic/AtomicInteger", "lambda$x$0");
+
+    assertThatThrownBy(() -> LambdaForm.decode(form, workerCodec(), getClass().getClassLoader()))
+        .isInstanceOf(UndecodableValueException.class)
+        .hasMessageContaining("java.util.concurrent.atomic.AtomicInteger is not on the allow-list");
+  }
+
+  @Test
+  void lambdaForm_aLambdaTheCapturingClassDoesNotHave_isRefused() throws Exception {
+    byte[] form = handMade(RemoteTaskTest.class.getName().replace('.', '/'), "lambda$none$0");
+
+    assertThatThrownBy(() -> LambdaForm.decode(form, workerCodec(), getClass().getClassLoader()))
+        .isInstanceOf(UndecodableValueException.class)
+        .hasMessageContaining("Invalid lambda deserialization");
+  }
+
+  @Test
+  void lambdaForm_missingClassOrTruncated_isRefused() throws Exception {
+    byte[] missing = handMade("no/such/Capturer", "lambda$x$0");
+    byte[] good = lambdaForm((TaskCallable<byte[]>) () -> new byte[] {1, 2, 3});
+    byte[] truncated = Arrays.copyOf(good, good.length - 2);
+
+    assertThatThrownBy(() -> LambdaForm.decode(missing, workerCodec(), getClass().getClassLoader()))
+        .isInstanceOf(UndecodableValueException.class)
+        .hasMessageContaining("no.such.Capturer is not on this process's class path");
+    assertThatThrownBy(
+            () -> LambdaForm.decode(truncated, workerCodec(), getClass().getClassLoader()))
+        .isInstanceOf(UndecodableValueException.class);
+  }
+
+  /** A lambda form naming a capturing class and an implementation method, capturing nothing. */
+  private static byte[] handMade(String capturing, String implMethod) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(b)) {
+      out.writeByte(LambdaForm.MARK);
+      out.writeUTF(capturing);
+      out.writeUTF("org/multiprocessing4j/TaskCallable");
+      out.writeUTF("call");
+      out.writeUTF("()Ljava/lang/Object;");
+      out.writeUTF(capturing);
+      out.writeUTF(implMethod);
+      out.writeUTF("()Ljava/lang/Object;");
+      out.writeUTF("()Ljava/lang/Object;");
+      out.writeInt(6); // REF_invokeStatic
+      out.writeInt(0);
+    }
+    return b.toByteArray();
   }
 }
