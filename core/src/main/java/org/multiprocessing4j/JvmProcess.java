@@ -157,6 +157,33 @@ public class JvmProcess implements Serializable, AutoCloseable {
     this.role = Role.CHILD;
   }
 
+  /** The child's copy made from a compact LAUNCH: as a deserialized one, without a role. */
+  private JvmProcess(
+      String name,
+      boolean daemon,
+      String identity,
+      @Nullable String parentName,
+      ProcessTarget target) {
+    this.name = name;
+    this.daemon = daemon;
+    this.identity = identity;
+    this.parentName = parentName;
+    this.target = target;
+  }
+
+  static {
+    CurrentProcess.setCopier(new Copier());
+  }
+
+  /** A class, not a lambda: a cold child initializes this class, and a lambda costs it a class. */
+  private static final class Copier implements CurrentProcess.Copier {
+    @Override
+    public Object copy(
+        String name, boolean daemon, String identity, @Nullable String parentName, Object target) {
+      return new JvmProcess(name, daemon, identity, parentName, (ProcessTarget) target);
+    }
+  }
+
   private JvmProcess(Role role, String name) {
     this.target = null;
     this.identity = "";
@@ -368,8 +395,16 @@ public class JvmProcess implements Serializable, AutoCloseable {
                 + " from its parent.");
       }
       this.parentName = current().name();
+      // A plain process with a lambda target of simple values goes without Java serialization,
+      // which a cold child would spend tens of milliseconds setting up to read it.
       byte[] payload =
-          HandleTarget.serializeProcess(this, "process " + name + " (its target or fields)");
+          getClass() == JvmProcess.class
+              ? HandleTarget.compactLaunch(name, daemon, identity, parentName, target)
+              : null;
+      if (payload == null) {
+        payload =
+            HandleTarget.serializeProcess(this, "process " + name + " (its target or fields)");
+      }
       Children.installHook();
       Child c = Child.launch(spec(options()), payload, daemon, this);
       this.pid = c.pid();

@@ -1,24 +1,18 @@
 package org.multiprocessing4j.internal.os;
 
-import java.lang.invoke.CallSite;
-import java.lang.invoke.LambdaConversionException;
-import java.lang.invoke.LambdaMetafactory;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.function.IntConsumer;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Replaces the JVM's handler of a termination signal ({@code TERM}, {@code INT}, {@code HUP}),
  * through {@code sun.misc.Signal} from the {@code jdk.unsupported} module.
  *
- * <p>Reached by reflection so that javac's unsuppressible "internal proprietary API" warning does
- * not break a {@code -Werror} build; the API has been stable since JDK 1.x and is what the JDK
- * itself uses for the same job. The handler object is made by {@link LambdaMetafactory}, as javac
- * makes a lambda, rather than by {@link java.lang.reflect.Proxy}: a child installs its handlers
- * while it starts, and a JVM's first proxy class (a dynamic module, a generated class) costs it 50
- * to 100 ms more than one more lambda class.
+ * <p>The API has been stable since JDK 1.x and is what the JDK itself uses for the same job. javac
+ * warns at every use of it ("internal proprietary API"), which {@code -Werror} turns into an error
+ * and which no {@code @SuppressWarnings} silences on JDK 25; the core module compiles with {@code
+ * -XDignore.symbol.file}, which stops javac flagging it. The handler is a plain class: a child
+ * installs its handlers while it starts, and a class made at run time (the {@code
+ * LambdaMetafactory} class over the API reached by reflection, as this used to make, or a {@link
+ * java.lang.reflect.Proxy}) cost it 20 to 100 ms more.
  */
 public final class Signals {
 
@@ -47,58 +41,26 @@ public final class Signals {
    */
   public static boolean handle(String name, IntConsumer handler) {
     try {
-      Class<?> signal = Class.forName("sun.misc.Signal");
-      Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
-      Object instance = factory(signal, handlerType).invoke(handler);
-      Object sig = signal.getConstructor(String.class).newInstance(name);
-      signal.getMethod("handle", signal, handlerType).invoke(null, sig, instance);
+      sun.misc.Signal.handle(new sun.misc.Signal(name), new Handler(handler));
       return true;
-    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+    } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
       return false;
-    } catch (Throwable t) {
-      return false; // from invoking the factory, which throws nothing of its own
     }
   }
 
-  private static volatile @Nullable MethodHandle factory;
+  /** Records the signal's number, then hands it to the installed handler. */
+  private static final class Handler implements sun.misc.SignalHandler {
+    private final IntConsumer handler;
 
-  /** Returns {@code (IntConsumer) -> SignalHandler}, spinning its class once per JVM. */
-  private static MethodHandle factory(Class<?> signal, Class<?> handlerType)
-      throws ReflectiveOperationException, LambdaConversionException {
-    MethodHandle f = factory;
-    if (f == null) {
-      MethodHandles.Lookup lookup = MethodHandles.lookup();
-      MethodHandle number =
-          lookup
-              .findVirtual(signal, "getNumber", MethodType.methodType(int.class))
-              .asType(MethodType.methodType(int.class, Object.class));
-      MethodHandle dispatch =
-          lookup.findStatic(
-              Signals.class,
-              "dispatch",
-              MethodType.methodType(
-                  void.class, IntConsumer.class, MethodHandle.class, Object.class));
-      MethodType handle = MethodType.methodType(void.class, signal);
-      CallSite site =
-          LambdaMetafactory.metafactory(
-              lookup,
-              "handle",
-              MethodType.methodType(handlerType, IntConsumer.class, MethodHandle.class),
-              handle,
-              dispatch,
-              handle);
-      f = MethodHandles.insertArguments(site.getTarget(), 1, number);
-      factory = f;
+    Handler(IntConsumer handler) {
+      this.handler = handler;
     }
-    return f;
-  }
 
-  /** The handler's body: {@code number} is {@code Signal.getNumber()}, typed for an Object. */
-  @SuppressWarnings("UnusedMethod") // found by name, for the LambdaMetafactory
-  private static void dispatch(IntConsumer handler, MethodHandle number, Object signal)
-      throws Throwable {
-    int signo = (int) number.invokeExact(signal);
-    received = signo;
-    handler.accept(signo);
+    @Override
+    public void handle(sun.misc.Signal signal) {
+      int signo = signal.getNumber();
+      received = signo;
+      handler.accept(signo);
+    }
   }
 }

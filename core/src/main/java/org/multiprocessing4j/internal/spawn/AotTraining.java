@@ -11,9 +11,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.multiprocessing4j.JvmProcess;
+import org.multiprocessing4j.ProcessStartException;
+import org.multiprocessing4j.ProcessTarget;
 
 /**
  * The JVM that makes an {@link AotCache}: {@code AotTraining make <cache> <timeout seconds>
@@ -74,8 +75,16 @@ public final class AotTraining {
         }
       }
       trainingDir = Files.createTempDirectory(Path.of("/tmp"), "mp4j-aot-");
-      Process p = startTraining(training, trainingDir);
-      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+      long timeoutNanos = TimeUnit.SECONDS.toNanos(timeoutSeconds);
+      long deadline = System.nanoTime() + timeoutNanos;
+      Process p;
+      try {
+        p = startTraining(training, trainingDir.resolve("control.fifo"), deadline, timeoutNanos);
+      } catch (ProcessStartException e) {
+        Files.writeString(failed, "training did not start: " + e.getMessage() + "\n");
+        return;
+      }
+      if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         p.destroyForcibly();
         p.waitFor();
         Files.writeString(failed, "training took longer than " + timeoutSeconds + " s\n");
@@ -94,8 +103,7 @@ public final class AotTraining {
       }
       Files.deleteIfExists(lease);
       if (trainingDir != null) {
-        Files.deleteIfExists(trainingDir.resolve("control.fifo"));
-        Files.deleteIfExists(trainingDir);
+        Files.deleteIfExists(trainingDir); // the FIFO in it is SpawnedJvm.connect's to delete
       }
     }
   }
@@ -123,54 +131,75 @@ public final class AotTraining {
   // ------------------------------------------------------------------------- play the parent
 
   /**
-   * Runs the training JVM as a parent runs a child: makes the control FIFO, starts the training
-   * command with {@code <fifo> <our pid> <name>} appended (it ends with {@link ChildMain}'s class),
-   * sends LAUNCH on its standard input with a process whose target takes an argument, and reads its
-   * reports until it exits. The training JVM so runs exactly a child's bootstrap, and the cache
-   * holds what a child loads, not what a parent does.
+   * Runs the training JVM as a parent runs a child: starts the training command with {@code <fifo>
+   * <our pid> <name>} appended (it ends with {@link ChildMain}'s class) through the handshake every
+   * child goes through ({@link SpawnedJvm#connect}: the FIFO made, opened and deleted there, with
+   * the deadline), sends LAUNCH on its standard input with a process whose target takes an
+   * argument, and reads its reports until it exits. The training JVM so runs exactly a child's
+   * bootstrap, and the cache holds what a child loads, not what a parent does.
+   *
+   * @throws ProcessStartException if the training JVM cannot start, exits before it connects or
+   *     does not connect by the deadline; it is no longer running
    */
-  private static Process startTraining(List<String> training, Path dir) throws IOException {
-    Path fifo = dir.resolve("control.fifo");
-    Fifo.make(fifo);
+  static Process startTraining(List<String> training, Path fifo, long deadline, long timeoutNanos) {
     List<String> cmd = new ArrayList<>(training);
     cmd.addAll(
         List.of(
             fifo.toString(), Long.toString(ProcessHandle.current().pid()), "mp4j-aot-training"));
-    CompletableFuture<InputStream> fromChild = Fifo.openForReading(fifo, "mp4j-aot-open");
-    Process p =
-        new ProcessBuilder(cmd)
-            .redirectOutput(ProcessBuilder.Redirect.INHERIT)
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
-    Thread parent = new Thread(() -> playParent(p, fifo, fromChild), "mp4j-aot-parent");
+    SpawnedJvm.Connection c =
+        SpawnedJvm.connect(
+            fifo,
+            "mp4j-aot-training",
+            deadline,
+            timeoutNanos,
+            () -> {
+              try {
+                Process started =
+                    new ProcessBuilder(cmd)
+                        .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                        .redirectError(ProcessBuilder.Redirect.INHERIT)
+                        .start();
+                return new SpawnedJvm.Connection(
+                    started, InputStream.nullInputStream(), null, null);
+              } catch (IOException e) {
+                throw new ProcessStartException(
+                    "cannot start the AOT training JVM: " + e.getMessage(), null, "", e);
+              }
+            });
+    ControlChannel channel = new ControlChannel(c.fromChild(), c.process().getOutputStream());
+    Thread parent = new Thread(() -> playParent(channel), "mp4j-aot-parent");
     parent.setDaemon(true);
     parent.start();
-    return p;
+    return c.process();
   }
 
-  private static void playParent(Process p, Path fifo, CompletableFuture<InputStream> fromChild) {
-    ControlChannel channel = null;
+  private static void playParent(ControlChannel channel) {
     try {
-      CompletableFuture.anyOf(fromChild, p.onExit()).join();
-      if (!fromChild.isDone()) {
-        Fifo.unblock(fifo); // the training JVM exited before it opened the FIFO
-      }
-      channel = new ControlChannel(fromChild.join(), p.getOutputStream());
-      Files.deleteIfExists(fifo);
-      byte[] payload =
-          HandleTarget.serializeProcess(
-              new JvmProcess(AotTraining::target, "trained"), "the training process");
-      channel.send(ControlChannel.LAUNCH, payload);
+      channel.send(ControlChannel.LAUNCH, launchPayload());
       while (true) {
         channel.read(); // STARTED, SHUTDOWN, until the child side closes at exit
       }
     } catch (IOException | RuntimeException e) {
       // End of the training: the training JVM is exiting.
     } finally {
-      if (channel != null) {
-        channel.close();
-      }
+      channel.close();
     }
+  }
+
+  /**
+   * The LAUNCH of a process whose target takes an argument, in the form a child is sent such a
+   * process ({@link CompactLaunch}), so that the cache holds what reading that form loads.
+   */
+  private static byte[] launchPayload() {
+    ProcessTarget.Arg1<String> target = AotTraining::target;
+    Object wrapped = ChildMain.wrapWithArg(target, "trained");
+    byte[] compact =
+        wrapped == null
+            ? null
+            : CompactLaunch.tryEncode("mp4j-aot-training", false, "1", "MainProcess", wrapped);
+    return compact != null
+        ? compact
+        : HandleTarget.serializeProcess(new JvmProcess(target, "trained"), "the training process");
   }
 
   /**

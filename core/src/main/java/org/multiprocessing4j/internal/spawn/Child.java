@@ -171,7 +171,14 @@ public final class Child {
 
   private void awaitStarted(long deadline, LaunchSpec spec) {
     try {
-      SpawnedJvm.awaitEither(started, process, deadline, spec, spec.name(), err, "load its target");
+      SpawnedJvm.awaitEither(
+          started,
+          process,
+          deadline,
+          spec.startTimeoutNanos(),
+          spec.name(),
+          err,
+          "load its target");
     } catch (ProcessStartException e) {
       // A short target can send STARTED and end before our reader took the frame (both wake-ups
       // late on a busy machine): the exit won the race. The reader completes `started` at the end

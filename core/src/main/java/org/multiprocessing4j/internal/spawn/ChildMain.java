@@ -11,7 +11,7 @@ import java.lang.reflect.Method;
 import java.nio.channels.Channels;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.JvmProcess;
 import org.multiprocessing4j.ProcessTarget;
 import org.multiprocessing4j.internal.codec.JavaSerialization;
@@ -25,13 +25,14 @@ import org.multiprocessing4j.internal.os.Signals;
  * <p>In order: ask for SIGKILL when the parent dies (unless the launcher already did) and check the
  * parent did not die already; open the control channel (standard input from the parent, the FIFO to
  * it; {@code System.in} becomes empty); install the shutdown report, and the signal handlers on a
- * second thread; load the process object; wait for the handlers; start the watch on the parent;
- * report STARTED; run the target in the main thread. Everything before loading the process object
- * is done before the parent sends it, so a warm spare JVM (see {@code WarmSpares}) has done it all
- * while it waits. An uncaught exception is printed to standard error (as Python prints a child's
- * traceback), reported to the parent, and ends the JVM with status 1. A normal return ends {@code
- * main}, so the JVM exits when the target's own non-daemon threads end, with status 0, as a Python
- * child joins its threads.
+ * second thread; load the process object (from the compact LAUNCH form of {@link CompactLaunch}
+ * when the parent could use it, else by Java serialization); wait for the handlers; start the watch
+ * on the parent; report STARTED; run the target in the main thread. Everything before loading the
+ * process object is done before the parent sends it, so a warm spare JVM (see {@code WarmSpares})
+ * has done it all while it waits. An uncaught exception is printed to standard error (as Python
+ * prints a child's traceback), reported to the parent, and ends the JVM with status 1. A normal
+ * return ends {@code main}, so the JVM exits when the target's own non-daemon threads end, with
+ * status 0, as a Python child joins its threads.
  *
  * <p>This is the only class of the library that calls {@code System.exit} and {@code Runtime.halt}.
  */
@@ -159,7 +160,12 @@ public final class ChildMain {
         throw new IOException("expected LAUNCH, got frame type " + launch.type());
       }
       ClassLoader loader = ClassLoader.getSystemClassLoader();
-      process = (JvmProcess) HandleTarget.readFromParent(launch.payload(), loader);
+      byte[] payload = launch.payload();
+      process =
+          (JvmProcess)
+              (CompactLaunch.isCompact(payload)
+                  ? CurrentProcess.copyOf(CompactLaunch.decode(payload, loader), loader)
+                  : HandleTarget.readFromParent(payload, loader));
     } catch (Throwable t) {
       if (channelClosed) {
         return; // a signal is ending this JVM (a spare terminated while it waited): say nothing
@@ -304,34 +310,27 @@ public final class ChildMain {
     samples.add((ProcessTarget) NotYetInitialized::target);
     ProcessTarget.Arg1<String> withArgument = ChildMain::warmUpTarget;
     samples.add(withArgument);
-    try {
-      // JvmProcess wraps a target with arguments in a lambda of its own; it is private, and in
-      // this module.
-      Method wrap =
-          JvmProcess.class.getDeclaredMethod("withArg", ProcessTarget.Arg1.class, Object.class);
-      wrap.setAccessible(true);
-      samples.add(Objects.requireNonNull(wrap.invoke(null, withArgument, "warm-up")));
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      // Renamed or gone: warm up without it.
+    Object wrapped = wrapWithArg(withArgument, "warm-up");
+    if (wrapped != null) {
+      samples.add(wrapped);
     }
     try {
       for (int i = 0; i < WARM_UP_ROUNDS; i++) {
         for (Object sample : samples) {
-          // As a process object is sent: its lambdas become HandleTargets, which are then run.
-          Object copy =
-              HandleTarget.readFromParent(
-                  JavaSerialization.serialize(sample, "warm-up", HandleTarget::replace), loader);
-          if (sample instanceof ProcessTarget.Arg1<?>) {
-            @SuppressWarnings("unchecked")
-            ProcessTarget.Arg1<String> withString = (ProcessTarget.Arg1<String>) copy;
-            withString.run("warm-up");
-          } else {
-            ((ProcessTarget) copy).run();
+          // As a process object is sent: its lambdas become HandleTargets, which are then run;
+          // in the compact form (most processes) and Java-serialized (the others).
+          byte[] compact = CompactLaunch.tryEncode("warm-up", false, "0", null, sample);
+          if (compact != null) {
+            runWarmUpCopy(sample, CompactLaunch.decode(compact, loader).target());
           }
+          runWarmUpCopy(
+              sample,
+              HandleTarget.readFromParent(
+                  JavaSerialization.serialize(sample, "warm-up", HandleTarget::replace), loader));
         }
       }
       ObjectStreamClass.lookup(JvmProcess.class);
-      Class.forName(JvmProcess.class.getName(), true, loader);
+      Class.forName(JvmProcess.class.getName(), true, loader); // and its CurrentProcess.Copier
       Class.forName(ParentWatch.class.getName(), true, loader);
       Class.forName(ParentPoll.class.getName(), true, loader);
     } catch (Exception e) {
@@ -339,6 +338,32 @@ public final class ChildMain {
     }
     preload(loader);
     HandleTarget.resolveAhead(System.getProperty(RECENT_TARGETS_PROPERTY, ""), loader);
+  }
+
+  /**
+   * Returns the lambda {@code JvmProcess} wraps around a target with one argument (private, in this
+   * module), or null if it is renamed or gone.
+   */
+  static @Nullable Object wrapWithArg(ProcessTarget.Arg1<?> target, Object arg) {
+    try {
+      Method wrap =
+          JvmProcess.class.getDeclaredMethod("withArg", ProcessTarget.Arg1.class, Object.class);
+      wrap.setAccessible(true);
+      return wrap.invoke(null, target, arg);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** Runs a warm-up sample's copy as the sample's interface says. */
+  private static void runWarmUpCopy(Object sample, Object copy) throws Exception {
+    if (sample instanceof ProcessTarget.Arg1<?>) {
+      @SuppressWarnings("unchecked")
+      ProcessTarget.Arg1<String> withString = (ProcessTarget.Arg1<String>) copy;
+      withString.run("warm-up");
+    } else {
+      ((ProcessTarget) copy).run();
+    }
   }
 
   /**

@@ -75,7 +75,7 @@ public final class HandleTarget
   private final Class<?> implClass;
   private final String implMethodName;
   private final String implMethodSignature;
-  private final Object[] capturedArgs;
+  private final @Nullable Object[] capturedArgs;
 
   /** How many arguments {@code run} takes: 0, 1 or 2, after the functional interface. */
   private final int arity;
@@ -87,7 +87,7 @@ public final class HandleTarget
       Class<?> implClass,
       String implMethodName,
       String implMethodSignature,
-      Object[] capturedArgs,
+      @Nullable Object[] capturedArgs,
       int arity) {
     this.implClass = implClass;
     this.implMethodName = implMethodName;
@@ -110,6 +110,25 @@ public final class HandleTarget
   }
 
   /**
+   * Returns the LAUNCH payload of a plain {@code JvmProcess} (not a subclass) in the compact form
+   * ({@link CompactLaunch}), or null if its target does not fit that form and the process must be
+   * sent with {@link #serializeProcess}.
+   *
+   * @param target the process's target
+   * @return the payload, or null
+   */
+  public static byte @Nullable [] compactLaunch(
+      String name,
+      boolean daemon,
+      String identity,
+      @Nullable String parentName,
+      @Nullable ProcessTarget target) {
+    return CompactLaunch.enabled
+        ? CompactLaunch.tryEncode(name, daemon, identity, parentName, target)
+        : null;
+  }
+
+  /**
    * The substitution to serialize a process object with: returns a {@code HandleTarget} for a
    * {@link SerializedLambda} that qualifies (see the class comment), else {@code object} itself.
    *
@@ -129,7 +148,7 @@ public final class HandleTarget
     if (impl == null || !impl.getModule().isOpen(impl.getPackageName(), ourModule())) {
       return object;
     }
-    Object[] captured = new Object[lambda.getCapturedArgCount()];
+    @Nullable Object[] captured = new @Nullable Object[lambda.getCapturedArgCount()];
     for (int i = 0; i < captured.length; i++) {
       captured[i] = lambda.getCapturedArg(i);
     }
@@ -245,6 +264,30 @@ public final class HandleTarget
               + " message, not from a queue, a pipe or the broker");
     }
     in.defaultReadObject();
+    resolve();
+  }
+
+  /**
+   * Makes a handle target in the child from the parts of a compact LAUNCH ({@link CompactLaunch}),
+   * resolved as a deserialized one is.
+   *
+   * @throws InvalidObjectException if the method cannot be resolved here, naming it
+   */
+  static HandleTarget resolved(
+      Class<?> implClass,
+      String implMethodName,
+      String implMethodSignature,
+      @Nullable Object[] capturedArgs,
+      int arity)
+      throws InvalidObjectException {
+    HandleTarget t =
+        new HandleTarget(implClass, implMethodName, implMethodSignature, capturedArgs, arity);
+    t.resolve();
+    return t;
+  }
+
+  /** Finds the implementation method and binds the captured arguments to it. */
+  private void resolve() throws InvalidObjectException {
     try {
       Module ours = ourModule();
       if (ours.isNamed() && !ours.canRead(implClass.getModule())) {
@@ -283,6 +326,23 @@ public final class HandleTarget
       failure.initCause(e);
       throw failure;
     }
+  }
+
+  Class<?> implClass() {
+    return implClass;
+  }
+
+  String implMethodName() {
+    return implMethodName;
+  }
+
+  String implMethodSignature() {
+    return implMethodSignature;
+  }
+
+  /** Returns the captured arguments themselves (not a copy): the caller must not change them. */
+  @Nullable Object[] capturedArgs() {
+    return capturedArgs;
   }
 
   @Override

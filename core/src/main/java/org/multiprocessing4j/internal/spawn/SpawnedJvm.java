@@ -64,6 +64,80 @@ final class SpawnedJvm {
     Path fifo;
     try {
       fifo = RuntimeDir.get().resolve(FIFOS.incrementAndGet() + ".fifo");
+    } catch (IOException e) {
+      throw new ProcessStartException(
+          "cannot create the control FIFO for " + name + ": " + e, null, "", e);
+    }
+    Connection c =
+        connect(
+            fifo,
+            name,
+            deadline,
+            spec.startTimeoutNanos(),
+            () -> {
+              ProcessBuilder pb = new ProcessBuilder(command(spec, fifo, name, spare));
+              pb.environment().putAll(spec.environment());
+              if (spec.workingDirectory() != null) {
+                pb.directory(spec.workingDirectory().toFile());
+              }
+              // Standard input stays a pipe (the default): the parent-to-child half of the channel.
+              pb.redirectOutput(redirect(spec.stdout(), ProcessBuilder.Redirect.INHERIT));
+              pb.redirectError(redirect(spec.stderr(), ProcessBuilder.Redirect.INHERIT));
+              Process process;
+              try {
+                process = Spawner.start(pb);
+              } catch (IOException e) {
+                throw new ProcessStartException(
+                    "cannot launch a JVM for " + name + ": " + e.getMessage(), null, "", e);
+              }
+              OutputPump out =
+                  pump(process.getInputStream(), spec.stdout(), () -> System.out, name, "out");
+              OutputPump err =
+                  pump(process.getErrorStream(), spec.stderr(), () -> System.err, name, "err");
+              return new Connection(process, InputStream.nullInputStream(), out, err);
+            });
+    ControlChannel channel = new ControlChannel(c.fromChild(), c.process().getOutputStream());
+    return new SpawnedJvm(c.process(), channel, c.out(), c.err());
+  }
+
+  /**
+   * A launched process and its end of the control FIFO, open.
+   *
+   * @param fromChild what the child writes to the FIFO
+   * @param out the pump of its standard output, if piped to us
+   * @param err the pump of its standard error, if piped to us
+   */
+  record Connection(
+      Process process, InputStream fromChild, @Nullable OutputPump out, @Nullable OutputPump err) {}
+
+  /** Starts a process whose command names the control FIFO (its FIFO stream is ignored). */
+  @FunctionalInterface
+  interface Starter {
+    /**
+     * Starts the process.
+     *
+     * @throws ProcessStartException if it cannot be started
+     */
+    Connection start();
+  }
+
+  /**
+   * The handshake of every launch, children's and the AOT training JVM's: makes the FIFO, starts
+   * opening it to read, starts the process, and waits until the process opens the FIFO to write.
+   * This method owns the FIFO's name: it deletes it in every case before it returns, once both ends
+   * are open or given up.
+   *
+   * @param fifo the FIFO to make; the started command must name it
+   * @param deadline {@link System#nanoTime()} by which the child must connect
+   * @param timeoutNanos the timeout the deadline came from, for the error message
+   * @return the process, with its end of the FIFO
+   * @throws ProcessStartException if the FIFO cannot be made, or the process cannot start, exits
+   *     before it connects or does not connect in time (it is then killed), or this thread is
+   *     interrupted (the process is killed and the interrupt status set)
+   */
+  static Connection connect(
+      Path fifo, String name, long deadline, long timeoutNanos, Starter starter) {
+    try {
       Fifo.make(fifo);
     } catch (IOException e) {
       throw new ProcessStartException(
@@ -72,26 +146,12 @@ final class SpawnedJvm {
     Process process = null;
     CompletableFuture<InputStream> fromChild = null;
     try {
-      ProcessBuilder pb = new ProcessBuilder(command(spec, fifo, name, spare));
-      pb.environment().putAll(spec.environment());
-      if (spec.workingDirectory() != null) {
-        pb.directory(spec.workingDirectory().toFile());
-      }
-      // Standard input stays a pipe (the default): it is the parent-to-child half of the channel.
-      pb.redirectOutput(redirect(spec.stdout(), ProcessBuilder.Redirect.INHERIT));
-      pb.redirectError(redirect(spec.stderr(), ProcessBuilder.Redirect.INHERIT));
       fromChild = Fifo.openForReading(fifo, "mp4j-open-" + name);
-      try {
-        process = Spawner.start(pb);
-      } catch (IOException e) {
-        throw new ProcessStartException(
-            "cannot launch a JVM for " + name + ": " + e.getMessage(), null, "", e);
-      }
-      OutputPump out = pump(process.getInputStream(), spec.stdout(), () -> System.out, name, "out");
-      OutputPump err = pump(process.getErrorStream(), spec.stderr(), () -> System.err, name, "err");
-      awaitEither(fromChild, process, deadline, spec, name, err, "connect to its parent");
-      ControlChannel channel = new ControlChannel(fromChild.join(), process.getOutputStream());
-      return new SpawnedJvm(process, channel, out, err);
+      Connection started = starter.start();
+      process = started.process();
+      awaitEither(
+          fromChild, process, deadline, timeoutNanos, name, started.err(), "connect to its parent");
+      return new Connection(process, fromChild.join(), started.out(), started.err());
     } catch (RuntimeException e) {
       killQuietly(process);
       if (process != null) {
@@ -220,7 +280,7 @@ final class SpawnedJvm {
                 ready.completeExceptionally(e);
               }
             });
-    awaitEither(ready, process, deadline, spec, name, err, "warm up");
+    awaitEither(ready, process, deadline, spec.startTimeoutNanos(), name, err, "warm up");
     if (ready.join() != ControlChannel.SPARE_READY) {
       killQuietly(process);
       throw new ProcessStartException(
@@ -257,7 +317,7 @@ final class SpawnedJvm {
       CompletableFuture<?> step,
       Process process,
       long deadline,
-      LaunchSpec spec,
+      long timeoutNanos,
       String name,
       @Nullable OutputPump err,
       String what) {
@@ -271,7 +331,7 @@ final class SpawnedJvm {
               + " did not "
               + what
               + " within "
-              + TimeUnit.NANOSECONDS.toMillis(spec.startTimeoutNanos())
+              + TimeUnit.NANOSECONDS.toMillis(timeoutNanos)
               + " ms; the child JVM was killed. Raise ProcessOptions.startTimeout if the machine"
               + " is slow.",
           null,
