@@ -299,11 +299,20 @@ class ProcessQueueTest {
     return Path.of("/proc").resolve(Files.readSymbolicLink(Path.of("/proc/thread-self")));
   }
 
-  /** A thread's CPU time (user + system) from its {@code stat}, in nanoseconds (10 ms steps). */
+  /**
+   * Returns a thread's CPU time: from {@code schedstat} (the scheduler's own nanoseconds on a CPU)
+   * where the kernel has it, else from {@code stat}'s user and system ticks (10 ms each, which a
+   * thread woken a few times can be charged in whole ticks).
+   */
   static long cpuNanos(Path task) throws IOException {
+    Path schedstat = task.resolve("schedstat");
+    if (Files.isReadable(schedstat)) {
+      return Long.parseLong(Files.readString(schedstat).strip().split(" ", -1)[0]);
+    }
     String stat = Files.readString(task.resolve("stat"));
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
-    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TimeUnit.SECONDS.toNanos(1) / 100;
+    long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15
+    return ticks * TimeUnit.SECONDS.toNanos(1) / 100; // USER_HZ is 100 on Linux
   }
 
   static boolean blockedInQueue(Thread t) {
