@@ -40,34 +40,19 @@ class PipeCoreTest {
   @Test
   void register_replacingAWeakEntry_tableNeverLooksEmptyToAChecker() throws Exception {
     PipeCore core = PipeCore.create(owner, true);
-    AtomicBoolean stop = new AtomicBoolean();
-    AtomicLong checks = new AtomicLong();
-    AtomicLong sawGone = new AtomicLong();
-    Thread checker =
-        Thread.ofPlatform()
-            .start(
-                () -> {
-                  while (!stop.get()) {
-                    checks.incrementAndGet();
-                    if (core.isGone(1)) {
-                      sawGone.incrementAndGet();
-                    }
-                  }
-                });
+    Checker checker = new Checker(core);
     try {
       core.opened(1);
-      for (int i = 0; i < 200_000 && sawGone.get() == 0; i++) {
+      for (int i = 0; i < 200_000 && checker.sawGone.get() == 0; i++) {
         core.register(1); // replaces the weak entry (the creator's, or the one the close left)
         core.handedOut(1);
         core.closed(1); // handed out and held by no one else: leaves a weak entry again
         core.opened(1);
       }
     } finally {
-      stop.set(true);
-      checker.join();
+      checker.stop();
     }
-    assertThat(checks.get()).as("checks made").isPositive();
-    assertThat(sawGone.get()).as("checks that found the end gone").isZero();
+    checker.assertNeverSawGone();
   }
 
   /**
@@ -90,25 +75,14 @@ class PipeCoreTest {
     Process ended = new ProcessBuilder("true").start();
     ended.waitFor();
     long dead = ProcessIdentity.token(ended.pid(), ProcessIdentity.UNKNOWN_START);
-    AtomicBoolean stop = new AtomicBoolean();
-    AtomicLong checks = new AtomicLong();
-    AtomicLong sawGone = new AtomicLong();
-    Thread checker =
-        Thread.ofPlatform()
-            .start(
-                () -> {
-                  while (!stop.get()) {
-                    checks.incrementAndGet();
-                    if (core.isGone(1)) {
-                      sawGone.incrementAndGet();
-                    }
-                  }
-                });
+    Checker checker = new Checker(core);
     try {
       core.opened(1);
       core.register(1); // this process: slot 0, over the creator's weak entry
       long end = System.nanoTime() + HAND_OVER_LOOP_NANOS; // the old code failed within 1.1 s
-      for (int i = 0; i < 300_000 && sawGone.get() == 0 && System.nanoTime() - end < 0; i++) {
+      for (int i = 0;
+          i < 300_000 && checker.sawGone.get() == 0 && System.nanoTime() - end < 0;
+          i++) {
         slots.setVolatile(mem, high, leaver); // the other process holds the end too
         slots.setVolatile(mem, middle, dead);
         core.closed(1); // this process leaves: slot 0 is free
@@ -121,11 +95,41 @@ class PipeCoreTest {
         slots.compareAndSet(mem, high, leaver, 0L); // which leaves
       }
     } finally {
-      stop.set(true);
-      checker.join();
+      checker.stop();
       other.destroyForcibly().waitFor();
     }
-    assertThat(checks.get()).as("checks made").isPositive();
-    assertThat(sawGone.get()).as("checks that found the end gone").isZero();
+    checker.assertNeverSawGone();
+  }
+
+  /** A thread that asks whether end 1 is gone, again and again, until stopped. */
+  private static final class Checker {
+    final AtomicBoolean stopped = new AtomicBoolean();
+    final AtomicLong checks = new AtomicLong();
+    final AtomicLong sawGone = new AtomicLong();
+    final Thread thread;
+
+    Checker(PipeCore core) {
+      thread =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    while (!stopped.get()) {
+                      checks.incrementAndGet();
+                      if (core.isGone(1)) {
+                        sawGone.incrementAndGet();
+                      }
+                    }
+                  });
+    }
+
+    void stop() throws InterruptedException {
+      stopped.set(true);
+      thread.join();
+    }
+
+    void assertNeverSawGone() {
+      assertThat(checks.get()).as("checks made").isPositive();
+      assertThat(sawGone.get()).as("checks that found the end gone").isZero();
+    }
   }
 }
