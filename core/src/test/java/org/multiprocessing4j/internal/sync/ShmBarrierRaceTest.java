@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.multiprocessing4j.ShmCleanup;
+import org.multiprocessing4j.internal.os.EndedProcesses;
 import org.multiprocessing4j.internal.os.ProcessIdentity;
 import org.multiprocessing4j.internal.shm.SegmentOwner;
 
@@ -19,10 +20,6 @@ import org.multiprocessing4j.internal.shm.SegmentOwner;
 class ShmBarrierRaceTest {
 
   private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
-
-  /** A process with this JVM's pid and another start time: certainly not running. */
-  private static final long DEAD =
-      ProcessIdentity.token(ProcessIdentity.selfPid(), ProcessIdentity.selfStart() + 1);
 
   private final SegmentOwner owner = SegmentOwner.open();
 
@@ -63,7 +60,7 @@ class ShmBarrierRaceTest {
         // The slot as a party killed right after round 2 tripped left it: round first, then the
         // token, so that the sweep can never pair this token with the register's round below.
         LONG.setVolatile(m, slot + 8, 2L);
-        LONG.setVolatile(m, slot, DEAD);
+        LONG.setVolatile(m, slot, EndedProcesses.token(i)); // a new one each round (see there)
         assertThat(b.register(me, generation)).isZero();
       }
     } finally {
