@@ -97,7 +97,10 @@ class ShmLockRecoveryTest {
     }
     JvmProcess child =
         new JvmProcess(ShmLockRecoveryTest::holdOnThread, lock, sameId.threadId()).start();
-    await().atMost(CHILD_BOUND).until(lock::isLocked);
+    await().atMost(CHILD_BOUND).until(() -> lock.isLocked() || !child.isAlive());
+    assertThat(lock.isLocked())
+        .as("the child holds the lock on thread %d (else see its stderr)", sameId.threadId())
+        .isTrue();
     child.kill();
     assertThat(child.join(CHILD_BOUND)).isTrue();
 
