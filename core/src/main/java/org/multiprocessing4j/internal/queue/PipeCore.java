@@ -14,6 +14,8 @@ import org.multiprocessing4j.internal.ring.MpmcRingBuffer;
 import org.multiprocessing4j.internal.ring.RingLayout;
 import org.multiprocessing4j.internal.shm.SegmentOwner;
 import org.multiprocessing4j.internal.shm.SharedSegment;
+import org.multiprocessing4j.internal.sync.RobustLock;
+import org.multiprocessing4j.internal.sync.Waiting;
 
 /**
  * One pipe as seen from this JVM: a ring per direction, and a control file that records which
@@ -21,6 +23,7 @@ import org.multiprocessing4j.internal.shm.SharedSegment;
  *
  * <pre>
  *   control file:   0 ┌ int MAGIC "MP4P" │ int VERSION ┐
+ *                  64 │ RobustLock: the table lock (below)  │
  *                   LINE × 2 × e ┌ long FLAGS (UNTRACKED: a process could not be recorded) ┐
  *                               │ long users[16]: ProcessIdentity tokens, WEAK bit = creator   │
  *                               │ long HANDED_BY: token of the process that handed it out,     │
@@ -38,6 +41,18 @@ import org.multiprocessing4j.internal.shm.SharedSegment;
  * token of a live process ({@link ProcessIdentity#isAlive(long)}; dead entries are cleared by
  * whoever checks). A full table sets UNTRACKED, and the end is then never considered gone.
  *
+ * <h2>The table lock</h2>
+ *
+ * Registering, unregistering and the gone check each read and write several slots, and another
+ * process must not see those steps half done: a check scans slot by slot, and a process recording
+ * itself in a slot the scan has passed while another leaves a slot the scan has not reached yet
+ * would read as an empty table (a spurious end of stream, though the end was held throughout); an
+ * unregister that decided to leave a weak entry while a receiver recorded itself would leave that
+ * weak entry behind, and the end would never be gone while its creator lives. So the three hold a
+ * {@link RobustLock} in the control file. It is held for a scan of 16 slots (the gone check also
+ * reads {@code /proc} for each recorded process), and a holder that dies has it taken over: what it
+ * left half done is at worst a dead entry (cleared by the next check) or a weak one.
+ *
  * <h2>Handles in one JVM</h2>
  *
  * The table records processes, not handles: a JVM may hold several handles of one end (a connection
@@ -53,9 +68,10 @@ final class PipeCore {
   /** "MP4P". */
   private static final int MAGIC_VALUE = 0x4d503450;
 
-  private static final int VERSION_VALUE = 2;
+  private static final int VERSION_VALUE = 3;
   private static final long MAGIC = 0;
   private static final long VERSION = 4;
+  private static final long TABLE_LOCK = 64;
   private static final long END_BASE = 2L * RingLayout.LINE;
   private static final long END_STRIDE = 2L * RingLayout.LINE;
   private static final long FLAGS = 0;
@@ -75,6 +91,7 @@ final class PipeCore {
 
   private final SharedSegment control;
   private final MemorySegment mem;
+  private final RobustLock tableLock;
   private final AtomicIntegerArray openHandles = new AtomicIntegerArray(2); // per end, this JVM
   final MpmcRingBuffer toFirst;
   final @Nullable MpmcRingBuffer toSecond;
@@ -83,6 +100,7 @@ final class PipeCore {
       SharedSegment control, MpmcRingBuffer toFirst, @Nullable MpmcRingBuffer toSecond) {
     this.control = control;
     this.mem = control.memory();
+    this.tableLock = new RobustLock(mem, TABLE_LOCK);
     this.toFirst = toFirst;
     this.toSecond = toSecond;
   }
@@ -158,6 +176,27 @@ final class PipeCore {
     return END_BASE + end * END_STRIDE;
   }
 
+  /** Returns the offset of slot {@code i} of {@code end}'s table; for tests. */
+  static long userSlot(int end, int i) {
+    return END_BASE + end * END_STRIDE + USERS + 8L * i;
+  }
+
+  /** Takes the table lock (see the class notes), uninterruptibly. */
+  private void lockTable() {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        tableLock.lock(Waiting.FOREVER); // RECOVERED needs no repair: see the class notes
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /**
    * Counts one more open handle of {@code end} in this JVM. Under this core's lock, as {@link
    * #closed} is: a handle opened while the last one closes must not have its process's entry
@@ -188,19 +227,24 @@ final class PipeCore {
   synchronized void register(int end) {
     long base = base(end);
     long me = ProcessIdentity.selfToken();
-    long handedBy = (long) LONG.getVolatile(mem, base + HANDED_BY);
-    if (handedBy != 0 && handedBy != me) {
-      LONG.compareAndSet(mem, base + HANDED_BY, handedBy, 0L);
-    }
-    if (!placed(base, me)) {
-      LONG.getAndBitwiseOr(mem, base + FLAGS, UNTRACKED);
-    }
-    for (int i = 0; i < SLOTS; i++) {
-      long at = base + USERS + 8L * i;
-      long v = (long) LONG.getVolatile(mem, at);
-      if (v != 0 && (v & WEAK) != 0) {
-        LONG.compareAndSet(mem, at, v, 0L);
+    lockTable();
+    try {
+      long handedBy = (long) LONG.getVolatile(mem, base + HANDED_BY);
+      if (handedBy != 0 && handedBy != me) {
+        LONG.compareAndSet(mem, base + HANDED_BY, handedBy, 0L);
       }
+      if (!placed(base, me)) {
+        LONG.getAndBitwiseOr(mem, base + FLAGS, UNTRACKED);
+      }
+      for (int i = 0; i < SLOTS; i++) {
+        long at = base + USERS + 8L * i;
+        long v = (long) LONG.getVolatile(mem, at);
+        if (v != 0 && (v & WEAK) != 0) {
+          LONG.compareAndSet(mem, at, v, 0L);
+        }
+      }
+    } finally {
+      tableLock.unlock();
     }
   }
 
@@ -242,19 +286,24 @@ final class PipeCore {
   private void unregister(int end) {
     long base = base(end);
     long me = ProcessIdentity.selfToken();
-    boolean others = false;
-    for (int i = 0; i < SLOTS; i++) {
-      long v = (long) LONG.getVolatile(mem, base + USERS + 8L * i);
-      others |= v != 0 && (v & ~WEAK) != me;
-    }
-    boolean keepWeak = !others && (long) LONG.getVolatile(mem, base + HANDED_BY) == me;
-    for (int i = 0; i < SLOTS; i++) {
-      long at = base + USERS + 8L * i;
-      long v = (long) LONG.getVolatile(mem, at);
-      if (v == me || v == (me | WEAK)) {
-        LONG.compareAndSet(mem, at, v, keepWeak ? me | WEAK : 0L);
-        keepWeak = false; // one weak entry is enough
+    lockTable();
+    try {
+      boolean others = false;
+      for (int i = 0; i < SLOTS; i++) {
+        long v = (long) LONG.getVolatile(mem, base + USERS + 8L * i);
+        others |= v != 0 && (v & ~WEAK) != me;
       }
+      boolean keepWeak = !others && (long) LONG.getVolatile(mem, base + HANDED_BY) == me;
+      for (int i = 0; i < SLOTS; i++) {
+        long at = base + USERS + 8L * i;
+        long v = (long) LONG.getVolatile(mem, at);
+        if (v == me || v == (me | WEAK)) {
+          LONG.compareAndSet(mem, at, v, keepWeak ? me | WEAK : 0L);
+          keepWeak = false; // one weak entry is enough
+        }
+      }
+    } finally {
+      tableLock.unlock();
     }
   }
 
@@ -269,18 +318,23 @@ final class PipeCore {
     if ((flags & UNTRACKED) != 0) {
       return false;
     }
-    for (int i = 0; i < SLOTS; i++) {
-      long at = base + USERS + 8L * i;
-      long v = (long) LONG.getVolatile(mem, at);
-      if (v == 0) {
-        continue;
+    lockTable(); // a scan is not atomic: no process may record itself meanwhile (class notes)
+    try {
+      for (int i = 0; i < SLOTS; i++) {
+        long at = base + USERS + 8L * i;
+        long v = (long) LONG.getVolatile(mem, at);
+        if (v == 0) {
+          continue;
+        }
+        if (ProcessIdentity.isAlive(v & ~WEAK)) {
+          return false;
+        }
+        LONG.compareAndSet(mem, at, v, 0L); // dead: clear for the next checker
       }
-      if (ProcessIdentity.isAlive(v & ~WEAK)) {
-        return false;
-      }
-      LONG.compareAndSet(mem, at, v, 0L); // dead: clear for the next checker
+      return true;
+    } finally {
+      tableLock.unlock();
     }
-    return true;
   }
 
   @Override

@@ -118,16 +118,22 @@ final class TaskTable {
     }
   }
 
-  /** Returns the first dead process found holding unfinished tasks, or null. */
+  /**
+   * Returns the first dead process found holding unfinished tasks, or null. The token is read again
+   * after the count, and the count is the dead process's only if the token did not change around
+   * it: a live process that claims a slot a finished process left (count 0) and counts a task in it
+   * must not read as that process dying with a task (a dead token never comes back).
+   */
   @org.jspecify.annotations.Nullable
   DeadHolder deadHolder() {
     for (int i = 0; i < SLOTS; i++) {
-      long token = (long) LONG.getVolatile(mem, i * SLOT_BYTES);
+      long at = i * SLOT_BYTES;
+      long token = (long) LONG.getVolatile(mem, at);
       if (token == 0) {
         continue;
       }
-      long n = (long) LONG.getVolatile(mem, i * SLOT_BYTES + 8);
-      if (n > 0 && !ProcessIdentity.isAlive(token)) {
+      long n = (long) LONG.getVolatile(mem, at + 8);
+      if (n > 0 && (long) LONG.getVolatile(mem, at) == token && !ProcessIdentity.isAlive(token)) {
         return new DeadHolder(ProcessIdentity.pidOf(token), n);
       }
     }

@@ -33,6 +33,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -333,6 +334,14 @@ public final class MpmcRingBuffer {
     try (Arena arena = Arena.ofConfined()) {
       SharedSegment file = SharedSegment.createFor(name, length, arena);
       writer.write(file.memory(), 0);
+    }
+    // The owner's close lists its files, removes them (this ring's own file among them), then
+    // lists them again: a file made after the second listing is seen here, with the ring's file
+    // gone, and removed by its writer; one made before it is removed by the owner.
+    if (!Files.exists(segment.path())) {
+      SharedSegment.unlink(name);
+      throw new SegmentGoneException(
+          segment.name(), "its context was closed, so the large item was not put");
     }
     byte[] ref = new byte[OVERFLOW_REF_HEADER + name.length()];
     MemorySegment refSegment = MemorySegment.ofArray(ref);

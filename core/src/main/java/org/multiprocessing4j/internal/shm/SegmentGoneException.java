@@ -9,7 +9,13 @@ import java.io.Serial;
 public final class SegmentGoneException extends IllegalStateException {
   @Serial private static final long serialVersionUID = 1L;
 
-  SegmentGoneException(String name, String why) {
+  /**
+   * Says why {@code name} is gone.
+   *
+   * @param name the file
+   * @param why the reason, lower case, without a final period
+   */
+  public SegmentGoneException(String name, String why) {
     super(
         "cannot attach to shared memory "
             + name

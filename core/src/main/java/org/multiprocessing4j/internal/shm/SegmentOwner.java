@@ -112,12 +112,21 @@ public final class SegmentOwner implements AutoCloseable {
     }
   }
 
+  /**
+   * Removes the files, listing them twice: another process may be making a file for this owner (a
+   * queue's overflow file) while the first listing runs. Such a writer checks, after making its
+   * file, that the queue's own file still exists, and removes its file if not; a file made before
+   * that check found the queue's file present was made before the first pass removed it, so the
+   * second listing sees it.
+   */
   private void removeFiles() {
-    for (Path p : ShmDirectory.list(prefix)) {
-      try {
-        Files.deleteIfExists(p);
-      } catch (IOException e) {
-        // Best effort: the sweep removes it once this process has ended.
+    for (int pass = 0; pass < 2; pass++) {
+      for (Path p : ShmDirectory.list(prefix)) {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          // Best effort: the sweep removes it once this process has ended.
+        }
       }
     }
   }

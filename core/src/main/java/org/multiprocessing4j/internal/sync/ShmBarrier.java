@@ -149,7 +149,8 @@ public final class ShmBarrier implements ProcessBarrier, Serializable {
     }
   }
 
-  private long slot(int i) {
+  /** Returns the offset of party slot {@code i}: long token, long round. */
+  long slot(int i) {
     return offset + FIRST_SLOT + i * 16L;
   }
 
@@ -286,16 +287,24 @@ public final class ShmBarrier implements ProcessBarrier, Serializable {
     }
   }
 
-  /** Takes a free party slot for this round; -1 if none (the party's death goes unnoticed). */
-  private int register(long me, long generation) {
+  /**
+   * Takes a free party slot for this round; -1 if none (the party's death goes unnoticed). Holding
+   * the guard. Package-private for the race test.
+   */
+  int register(long me, long generation) {
     for (int i = 0; i < slots; i++) {
       long at = slot(i);
-      long t = (long) LONG.get(memory, at);
+      long t = (long) LONG.getVolatile(memory, at);
       // A slot of the previous round may belong to a party that has not cleared it yet; one of an
       // older round was left by a process that died after its round tripped.
-      if (t == 0 || (long) LONG.get(memory, at + 8) < generation - 1) {
-        LONG.set(memory, at + 8, generation);
-        LONG.setRelease(memory, at, me);
+      if (t == 0 || (long) LONG.getVolatile(memory, at + 8) < generation - 1) {
+        // NOTE: the old token is cleared before the round is written: a sweeper (deadParty, not
+        // under the guard) must never pair the dead process's token with this round.
+        if (t != 0) {
+          LONG.setVolatile(memory, at, 0L);
+        }
+        LONG.setVolatile(memory, at + 8, generation);
+        LONG.setVolatile(memory, at, me);
         return i;
       }
     }
@@ -399,15 +408,23 @@ public final class ShmBarrier implements ProcessBarrier, Serializable {
         || (int) INT.getVolatile(memory, offset + BROKEN) != 0;
   }
 
-  /** Returns the token of a dead process registered in round {@code generation}, or 0. */
-  private long deadParty(long generation) {
+  /**
+   * Returns the token of a dead process registered in round {@code generation}, or 0. Reads the
+   * slots without the guard: the token is read again after the round, and a round counts only if
+   * the token did not change around it (register clears a token before it writes a round, and a
+   * dead process's token never comes back), so a live party registering over a slot left by a
+   * process that died in an older round is not mistaken for a death in this one. Package-private
+   * for the race test.
+   */
+  long deadParty(long generation) {
     long me = ProcessIdentity.selfToken();
     for (int i = 0; i < slots; i++) {
       long at = slot(i);
       long t = (long) LONG.getVolatile(memory, at);
       if (t != 0
           && t != me
-          && (long) LONG.getAcquire(memory, at + 8) == generation
+          && (long) LONG.getVolatile(memory, at + 8) == generation
+          && (long) LONG.getVolatile(memory, at) == t
           && !ProcessIdentity.isAlive(t)) {
         return t;
       }

@@ -28,7 +28,10 @@ import org.multiprocessing4j.ProcessLock;
  * else. The owner thread id is bookkeeping beside it, written by the holder after acquiring and
  * cleared before releasing, used for the "held by the current thread" checks (which also compare
  * the process, since thread ids repeat across JVMs: every main thread is 1) and by the deadlock
- * detector.
+ * detector. It carries the holder's pid as well: a dead holder's word is still there while a
+ * recoverer goes from its compareAndSet of the owner process to its write of the owner thread,
+ * and a thread of the recovering process with the dead holder's thread id must not read it as
+ * its own (it would take a reentrant hold beside the recoverer, or release its lock).
  *
  * Uncontended lock + unlock is two compareAndSets, two plain stores and a volatile read of the
  * waiters' futex word.
@@ -178,7 +181,7 @@ public class ShmLock implements ProcessLock, Serializable {
     if (r == RobustLock.RECOVERED) {
       INT.setVolatile(memory, offset + LockLayout.DIED, 1); // before anything else: see Failure
     }
-    LONG.setRelease(memory, offset + LockLayout.OWNER_THREAD, tid);
+    LONG.setRelease(memory, offset + LockLayout.OWNER_THREAD, LockLayout.ownerThread(tid));
     if (reentrant) {
       LONG.set(memory, offset + LockLayout.HOLDS, 1L);
     }
@@ -360,14 +363,22 @@ public class ShmLock implements ProcessLock, Serializable {
             : "it is held by pid "
                 + pid
                 + " thread "
-                + (long) LONG.getAcquire(memory, offset + LockLayout.OWNER_THREAD))
+                + LockLayout.threadOf(
+                    (long) LONG.getAcquire(memory, offset + LockLayout.OWNER_THREAD)))
         + ")";
   }
 
   // ------------------------------------------------------------------------------------ state
 
+  /**
+   * Returns whether thread {@code threadId} of this process holds the lock. The owner-thread word
+   * names the process too: after a holder in another process died, its word stays until the
+   * recoverer writes its own, and a thread here with the dead holder's thread id must not take it
+   * for its own meanwhile (see {@link LockLayout}).
+   */
   final boolean isHeldBy(long threadId) {
-    return (long) LONG.get(memory, offset + LockLayout.OWNER_THREAD) == threadId
+    return (long) LONG.get(memory, offset + LockLayout.OWNER_THREAD)
+            == LockLayout.ownerThread(threadId)
         && robust.isHeldByThisProcess();
   }
 
@@ -415,7 +426,9 @@ public class ShmLock implements ProcessLock, Serializable {
       s.append("locked by pid ")
           .append(pid)
           .append(" thread ")
-          .append((long) LONG.getAcquire(memory, offset + LockLayout.OWNER_THREAD));
+          .append(
+              LockLayout.threadOf(
+                  (long) LONG.getAcquire(memory, offset + LockLayout.OWNER_THREAD)));
     }
     if (ownerDied()) {
       s.append(", owner died (pid ")

@@ -201,7 +201,8 @@ final class WaitGraph {
         return null;
       }
       long holder = (long) LONG.getVolatile(locks, lock + LockLayout.OWNER);
-      long holderThread = (long) LONG.getAcquire(locks, lock + LockLayout.OWNER_THREAD);
+      long holderThread =
+          LockLayout.threadOf((long) LONG.getAcquire(locks, lock + LockLayout.OWNER_THREAD));
       if (holder == 0 || holderThread == 0) {
         return null;
       }

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.multiprocessing4j.ShmCleanup;
+import org.multiprocessing4j.internal.shm.SegmentGoneException;
 import org.multiprocessing4j.internal.shm.SegmentOwner;
 import org.multiprocessing4j.internal.shm.SharedSegment;
 import org.multiprocessing4j.internal.shm.ShmDirectory;
@@ -279,6 +280,23 @@ class MpmcRingBufferTest {
     assertThat(offerNow(r, 0, bytes(20_000, 4))).as("alone, larger than the budget").isTrue();
     assertThat(pollNow(r).bytes()).isEqualTo(bytes(100, 3));
     assertThat(pollNow(r).bytes()).isEqualTo(bytes(20_000, 4));
+  }
+
+  /**
+   * A producer in another process keeps its own mapping of the ring after the owning context
+   * closed; a large item it puts then must not leave an overflow file that no one removes (the
+   * owner's close and exit hook are past, and the sweep waits for the owner's process to end).
+   */
+  @Test
+  void offer_largeItemAfterTheOwnerClosed_throwsAndLeavesNoFile() throws Exception {
+    MpmcRingBuffer r = ring(1024, 0, 0);
+    MpmcRingBuffer other = MpmcRingBuffer.attach(SharedSegment.attach(r.name())); // its own mapping
+    String prefix = owner.prefix();
+    owner.close();
+    assertThatThrownBy(() -> offerNow(other, 0, bytes(5_000, 1)))
+        .isInstanceOf(SegmentGoneException.class)
+        .hasMessageContaining("context was closed");
+    assertThat(ShmDirectory.list(prefix)).as("files of the closed context").isEmpty();
   }
 
   @Test
