@@ -75,11 +75,12 @@ import org.multiprocessing4j.internal.pool.ProcessPoolEngine;
  *
  * <h2>Threads</h2>
  *
- * All methods are thread-safe. The pool uses virtual threads (per worker: one that starts and
- * watches it, one reading and one writing its socket) and, with a task timeout, one daemon timer
- * thread; none of them keeps this JVM alive. Future callbacks run in those threads and must be
- * quick. Progress listeners of maps ({@link MapOptions#progress}) run in one shared daemon thread,
- * {@value ProgressListener#THREAD_NAME}, never in those.
+ * All methods are thread-safe. The pool uses, per worker, a virtual thread that starts and watches
+ * it and two daemon threads, one reading and one writing its socket, and, with a task timeout, one
+ * daemon timer thread; none of them keeps this JVM alive. Future callbacks run in those threads and
+ * must be quick: a callback that waits for another result of the same pool can block the thread
+ * that would deliver it. Progress listeners of maps ({@link MapOptions#progress}) run in one shared
+ * daemon thread, {@value ProgressListener#THREAD_NAME}, never in those.
  */
 public final class ProcessPoolExecutor extends AbstractPoolExecutor {
 

@@ -389,6 +389,30 @@ class ProcessPoolExecutorTest {
     }
   }
 
+  /**
+   * A task already sent to a worker, queued there behind a running one, and cancelled with {@code
+   * cancel(true)}: it must never run, its result must not be awaited, and the pool goes on.
+   */
+  @Test
+  void cancelTrue_taskQueuedInTheWorkerBehindARunningOne_neverRunsAndThePoolGoesOn()
+      throws Exception {
+    try (ProcessPoolExecutor pool = new ProcessPoolExecutor(1)) {
+      Path marker = dir.resolve("running");
+      Path second = dir.resolve("second");
+      String m = marker.toString();
+      String s2 = second.toString();
+      CompletableFuture<Long> blocker = pool.submit(() -> PoolTasks.markThenSleep(m));
+      CompletableFuture<Long> queued = pool.submit(() -> PoolTasks.markThenSleep(s2));
+      await().atMost(POOL_BOUND).until(() -> Files.exists(marker));
+      assertThat(queued.cancel(true)).isTrue();
+      blocker.cancel(true);
+      long next = get(pool.submit(PoolTasks::pid));
+      assertThat(next).isPositive();
+      assertThat(second).doesNotExist();
+      assertThatThrownBy(queued::get).isInstanceOf(CancellationException.class);
+    }
+  }
+
   @Test
   void submitWithTimeout_overrun_killsTheWorkerAndFailsWithTimeout() throws Exception {
     try (ProcessPoolExecutor pool = new ProcessPoolExecutor(1)) {
