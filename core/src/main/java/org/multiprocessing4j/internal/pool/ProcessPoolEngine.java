@@ -173,6 +173,18 @@ public final class ProcessPoolEngine implements PoolEngine {
     long startedNanos;
     @Nullable ScheduledFuture<?> timer;
 
+    /**
+     * Its outcome is decided: a completion of {@link #future} is queued in {@code deferred}, which
+     * runs only after the lock is released. A thread that takes the lock in between (the reader of
+     * a worker killed by a timeout) must not decide again.
+     */
+    boolean settled;
+
+    /** Call only when holding lock. Whether an outcome was decided or the future is done. */
+    boolean settled() {
+      return settled || future.isDone();
+    }
+
     Job(
         long id,
         byte kind,
@@ -458,7 +470,7 @@ public final class ProcessPoolEngine implements PoolEngine {
         return;
       }
       Job j = pending.pollFirst();
-      if (j == null || j.future.isDone()) {
+      if (j == null || j.settled()) {
         continue;
       }
       j.worker = best;
@@ -886,7 +898,7 @@ public final class ProcessPoolEngine implements PoolEngine {
       if (next != null) {
         started(w, next);
       }
-      deferred.add(complete);
+      settle(head, complete);
       if (w.state == WState.RETIRING && w.inFlight.isEmpty()) {
         stopWorker(w);
       }
@@ -988,7 +1000,7 @@ public final class ProcessPoolEngine implements PoolEngine {
   private void onTimeout(Worker w, Job j, long nanos) {
     lock.lock();
     try {
-      if (j.worker != w || w.inFlight.peekFirst() != j || j.future.isDone()) {
+      if (j.worker != w || w.inFlight.peekFirst() != j || j.settled()) {
         return;
       }
       TimeoutException e =
@@ -999,12 +1011,21 @@ public final class ProcessPoolEngine implements PoolEngine {
                   + " in worker "
                   + w
                   + "; the worker was killed and replaced");
-      deferred.add(() -> j.future.completeExceptionally(e));
+      settle(j, () -> j.future.completeExceptionally(e));
       taskFailed(w, j, e.getClass().getName(), e.getMessage(), System.nanoTime() - j.startedNanos);
       killWorker(w, "timeout of " + j.describe());
     } finally {
       unlockAndRun();
     }
+  }
+
+  /**
+   * Call only when holding lock. Decides a job's outcome: {@code completion} runs once the lock is
+   * released, and {@link Job#settled()} is true from now on.
+   */
+  private void settle(Job j, Runnable completion) {
+    j.settled = true;
+    deferred.add(completion);
   }
 
   /** Call only when holding lock. Kills a worker; its jobs are handled when it has ended. */
@@ -1089,7 +1110,7 @@ public final class ProcessPoolEngine implements PoolEngine {
       if (head != null) {
         head.worker = null;
         stopClock(head);
-        if (!head.future.isDone()) {
+        if (!head.settled()) {
           if (head.attempts < retries && state != State.STOP) {
             head.attempts++;
             requeue.add(head);
@@ -1101,21 +1122,21 @@ public final class ProcessPoolEngine implements PoolEngine {
                 e.getClass().getName(),
                 e.getMessage(),
                 System.nanoTime() - head.startedNanos);
-            deferred.add(() -> head.future.completeExceptionally(e));
+            settle(head, () -> head.future.completeExceptionally(e));
           }
         }
       }
       for (Job j : w.inFlight) {
         j.worker = null;
         stopClock(j);
-        if (!j.future.isDone()) {
+        if (!j.settled()) {
           requeue.add(j);
         }
       }
       w.inFlight.clear();
       if (state == State.STOP) {
         for (Job j : requeue) {
-          deferred.add(() -> j.future.cancel(false));
+          settle(j, () -> j.future.cancel(false));
         }
       } else {
         for (int i = requeue.size() - 1; i >= 0; i--) {
@@ -1211,7 +1232,7 @@ public final class ProcessPoolEngine implements PoolEngine {
       killWorker(w, "the pool broke");
     }
     for (Job j : fail) {
-      deferred.add(() -> j.future.completeExceptionally(e));
+      settle(j, () -> j.future.completeExceptionally(e));
     }
   }
 
@@ -1254,7 +1275,7 @@ public final class ProcessPoolEngine implements PoolEngine {
           }
         }
         for (Job j : cancel) {
-          deferred.add(() -> j.future.cancel(false));
+          settle(j, () -> j.future.cancel(false));
         }
       }
       stopIdleWorkers();
@@ -1275,7 +1296,7 @@ public final class ProcessPoolEngine implements PoolEngine {
       state = State.STOP;
       List<Job> cancel = new ArrayList<>(pending);
       for (Job j : pending) {
-        if (j.kind == Wire.KIND_CALL && !j.future.isDone()) {
+        if (j.kind == Wire.KIND_CALL && !j.settled()) {
           never.add(Calls.asRunnable(j.original));
         }
       }
@@ -1285,7 +1306,7 @@ public final class ProcessPoolEngine implements PoolEngine {
         killWorker(w, "shutdownNow()");
       }
       for (Job j : cancel) {
-        deferred.add(() -> j.future.cancel(false));
+        settle(j, () -> j.future.cancel(false));
       }
       checkTerminated();
     } finally {
