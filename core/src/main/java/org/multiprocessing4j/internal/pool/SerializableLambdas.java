@@ -82,24 +82,24 @@ public final class SerializableLambdas {
    * Rebuilds a lambda as deserialization would.
    *
    * @param deserializer the capturing class's, from {@link #deserializer}
-   * @param names the lambda's names (its captured values are not used)
+   * @param names the lambda's names
    * @param args its captured values
    * @throws IOException if the capturing class has no lambda of these names, or it fails
    */
-  public static Object rebuild(Method deserializer, SerializedLambda names, @Nullable Object[] args)
+  public static Object rebuild(Method deserializer, Names names, @Nullable Object[] args)
       throws IOException {
     String capturing = deserializer.getDeclaringClass().getName();
     SerializedLambda l =
         new SerializedLambda(
             deserializer.getDeclaringClass(),
-            names.getFunctionalInterfaceClass(),
-            names.getFunctionalInterfaceMethodName(),
-            names.getFunctionalInterfaceMethodSignature(),
-            names.getImplMethodKind(),
-            names.getImplClass(),
-            names.getImplMethodName(),
-            names.getImplMethodSignature(),
-            names.getInstantiatedMethodType(),
+            names.functionalInterfaceClass(),
+            names.functionalInterfaceMethodName(),
+            names.functionalInterfaceMethodSignature(),
+            names.implMethodKind(),
+            names.implClass(),
+            names.implMethodName(),
+            names.implMethodSignature(),
+            names.instantiatedMethodType(),
             args);
     try {
       Object task = deserializer.invoke(null, l);
@@ -113,6 +113,76 @@ public final class SerializableLambdas {
           "cannot rebuild the lambda of " + capturing + ": " + (c == null ? e : c), c);
     } catch (IllegalAccessException e) {
       throw new IOException("cannot rebuild the lambda of " + capturing + ": " + e, e);
+    }
+  }
+
+  /**
+   * A serializable lambda's names: what {@link SerializedLambda} holds besides its captured values,
+   * the same for every instance of one lambda class. Each task form writes {@link #strings()} in
+   * their order, then {@link #implMethodKind()}, and reads them back with {@link #of(String[],
+   * int)}.
+   */
+  public record Names(
+      String capturingClass,
+      String functionalInterfaceClass,
+      String functionalInterfaceMethodName,
+      String functionalInterfaceMethodSignature,
+      String implClass,
+      String implMethodName,
+      String implMethodSignature,
+      String instantiatedMethodType,
+      int implMethodKind) {
+
+    /** How many strings {@link #strings()} returns. */
+    public static final int STRINGS = 8;
+
+    /** Returns a lambda's names. */
+    public static Names of(SerializedLambda l) {
+      return new Names(
+          l.getCapturingClass(),
+          l.getFunctionalInterfaceClass(),
+          l.getFunctionalInterfaceMethodName(),
+          l.getFunctionalInterfaceMethodSignature(),
+          l.getImplClass(),
+          l.getImplMethodName(),
+          l.getImplMethodSignature(),
+          l.getInstantiatedMethodType(),
+          l.getImplMethodKind());
+    }
+
+    /**
+     * Returns names read back in the order of {@link #strings()}.
+     *
+     * @throws IllegalArgumentException if there are not {@value #STRINGS} strings
+     */
+    public static Names of(String[] strings, int implMethodKind) {
+      if (strings.length != STRINGS) {
+        throw new IllegalArgumentException("expected " + STRINGS + " names, got " + strings.length);
+      }
+      return new Names(
+          strings[0],
+          strings[1],
+          strings[2],
+          strings[3],
+          strings[4],
+          strings[5],
+          strings[6],
+          strings[7],
+          implMethodKind);
+    }
+
+    /** Returns the strings in the order a task form writes them. */
+    public String[] strings() {
+      return new String[] {
+        capturingClass,
+        functionalInterfaceClass,
+        functionalInterfaceMethodName,
+        functionalInterfaceMethodSignature,
+        implClass,
+        implMethodName,
+        implMethodSignature,
+        instantiatedMethodType
+      };
     }
   }
 }

@@ -176,15 +176,11 @@ final class TaskCodec {
     byte[] shape = shapeRef.get();
     if (shape == null) {
       ByteSink s = new ByteSink(256);
-      s.putString(l.getCapturingClass());
-      s.putString(l.getFunctionalInterfaceClass());
-      s.putString(l.getFunctionalInterfaceMethodName());
-      s.putString(l.getFunctionalInterfaceMethodSignature());
-      s.putString(l.getImplClass());
-      s.putString(l.getImplMethodName());
-      s.putString(l.getImplMethodSignature());
-      s.putString(l.getInstantiatedMethodType());
-      s.putInt(l.getImplMethodKind());
+      SerializableLambdas.Names names = SerializableLambdas.Names.of(l);
+      for (String name : names.strings()) {
+        s.putString(name);
+      }
+      s.putInt(names.implMethodKind());
       ByteSink idAndBlock = new ByteSink(s.size() + 12);
       idAndBlock.putLong(SHAPE_IDS.incrementAndGet());
       idAndBlock.putBlock(s.toByteArray());
@@ -256,29 +252,12 @@ final class TaskCodec {
     }
 
     private Shape shape(ByteSource in) throws IOException {
-      String capturing = in.getString();
-      String fiClass = in.getString();
-      String fiMethod = in.getString();
-      String fiSignature = in.getString();
-      String implClass = in.getString();
-      String implMethod = in.getString();
-      String implSignature = in.getString();
-      String instantiated = in.getString();
-      int kind = in.getInt();
-      Method d = deserializer(capturing);
-      return new Shape(
-          d,
-          new SerializedLambda(
-              d.getDeclaringClass(),
-              fiClass,
-              fiMethod,
-              fiSignature,
-              kind,
-              implClass,
-              implMethod,
-              implSignature,
-              instantiated,
-              new Object[0]));
+      String[] strings = new String[SerializableLambdas.Names.STRINGS];
+      for (int i = 0; i < strings.length; i++) {
+        strings[i] = in.getString();
+      }
+      SerializableLambdas.Names names = SerializableLambdas.Names.of(strings, in.getInt());
+      return new Shape(deserializer(names.capturingClass()), names);
     }
 
     private Method deserializer(String capturing) throws IOException {
@@ -298,11 +277,8 @@ final class TaskCodec {
     }
   }
 
-  /**
-   * A lambda's names, parsed once per worker (a SerializedLambda without captured values), and its
-   * capturing class's deserializer.
-   */
-  private record Shape(Method deserializer, SerializedLambda names) {}
+  /** A lambda's names, parsed once per worker, and its capturing class's deserializer. */
+  private record Shape(Method deserializer, SerializableLambdas.Names names) {}
 
   /** Bytes compared by content. */
   private static final class Form {

@@ -137,15 +137,11 @@ final class LambdaForm {
     ByteArrayOutputStream b = new ByteArrayOutputStream(512);
     try (DataOutputStream out = new DataOutputStream(b)) {
       out.writeByte(MARK);
-      out.writeUTF(l.getCapturingClass());
-      out.writeUTF(l.getFunctionalInterfaceClass());
-      out.writeUTF(l.getFunctionalInterfaceMethodName());
-      out.writeUTF(l.getFunctionalInterfaceMethodSignature());
-      out.writeUTF(l.getImplClass());
-      out.writeUTF(l.getImplMethodName());
-      out.writeUTF(l.getImplMethodSignature());
-      out.writeUTF(l.getInstantiatedMethodType());
-      out.writeInt(l.getImplMethodKind());
+      SerializableLambdas.Names names = SerializableLambdas.Names.of(l);
+      for (String name : names.strings()) {
+        out.writeUTF(name);
+      }
+      out.writeInt(names.implMethodKind());
     } catch (IOException e) {
       throw new UncheckedIOException(e); // not thrown by a byte array
     }
@@ -164,21 +160,17 @@ final class LambdaForm {
       if (in.readByte() != MARK) {
         throw new IOException("not a lambda form");
       }
-      String capturing = in.readUTF();
-      String fiClass = in.readUTF();
-      String fiMethod = in.readUTF();
-      String fiSignature = in.readUTF();
-      String implClass = in.readUTF();
-      String implMethod = in.readUTF();
-      String implSignature = in.readUTF();
-      String instantiated = in.readUTF();
-      int kind = in.readInt();
+      String[] strings = new String[SerializableLambdas.Names.STRINGS];
+      for (int i = 0; i < strings.length; i++) {
+        strings[i] = in.readUTF();
+      }
+      SerializableLambdas.Names names = SerializableLambdas.Names.of(strings, in.readInt());
       int n = in.readInt();
       if (n < 0 || n > in.available()) {
         throw new IOException("bad count of captured values " + n);
       }
       codec.checkAllowed(SerializedLambda.class, -1);
-      Method d = deserializer(capturing, codec, loader);
+      Method d = deserializer(names.capturingClass(), codec, loader);
       @Nullable Object[] args = new Object[n];
       for (int i = 0; i < n; i++) {
         int tag = in.readByte();
@@ -193,18 +185,6 @@ final class LambdaForm {
         }
         args[i] = a;
       }
-      SerializedLambda names =
-          new SerializedLambda(
-              d.getDeclaringClass(),
-              fiClass,
-              fiMethod,
-              fiSignature,
-              kind,
-              implClass,
-              implMethod,
-              implSignature,
-              instantiated,
-              new Object[0]);
       return SerializableLambdas.rebuild(d, names, args);
     } catch (IOException e) {
       throw new UndecodableValueException("cannot decode a received item: " + e.getMessage(), e);
