@@ -51,10 +51,10 @@ import org.multiprocessing4j.rabbitmq.WorkerNode;
  * a round or two, as every peer runs it, but the pool's and the node's own methods run only in
  * their phase, about 900 calls a round, and reach the JIT's last tier only after several rounds;
  * with 4 warm-up rounds the JIT compiler threads still took 283 to 450 µs of CPU per pipelined task
- * of ours (about half of this JVM's figure) and 0 to 17 of the raw peers', with 10 rounds 0 to 17
- * of either (the row "JIT compiler threads"; docs/benchmarks.md, "Round 4"). Our round trip has one
- * hop more than the raw ones (node to worker JVM and back, over a local socket): the price of
- * running the task in a process the node can kill.
+ * of ours (about half of this JVM's figure) and 0 to 17 of the raw peers', with 10 rounds a median
+ * of 17 (the row "JIT compiler threads"; docs/benchmarks.md, "Round 4"). Our round trip has one hop
+ * more than the raw ones (node to worker JVM and back, over a local socket): the price of running
+ * the task in a process the node can kill.
  *
  * <pre>
  * ./mvnw -q -pl bench -am package -DskipTests
