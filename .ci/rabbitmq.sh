@@ -67,6 +67,13 @@ start_broker() {
   dist_port=$(free_port 40000 50000)
   epmd_port=$(free_port 50000 55000)
   name="mp4j$$x$RANDOM"
+  # The runtime's schedulers are not bound to cores (RABBITMQ_SCHEDULER_BIND_TYPE=u, that is +stbt
+  # u; RabbitMQ's scripts bind them, +stbt db): on a machine the broker shares with the tests' and
+  # benchmarks' JVMs (2 cores here, CI runners), a bound scheduler cannot move off a core another
+  # process is using; Erlang's erl manual (+sbt) warns that binding can cost when other processes
+  # compete for the cores. Scheduler busy-waiting, which RabbitMQ's runtime guide advises to turn
+  # off on shared hosts (https://www.rabbitmq.com/docs/runtime#busy-waiting), is off already:
+  # rabbitmq-env passes +sbwt none +sbwtdcpu none +sbwtdio none. docs/benchmarks.md, "Round 4".
   cat >"$dir/env" <<EOF
 HOME=$dir/home
 RABBITMQ_NODENAME=$name@localhost
@@ -81,6 +88,7 @@ RABBITMQ_CONFIG_FILE=$dir/rabbitmq.conf
 RABBITMQ_CONF_ENV_FILE=$dir/rabbitmq-env.conf
 RABBITMQ_ENABLED_PLUGINS_FILE=$dir/enabled_plugins
 RABBITMQ_PID_FILE=$dir/pid
+RABBITMQ_SCHEDULER_BIND_TYPE=u
 RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 EOF
   # setsid: the broker outlives this script, in a session of its own.

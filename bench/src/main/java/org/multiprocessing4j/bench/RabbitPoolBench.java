@@ -5,6 +5,10 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DeliverCallback;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,18 +46,22 @@ import org.multiprocessing4j.rabbitmq.WorkerNode;
  *
  * <p>Latency: {@code --calls} sequential calls per round, p50 and p99 in microseconds. Throughput:
  * {@code --tasks} submitted at once from one thread, then every answer awaited, tasks/s. Each
- * figure is the median of {@code --rounds} rounds after {@code --warmup} warm-up rounds (default 1;
- * on a loaded 2-core machine the JIT compilers still took about half of this JVM's CPU after one,
- * inflating every figure, ours more than the raw peers', whose code paths are shorter). Our round
- * trip has one hop more than the raw ones (node to worker JVM and back, over a local socket): the
- * price of running the task in a process the node can kill.
+ * figure is the median of {@code --rounds} rounds after {@code --warmup} warm-up rounds (default
+ * 10). Warm-up matters more for ours than for the raw peers: the client library's code is hot after
+ * a round or two, as every peer runs it, but the pool's and the node's own methods run only in
+ * their phase, about 900 calls a round, and reach the JIT's last tier only after several rounds;
+ * with 4 warm-up rounds the JIT compiler threads still took 283 to 450 µs of CPU per pipelined task
+ * of ours (about half of this JVM's figure) and 0 to 17 of the raw peers', with 10 rounds a median
+ * of 17 (the row "JIT compiler threads"; docs/benchmarks.md, "Round 4"). Our round trip has one hop
+ * more than the raw ones (node to worker JVM and back, over a local socket): the price of running
+ * the task in a process the node can kill.
  *
  * <pre>
  * ./mvnw -q -pl bench -am package -DskipTests
  * uri=$(.ci/rabbitmq.sh start /tmp/broker)
  * java --enable-native-access=ALL-UNNAMED -cp bench/target/multiprocessing4j-bench-0.1.0-SNAPSHOT.jar \
  *      org.multiprocessing4j.bench.RabbitPoolBench --uri "$uri" [--calls 500] [--tasks 1000] [--rounds 3] \
- *     [--warmup 1] [--broker-pid $(cat /tmp/broker/pid)] [--only ours]
+ *     [--warmup 10] [--broker-pid $(cat /tmp/broker/pid)] [--only ours]
  * .ci/rabbitmq.sh stop /tmp/broker
  * </pre>
  */
@@ -68,7 +76,7 @@ public final class RabbitPoolBench {
     int calls = 500;
     int tasks = 1000;
     int rounds = 3;
-    int warmup = 1;
+    int warmup = 10;
     long brokerPid = -1;
     boolean oursOnly = false;
     for (int i = 0; i + 1 < args.length; i += 2) {
@@ -91,10 +99,10 @@ public final class RabbitPoolBench {
     ConnectionFactory f = new ConnectionFactory();
     f.setUri(uri);
     broker = brokerPid < 0 ? null : ProcessHandle.of(brokerPid).orElse(null);
-    double[][] ours = new double[3 + CPU_ROWS][rounds];
-    double[][] work = new double[3 + CPU_ROWS][rounds];
-    double[][] direct = new double[3 + CPU_ROWS][rounds];
-    double[][] local = new double[3 + CPU_ROWS][rounds];
+    double[][] ours = new double[ROWS][rounds];
+    double[][] work = new double[ROWS][rounds];
+    double[][] direct = new double[ROWS][rounds];
+    double[][] local = new double[ROWS][rounds];
     String pool = "bench" + UUID.randomUUID().toString().substring(0, 8);
     try (RabbitContext nodeCtx = RabbitContext.builder().uri(uri).authKey(key).build();
         RabbitContext clientCtx = RabbitContext.builder().uri(uri).authKey(key).build();
@@ -112,7 +120,7 @@ public final class RabbitPoolBench {
         double[] d = oursOnly ? o : measure(calls, tasks, dr::call);
         double[] l = oursOnly ? o : measure(calls, tasks, () -> ours(localPool));
         if (r >= 0) {
-          for (int k = 0; k < 3 + CPU_ROWS; k++) {
+          for (int k = 0; k < ROWS; k++) {
             local[k][r] = l[k];
             ours[k][r] = o[k];
             work[k][r] = w[k];
@@ -144,11 +152,19 @@ public final class RabbitPoolBench {
       "CPU µs per pipelined task: this JVM (submitter + node)",
       "CPU µs per pipelined task: worker JVMs",
       "CPU µs per pipelined task: broker",
-      "CPU µs per pipelined task: all three"
+      "CPU µs per pipelined task: all three",
+      "wake-ups per pipelined task (voluntary context switches): this JVM",
+      "wake-ups per pipelined task: worker JVMs",
+      "wake-ups per pipelined task: broker",
+      "CPU µs per pipelined task: this JVM's JIT compiler threads",
+      "CPU µs per pipelined task: this JVM's GC threads"
     };
-    for (int k = 0; k < 3 + CPU_ROWS; k++) {
-      if (k == 5 && broker == null) {
+    for (int k = 0; k < ROWS; k++) {
+      if ((k == 5 || k == 9) && broker == null) {
         continue; // no --broker-pid
+      }
+      if (k >= 7 && !PROC) {
+        continue; // no /proc: not Linux
       }
       double o = Report.median(ours[k]);
       double w = Report.median(work[k]);
@@ -158,7 +174,9 @@ public final class RabbitPoolBench {
       double rd = k != 2 ? o / d : d / o;
       System.out.printf(
           Locale.ROOT,
-          "| %s | %,.0f | %,.0f | %s | %,.0f | %s | %,.0f |%n",
+          k < 3 + CPU_ROWS || k >= 3 + CPU_ROWS + SWITCH_ROWS
+              ? "| %s | %,.0f | %,.0f | %s | %,.0f | %s | %,.0f |%n"
+              : "| %s | %.1f | %.1f | %s | %.1f | %s | %.1f |%n",
           what[k],
           o,
           w,
@@ -186,6 +204,25 @@ public final class RabbitPoolBench {
   /** CPU rows after the three timing rows: this JVM, its child JVMs, the broker, their sum. */
   private static final int CPU_ROWS = 4;
 
+  /**
+   * Rows after the CPU rows: voluntary context switches per pipelined task of this JVM, its child
+   * JVMs and the broker (a thread that blocks and is woken again, for a socket read, a lock, a
+   * queue's hand-off: each hop of a task from one thread to another costs the receiver one).
+   */
+  private static final int SWITCH_ROWS = 3;
+
+  /**
+   * Last rows: how much of this JVM's CPU per pipelined task its JIT compiler threads and its
+   * garbage collector's threads took meanwhile: what is still being compiled (or compiled again
+   * after a deoptimization) is charged to whichever phase runs, so a large JIT share means too few
+   * warm-up rounds for that phase's code.
+   */
+  private static final int JVM_ROWS = 2;
+
+  private static final int ROWS = 3 + CPU_ROWS + SWITCH_ROWS + JVM_ROWS;
+
+  private static final boolean PROC = Files.isDirectory(Path.of("/proc/self/task"));
+
   private static @org.jspecify.annotations.Nullable ProcessHandle broker;
 
   /** Returns the CPU time so far of this JVM, of its descendants, and of the broker, in ns. */
@@ -196,6 +233,75 @@ public final class RabbitPoolBench {
     return new long[] {self, children, b == null ? 0 : cpu(b)};
   }
 
+  /** Returns the voluntary context switches so far of this JVM, its descendants, the broker. */
+  private static long[] switches() {
+    long self = switches(ProcessHandle.current());
+    long children =
+        ProcessHandle.current().descendants().mapToLong(RabbitPoolBench::switches).sum();
+    ProcessHandle b = broker;
+    return new long[] {self, children, b == null ? 0 : switches(b)};
+  }
+
+  /**
+   * Returns the voluntary context switches of a process's live threads, from Linux's {@code
+   * /proc/PID/task/TID/status} (a thread that ended meanwhile takes its count with it), or 0.
+   */
+  private static long switches(ProcessHandle p) {
+    if (!PROC) {
+      return 0;
+    }
+    long n = 0;
+    try (DirectoryStream<Path> threads =
+        Files.newDirectoryStream(Path.of("/proc/" + p.pid(), "task"))) {
+      for (Path t : threads) {
+        try {
+          for (String line : Files.readAllLines(t.resolve("status"))) {
+            if (line.startsWith("voluntary_ctxt_switches:")) {
+              n += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            }
+          }
+        } catch (IOException | RuntimeException ended) {
+          // the thread ended between the listing and the read
+        }
+      }
+    } catch (IOException | RuntimeException ended) {
+      return 0; // the process ended
+    }
+    return n;
+  }
+
+  /**
+   * Returns the CPU time so far of this JVM's JIT compiler threads and of its garbage collector's
+   * threads, in ns, from Linux's {@code /proc/self/task/TID/stat} (clock ticks of 10 ms), or 0.
+   */
+  private static long[] jitAndGcNanos() {
+    long[] ticks = new long[2];
+    if (!PROC) {
+      return ticks;
+    }
+    try (DirectoryStream<Path> threads = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+      for (Path t : threads) {
+        try {
+          String name = Files.readString(t.resolve("comm")).strip();
+          int kind =
+              name.contains("CompilerThre")
+                  ? 0
+                  : name.startsWith("GC Thread") || name.startsWith("G1 ") ? 1 : -1;
+          if (kind >= 0) {
+            String stat = Files.readString(t.resolve("stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
+            ticks[kind] += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+          }
+        } catch (IOException | RuntimeException ended) {
+          // the thread ended between the listing and the read
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return new long[2];
+    }
+    return new long[] {ticks[0] * 10_000_000L, ticks[1] * 10_000_000L};
+  }
+
   private static long cpu(ProcessHandle p) {
     return p.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
   }
@@ -203,7 +309,9 @@ public final class RabbitPoolBench {
   /**
    * Returns p50 µs, p99 µs, tasks/s, then the CPU µs per pipelined task of this JVM, of its child
    * JVMs, of the broker and of the three together (everything each process did meanwhile: on a
-   * shared machine only the broker's other clients add to it, and here it has none).
+   * shared machine only the broker's other clients add to it, and here it has none), then the
+   * voluntary context switches per pipelined task of the same three processes, then the CPU µs per
+   * pipelined task of this JVM's JIT compiler threads and of its GC threads.
    */
   private static double[] measure(int calls, int tasks, Call c) throws Exception {
     long[] nanos = new long[calls];
@@ -216,6 +324,8 @@ public final class RabbitPoolBench {
       }
     }
     Arrays.sort(nanos);
+    long[] switches0 = switches();
+    long[] jvm0 = jitAndGcNanos();
     long[] cpu0 = cpuNanos();
     long t0 = System.nanoTime();
     List<CompletableFuture<byte[]>> all = new ArrayList<>(tasks);
@@ -227,6 +337,8 @@ public final class RabbitPoolBench {
     }
     double rate = tasks / ((System.nanoTime() - t0) / 1e9);
     long[] cpu1 = cpuNanos();
+    long[] switches1 = switches();
+    long[] jvm1 = jitAndGcNanos();
     double[] per = new double[3];
     for (int i = 0; i < 3; i++) {
       per[i] = (cpu1[i] - cpu0[i]) / 1e3 / tasks;
@@ -238,7 +350,12 @@ public final class RabbitPoolBench {
       per[0],
       per[1],
       per[2],
-      per[0] + per[1] + per[2]
+      per[0] + per[1] + per[2],
+      (switches1[0] - switches0[0]) / (double) tasks,
+      (switches1[1] - switches0[1]) / (double) tasks,
+      (switches1[2] - switches0[2]) / (double) tasks,
+      (jvm1[0] - jvm0[0]) / 1e3 / tasks,
+      (jvm1[1] - jvm0[1]) / 1e3 / tasks
     };
   }
 
