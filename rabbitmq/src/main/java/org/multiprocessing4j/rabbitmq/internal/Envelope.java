@@ -95,11 +95,30 @@ final class Envelope {
   record Opened(int tag, byte[] payload, Nonce nonce, long millis) {}
 
   /** Why a message was rejected; the message says what was wrong for the log. */
-  static final class Rejected extends Exception {
+  static class Rejected extends Exception {
     private static final long serialVersionUID = 1L;
 
     Rejected(String message) {
       super(message, null, false, false);
+    }
+  }
+
+  /**
+   * A message whose signature checks but that is older than the maximum age: genuine, but possibly
+   * a replay, so it must not be acted on. Its contents are given for a reply that says so (a pool
+   * tells the task's submitter instead of leaving it waiting).
+   */
+  static final class Expired extends Rejected {
+    private static final long serialVersionUID = 1L;
+    private final transient Opened opened;
+
+    Expired(String message, Opened opened) {
+      super(message);
+      this.opened = opened;
+    }
+
+    Opened opened() {
+      return opened;
     }
   }
 
@@ -122,7 +141,8 @@ final class Envelope {
   /**
    * Checks a body without touching the replay memory.
    *
-   * @throws Rejected if the body is malformed, its MAC is wrong, or it is too old or too new
+   * @throws Rejected if the body is malformed, its MAC is wrong, or it is too old ({@link Expired})
+   *     or too new
    */
   Opened open(String queue, byte @Nullable [] body) throws Rejected {
     if (body == null || body.length < HEADER_LENGTH + MAC_LENGTH) {
@@ -154,14 +174,20 @@ final class Envelope {
     }
     long millis = b.getLong(6);
     long now = System.currentTimeMillis();
+    Nonce nonce = new Nonce(b.getLong(14), b.getLong(22));
     if (millis < now - maxAgeMillis) {
-      throw new Rejected(
-          "older than the maximum age (" + (now - millis) + " ms): stale or replayed");
+      throw new Expired(
+          "older than the maximum age of "
+              + maxAgeMillis
+              + " ms ("
+              + (now - millis)
+              + " ms): stale or replayed",
+          new Opened(
+              body[5], Arrays.copyOfRange(body, HEADER_LENGTH, HEADER_LENGTH + n), nonce, millis));
     }
     if (millis > now + MAX_CLOCK_SKEW_MILLIS) {
       throw new Rejected("timestamped " + (millis - now) + " ms in the future");
     }
-    Nonce nonce = new Nonce(b.getLong(14), b.getLong(22));
     return new Opened(
         body[5], Arrays.copyOfRange(body, HEADER_LENGTH, HEADER_LENGTH + n), nonce, millis);
   }

@@ -29,6 +29,8 @@ import org.multiprocessing4j.rabbitmq.WorkerNode;
  * <pre>
  *  broker: <ns>.pool.<name>.tasks ──deliver (prefetch = processes + 1)──▶ onTask
  *     onTask: open + check the envelope ─ rejected ──▶ ack (drop), log, count
+ *             genuine but older than the maximum age ──▶ not run; a TimeoutException answered
+ *             to its submitter, then ack
  *             parse; cancelled before? ──▶ ack (drop)
  *             local.submit(RemoteTask.task(settings, bytes)) ──▶ worker process decodes, runs it
  *     finish (the thread completing the task): publish RESULT to the task's reply queue without
@@ -157,6 +159,10 @@ final class PoolNode implements WorkerNode {
       }
       ctx.envelope.accept(m, d.getEnvelope().isRedeliver());
       task = PoolMessages.readTask(m.payload());
+    } catch (Envelope.Expired e) {
+      ctx.rejected(taskQueue, e.getMessage());
+      expired(e, deliveryTag);
+      return;
     } catch (Envelope.Rejected | PoolMessages.Malformed e) {
       ctx.rejected(taskQueue, e.getMessage());
       ack(deliveryTag);
@@ -189,6 +195,57 @@ final class PoolNode implements WorkerNode {
     // the answer is published without waiting, and the task acknowledged when the broker
     // confirms it; a hand-off to another thread here cost a wake-up on every task.
     f.whenComplete((v, e) -> finish(task, deliveryTag, f, v, e));
+  }
+
+  /**
+   * A genuine task (its signature checks) that waited in the broker longer than the maximum message
+   * age: not run, since an old message may be a replay, but its submitter, if it still waits, is
+   * told so instead of waiting for ever (no node would ever run it). The task is acknowledged
+   * either way; the answer to a replayed copy finds no one waiting for it and is dropped.
+   */
+  @SuppressWarnings("FutureReturnValueIgnored") // the publish's outcome is handled in its callback
+  private void expired(Envelope.Expired e, long deliveryTag) {
+    PoolMessages.Task task;
+    try {
+      if (e.opened().tag() != PoolMessages.TASK) {
+        ack(deliveryTag);
+        return;
+      }
+      task = PoolMessages.readTask(e.opened().payload());
+    } catch (PoolMessages.Malformed m) {
+      ack(deliveryTag);
+      return;
+    }
+    if (silenced || isCancelled(task.id())) {
+      ack(deliveryTag);
+      return;
+    }
+    try {
+      Codec.Encoded f =
+          ctx.codec.encode(
+              new java.util.concurrent.TimeoutException(
+                  "task "
+                      + task.id()
+                      + " was not run: it waited in the pool's task queue longer than the worker"
+                      + " node's maximum message age ("
+                      + e.getMessage()
+                      + "); a message that old may be a replay. Submit it again, or raise"
+                      + " RabbitContext.Builder.maxMessageAge in the contexts of the submitter"
+                      + " and the nodes"));
+      byte[] body =
+          ctx.envelope.seal(
+              task.replyTo(),
+              PoolMessages.RESULT,
+              PoolMessages.write(new PoolMessages.Result(task.id(), true, f.tag(), f.bytes())));
+      ctx.publisher
+          .publishAsync(task.replyTo(), body, false)
+          .whenComplete((taken, failed) -> ack(deliveryTag));
+    } catch (RuntimeException failed) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "cannot tell the submitter of expired task " + task.id() + ": " + failed);
+      ack(deliveryTag);
+    }
   }
 
   @SuppressWarnings("FutureReturnValueIgnored") // answered() handles every outcome of the publish

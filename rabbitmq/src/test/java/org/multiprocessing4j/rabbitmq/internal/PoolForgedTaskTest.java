@@ -1,6 +1,7 @@
 package org.multiprocessing4j.rabbitmq.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.rabbitmq.client.Channel;
@@ -16,7 +17,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -127,6 +130,42 @@ class PoolForgedTaskTest {
       // A task counts once the broker confirmed its answer, which may come after the client has it.
       await().atMost(Duration.ofSeconds(30)).until(() -> node.tasksCompleted() == 2);
       assertThat(node.tasksCompleted()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void taskOlderThanTheMaximumAge_notRunAndItsSubmitterToldWithTimeoutException(
+      RabbitBroker.Broker broker) throws Exception {
+    String pool = "expired" + System.nanoTime();
+    Path marks = dir.resolve("marks");
+    String path = marks.toString();
+    try (RabbitContext young =
+            RabbitContext.builder()
+                .uri(broker.uri())
+                .authKey(KEY)
+                .namespace("mp4j-forged")
+                .maxMessageAge(Duration.ofSeconds(2))
+                .build();
+        ProcessPoolExecutor client = young.poolBuilder().poolName(pool).workers(0).build()) {
+      // No node serves the pool yet: the task waits in the broker until it is older than 2 s.
+      var old = client.submit(new Mark(path, "old"));
+      long submitted = System.nanoTime();
+      Thread.sleep(3_000); // ages the message; nothing here waits for another process
+      assertThat(System.nanoTime() - submitted).isGreaterThan(TimeUnit.SECONDS.toNanos(2));
+      try (WorkerNode node = young.workerNode(pool, 1)) {
+        assertThatThrownBy(() -> old.get(60, TimeUnit.SECONDS))
+            .isInstanceOf(ExecutionException.class)
+            .cause()
+            .isInstanceOf(TimeoutException.class)
+            .hasMessageContaining("was not run")
+            .hasMessageContaining("maxMessageAge");
+        assertThat(client.submit(new Mark(path, "fresh")).get(60, TimeUnit.SECONDS))
+            .isEqualTo("fresh");
+        assertThat(Files.readAllLines(marks))
+            .as("the expired task never ran; the fresh one did")
+            .containsExactly("fresh");
+        await().atMost(Duration.ofSeconds(30)).until(() -> node.tasksCompleted() == 1);
+      }
     }
   }
 }
