@@ -221,8 +221,8 @@ final class PoolNode implements WorkerNode {
       return;
     }
     try {
-      Codec.Encoded f =
-          ctx.codec.encode(
+      failWith(
+              task,
               new java.util.concurrent.TimeoutException(
                   "task "
                       + task.id()
@@ -231,14 +231,7 @@ final class PoolNode implements WorkerNode {
                       + e.getMessage()
                       + "); a message that old may be a replay. Submit it again, or raise"
                       + " RabbitContext.Builder.maxMessageAge in the contexts of the submitter"
-                      + " and the nodes"));
-      byte[] body =
-          ctx.envelope.seal(
-              task.replyTo(),
-              PoolMessages.RESULT,
-              PoolMessages.write(new PoolMessages.Result(task.id(), true, f.tag(), f.bytes())));
-      ctx.publisher
-          .publishAsync(task.replyTo(), body, false)
+                      + " and the nodes"))
           .whenComplete((taken, failed) -> ack(deliveryTag));
     } catch (RuntimeException failed) {
       LOG.log(
@@ -292,6 +285,15 @@ final class PoolNode implements WorkerNode {
     }
   }
 
+  /** Publishes a failure as the task's answer to its submitter, without waiting for the confirm. */
+  private CompletableFuture<Boolean> failWith(PoolMessages.Task task, Throwable failure) {
+    Codec.Encoded f = ctx.codec.encode(failure);
+    byte[] payload =
+        PoolMessages.write(new PoolMessages.Result(task.id(), true, f.tag(), f.bytes()));
+    return ctx.publisher.publishAsync(
+        task.replyTo(), ctx.envelope.seal(task.replyTo(), PoolMessages.RESULT, payload), false);
+  }
+
   /**
    * The broker confirmed a task's answer, or could not: acknowledges the task. An answer the broker
    * refused, or lost with its channel, is replaced once by a small failure that says why (an answer
@@ -316,20 +318,13 @@ final class PoolNode implements WorkerNode {
         if (silenced || !taskChannel.isOpen()) {
           return; // unacknowledged: the task goes back to the broker
         }
-        Codec.Encoded f =
-            ctx.codec.encode(
+        failWith(
+                task,
                 new org.multiprocessing4j.RemoteProcessException(
                     "java.io.IOException",
                     "the worker node could not deliver the task's result: " + why,
                     new StackTraceElement[0],
-                    null));
-        byte[] body =
-            ctx.envelope.seal(
-                task.replyTo(),
-                PoolMessages.RESULT,
-                PoolMessages.write(new PoolMessages.Result(task.id(), true, f.tag(), f.bytes())));
-        ctx.publisher
-            .publishAsync(task.replyTo(), body, false)
+                    null))
             .whenComplete(
                 (ok, again) -> {
                   try {
