@@ -83,8 +83,11 @@ final class PipeCore {
   private static final long UNTRACKED = 1;
   private static final long WEAK = Long.MIN_VALUE;
 
-  /** Bytes of each direction's ring. */
-  static final long RING_BYTES = Long.getLong("mp4j.pipe.ringBytes", 256L << 10);
+  /** System property: bytes of each direction's ring of a new pipe (a power of two). */
+  static final String RING_BYTES_PROPERTY = "mp4j.pipe.ringBytes";
+
+  /** Bytes of each direction's ring when {@link #RING_BYTES_PROPERTY} is not set: 256 KiB. */
+  static final long DEFAULT_RING_BYTES = 256L << 10;
 
   private static final ConcurrentMap<String, WeakReference<PipeCore>> CORES =
       new ConcurrentHashMap<>();
@@ -107,9 +110,10 @@ final class PipeCore {
 
   /** Creates a pipe in {@code owner}'s memory, with this process recorded weakly on both ends. */
   static PipeCore create(SegmentOwner owner, boolean duplex) {
+    long ringBytes = ringBytes(); // checked before anything is created
     SharedSegment control = owner.create("p", CONTROL_SIZE);
-    MpmcRingBuffer toFirst = ring(owner);
-    MpmcRingBuffer toSecond = duplex ? ring(owner) : null;
+    MpmcRingBuffer toFirst = ring(owner, ringBytes);
+    MpmcRingBuffer toSecond = duplex ? ring(owner, ringBytes) : null;
     MemorySegment m = control.memory();
     long me = ProcessIdentity.selfToken() | WEAK;
     for (int end = 0; end < 2; end++) {
@@ -123,12 +127,40 @@ final class PipeCore {
     return core;
   }
 
-  private static MpmcRingBuffer ring(SegmentOwner owner) {
-    SharedSegment s = owner.create("p", RingLayout.segmentSize(RING_BYTES));
+  /**
+   * Returns the ring size of a new pipe: {@link #RING_BYTES_PROPERTY}, checked as a queue's ring
+   * size is, or {@link #DEFAULT_RING_BYTES}.
+   *
+   * @throws IllegalArgumentException naming the property, if it is not a number or not an allowed
+   *     ring size
+   */
+  static long ringBytes() {
+    String v = System.getProperty(RING_BYTES_PROPERTY);
+    if (v == null) {
+      return DEFAULT_RING_BYTES;
+    }
+    try {
+      long bytes = Long.parseLong(v.strip());
+      QueueOptions.builder().ringBytes(bytes); // the queues' rule and message
+      return bytes;
+    } catch (IllegalArgumentException e) { // NumberFormatException too
+      throw new IllegalArgumentException(
+          "system property "
+              + RING_BYTES_PROPERTY
+              + "="
+              + v
+              + " (the bytes of each direction of a Pipe; unset, 256 KiB): "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  private static MpmcRingBuffer ring(SegmentOwner owner, long ringBytes) {
+    SharedSegment s = owner.create("p", RingLayout.segmentSize(ringBytes));
     // Large messages: the queues' default allowance (QueueOptions' one source of defaults).
     long overflowBudget =
-        Queues.overflowBudget(QueueOptions.builder().ringBytes(RING_BYTES).build());
-    return MpmcRingBuffer.create(s, RING_BYTES, 0, overflowBudget);
+        Queues.overflowBudget(QueueOptions.builder().ringBytes(ringBytes).build());
+    return MpmcRingBuffer.create(s, ringBytes, 0, overflowBudget);
   }
 
   /** Returns this JVM's core for a pipe, attaching if needed. */

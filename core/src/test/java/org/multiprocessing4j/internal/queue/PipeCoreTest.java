@@ -1,6 +1,7 @@
 package org.multiprocessing4j.internal.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -30,6 +31,31 @@ class PipeCoreTest {
   @AfterEach
   void close() {
     owner.close();
+  }
+
+  /** A bad pipe ring size set by system property fails the pipe's creation, naming the property. */
+  @Test
+  void create_ringBytesPropertyNotAllowed_failsNamingTheProperty() {
+    String before = System.getProperty(PipeCore.RING_BYTES_PROPERTY);
+    try {
+      for (String bad : new String[] {"lots", "1000", "-4096", "0"}) {
+        System.setProperty(PipeCore.RING_BYTES_PROPERTY, bad);
+        assertThatThrownBy(() -> PipeCore.create(owner, true))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("system property " + PipeCore.RING_BYTES_PROPERTY + "=" + bad)
+            .hasMessageContaining("Pipe");
+      }
+      System.setProperty(PipeCore.RING_BYTES_PROPERTY, "4096");
+      assertThat(PipeCore.create(owner, false).toFirst.capacityBytes()).isEqualTo(4096);
+    } finally {
+      if (before == null) {
+        System.clearProperty(PipeCore.RING_BYTES_PROPERTY);
+      } else {
+        System.setProperty(PipeCore.RING_BYTES_PROPERTY, before);
+      }
+    }
+    assertThat(PipeCore.create(owner, false).toFirst.capacityBytes())
+        .isEqualTo(PipeCore.DEFAULT_RING_BYTES);
   }
 
   /**
