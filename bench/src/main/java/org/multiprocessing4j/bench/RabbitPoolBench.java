@@ -18,7 +18,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.multiprocessing4j.ProcessPoolExecutor;
 import org.multiprocessing4j.rabbitmq.RabbitContext;
 import org.multiprocessing4j.rabbitmq.WorkerNode;
@@ -37,6 +39,13 @@ import org.multiprocessing4j.rabbitmq.WorkerNode;
  *       confirm per request (transient messages, as the pool's tasks are by default), a consumer
  *       (prefetch 1, own connection) that publishes the body back to a named reply queue with a
  *       confirm and then acks; the client consumes the reply queue.
+ *   <li><b>raw work queue + worker process</b>: the raw work queue whose server runs each request
+ *       in a worker JVM, as a service written with the raw client that isolates its tasks with this
+ *       library would: it takes processes + 1 = 2 requests (as a node of 1 process does), submits
+ *       each to a local {@link ProcessPoolExecutor} of 1 worker as the same lambda holding the 1
+ *       KiB body, publishes the reply from the thread that completes it, and acks the request when
+ *       the broker confirms the reply (see {@link RawHopRpc}). The same wire traffic as the raw
+ *       work queue, plus our hop: what is left between it and ours is our RabbitMQ layer.
  *   <li><b>raw direct reply-to</b>: the cheapest RPC the broker offers: no confirms, replies
  *       through {@code amq.rabbitmq.reply-to}.
  * </ul>
@@ -53,8 +62,9 @@ import org.multiprocessing4j.rabbitmq.WorkerNode;
  * with 4 warm-up rounds the JIT compiler threads still took 283 to 450 µs of CPU per pipelined task
  * of ours (about half of this JVM's figure) and 0 to 17 of the raw peers', with 10 rounds a median
  * of 17 (the row "JIT compiler threads"; docs/benchmarks.md, "Round 4"). Our round trip has one hop
- * more than the raw ones (node to worker JVM and back, over a local socket): the price of running
- * the task in a process the node can kill.
+ * more than the raw work queue and direct reply-to (node to worker JVM and back, over a local
+ * socket): the price of running the task in a process the node can kill. The worker-process peer
+ * pays that hop too, so ours ÷ it is our RabbitMQ layer's own overhead.
  *
  * <pre>
  * ./mvnw -q -pl bench -am package -DskipTests
@@ -101,6 +111,7 @@ public final class RabbitPoolBench {
     broker = brokerPid < 0 ? null : ProcessHandle.of(brokerPid).orElse(null);
     double[][] ours = new double[ROWS][rounds];
     double[][] work = new double[ROWS][rounds];
+    double[][] hop = new double[ROWS][rounds];
     double[][] direct = new double[ROWS][rounds];
     double[][] local = new double[ROWS][rounds];
     String pool = "bench" + UUID.randomUUID().toString().substring(0, 8);
@@ -110,13 +121,16 @@ public final class RabbitPoolBench {
         ProcessPoolExecutor client = clientCtx.poolBuilder().poolName(pool).workers(0).build();
         Connection serverConn = f.newConnection();
         Connection clientConn = f.newConnection();
-        ProcessPoolExecutor localPool = new ProcessPoolExecutor(1)) {
+        ProcessPoolExecutor localPool = new ProcessPoolExecutor(1);
+        ProcessPoolExecutor hopPool = new ProcessPoolExecutor(1)) {
       RawRpc wq = new RawRpc(serverConn, clientConn, true);
+      RawHopRpc wh = new RawHopRpc(serverConn, clientConn, hopPool);
       RawRpc dr = new RawRpc(serverConn, clientConn, false);
       for (int r = -warmup; r < rounds; r++) { // negative rounds warm up
         double[] o = measure(calls, tasks, () -> ours(client));
         // --only ours: the pool alone, to profile it (the other columns repeat its figures)
         double[] w = oursOnly ? o : measure(calls, tasks, wq::call);
+        double[] h = oursOnly ? o : measure(calls, tasks, wh::call);
         double[] d = oursOnly ? o : measure(calls, tasks, dr::call);
         double[] l = oursOnly ? o : measure(calls, tasks, () -> ours(localPool));
         if (r >= 0) {
@@ -124,14 +138,21 @@ public final class RabbitPoolBench {
             local[k][r] = l[k];
             ours[k][r] = o[k];
             work[k][r] = w[k];
+            hop[k][r] = h[k];
             direct[k][r] = d[k];
           }
         }
       }
       wq.close();
+      wh.close();
       dr.close();
-      if (node.tasksCompleted() < (long) (rounds + warmup) * (calls + tasks)) {
+      long submitted = (long) (rounds + warmup) * (calls + tasks);
+      if (node.tasksCompleted() < submitted) {
         throw new IllegalStateException("the node ran fewer tasks than submitted");
+      }
+      if (!oursOnly && wh.acked() < submitted) {
+        throw new IllegalStateException(
+            "the worker-process peer acked " + wh.acked() + " of " + submitted + " requests");
       }
     }
     System.out.printf(
@@ -142,9 +163,9 @@ public final class RabbitPoolBench {
         calls,
         tasks);
     System.out.println(
-        "| | mp4j pool | raw work queue | ratio | raw direct reply-to | ratio |"
-            + " local pool (the node's hop alone) |");
-    System.out.println("|---|---|---|---|---|---|---|");
+        "| | mp4j pool | raw work queue | ratio | raw work queue + worker process | ratio |"
+            + " raw direct reply-to | ratio | local pool (the node's hop alone) |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|");
     String[] what = {
       "round trip p50 (µs)",
       "round trip p99 (µs)",
@@ -168,19 +189,23 @@ public final class RabbitPoolBench {
       }
       double o = Report.median(ours[k]);
       double w = Report.median(work[k]);
+      double h = Report.median(hop[k]);
       double d = Report.median(direct[k]);
       // ratio: ours ÷ raw for latency (more is worse), raw ÷ ours for throughput (same meaning)
       double rw = k != 2 ? o / w : w / o;
+      double rh = k != 2 ? o / h : h / o;
       double rd = k != 2 ? o / d : d / o;
       System.out.printf(
           Locale.ROOT,
           k < 3 + CPU_ROWS || k >= 3 + CPU_ROWS + SWITCH_ROWS
-              ? "| %s | %,.0f | %,.0f | %s | %,.0f | %s | %,.0f |%n"
-              : "| %s | %.1f | %.1f | %s | %.1f | %s | %.1f |%n",
+              ? "| %s | %,.0f | %,.0f | %s | %,.0f | %s | %,.0f | %s | %,.0f |%n"
+              : "| %s | %.1f | %.1f | %s | %.1f | %s | %.1f | %s | %.1f |%n",
           what[k],
           o,
           w,
           times(rw),
+          h,
+          times(rh),
           d,
           times(rd),
           Report.median(local[k]));
@@ -360,30 +385,29 @@ public final class RabbitPoolBench {
   }
 
   /**
-   * A raw RPC. Confirmed: requests on a durable queue, published persistent with a confirm each,
-   * replies to a named queue with a confirm before the ack (the pool's guarantees). Otherwise:
-   * direct reply-to and no confirms, the broker's cheapest RPC.
+   * The client half of a raw RPC. Confirmed: requests on a durable classic queue, transient, with a
+   * confirm each, replies on a named queue; otherwise: no confirms, replies through direct
+   * reply-to. Replies are consumed with auto-ack, as the pool's submitter does.
    */
-  private static final class RawRpc {
+  private static final class RawClient {
     private final boolean confirmed;
-    private final String requests = "mp4j.bench.rpc." + UUID.randomUUID();
+    final String requests;
     private final String replyTo;
-    private final Channel server;
-    private final Channel serverPub;
-    private final Channel client;
+    private final Channel channel;
     private final Map<String, CompletableFuture<byte[]>> pending = new ConcurrentHashMap<>();
     private long seq;
 
-    RawRpc(Connection serverConn, Connection clientConn, boolean confirmed) throws Exception {
+    RawClient(Connection conn, String requests, boolean confirmed) throws Exception {
       this.confirmed = confirmed;
-      client = clientConn.createChannel();
+      this.requests = requests;
+      channel = conn.createChannel();
       if (confirmed) {
-        client.confirmSelect();
-        client.queueDeclare(requests, true, false, false, Map.of("x-queue-type", "classic"));
+        channel.confirmSelect();
+        channel.queueDeclare(requests, true, false, false, Map.of("x-queue-type", "classic"));
         replyTo = requests + ".reply";
-        client.queueDeclare(replyTo, false, false, true, null);
+        channel.queueDeclare(replyTo, false, false, true, null);
       } else {
-        client.queueDeclare(requests, false, false, true, null);
+        channel.queueDeclare(requests, false, false, true, null);
         replyTo = "amq.rabbitmq.reply-to"; // consumed before the first request, as required
       }
       DeliverCallback onReply =
@@ -393,7 +417,44 @@ public final class RabbitPoolBench {
               fut.complete(d.getBody());
             }
           };
-      client.basicConsume(replyTo, true, onReply, tag -> {});
+      channel.basicConsume(replyTo, true, onReply, tag -> {});
+    }
+
+    CompletableFuture<byte[]> call() throws Exception {
+      String id = Long.toString(++seq);
+      CompletableFuture<byte[]> fut = new CompletableFuture<>();
+      pending.put(id, fut);
+      AMQP.BasicProperties p =
+          new AMQP.BasicProperties.Builder()
+              .correlationId(id)
+              .replyTo(replyTo)
+              .deliveryMode(1) // transient, as the pool's tasks are by default
+              .build();
+      channel.basicPublish("", requests, p, PAYLOAD);
+      if (confirmed) {
+        channel.waitForConfirmsOrDie(60_000);
+      }
+      return fut;
+    }
+
+    void close() throws Exception {
+      channel.queueDelete(requests);
+      channel.close();
+    }
+  }
+
+  /**
+   * A raw RPC. Confirmed: requests on a durable queue, published with a confirm each, replies to a
+   * named queue with a confirm before the ack (the pool's guarantees). Otherwise: direct reply-to
+   * and no confirms, the broker's cheapest RPC.
+   */
+  private static final class RawRpc {
+    private final RawClient client;
+    private final Channel server;
+    private final Channel serverPub;
+
+    RawRpc(Connection serverConn, Connection clientConn, boolean confirmed) throws Exception {
+      client = new RawClient(clientConn, "mp4j.bench.rpc." + UUID.randomUUID(), confirmed);
       server = serverConn.createChannel();
       serverPub = confirmed ? serverConn.createChannel() : server;
       if (confirmed) {
@@ -416,28 +477,14 @@ public final class RabbitPoolBench {
             }
             server.basicAck(d.getEnvelope().getDeliveryTag(), false);
           };
-      server.basicConsume(requests, false, onRequest, tag -> {});
+      server.basicConsume(client.requests, false, onRequest, tag -> {});
     }
 
     CompletableFuture<byte[]> call() throws Exception {
-      String id = Long.toString(++seq);
-      CompletableFuture<byte[]> fut = new CompletableFuture<>();
-      pending.put(id, fut);
-      AMQP.BasicProperties p =
-          new AMQP.BasicProperties.Builder()
-              .correlationId(id)
-              .replyTo(replyTo)
-              .deliveryMode(1) // transient, as the pool's tasks are by default
-              .build();
-      client.basicPublish("", requests, p, PAYLOAD);
-      if (confirmed) {
-        client.waitForConfirmsOrDie(60_000);
-      }
-      return fut;
+      return client.call();
     }
 
     void close() throws Exception {
-      client.queueDelete(requests);
       client.close();
       if (serverPub != server) {
         serverPub.close();
@@ -447,7 +494,141 @@ public final class RabbitPoolBench {
   }
 
   /**
-   * A ratio as "2.50×", or "–" where the peer spends nothing (the raw peers have no worker JVM).
+   * The raw work queue whose server runs each request in a worker process: a service written with
+   * the raw client that isolates its tasks in a local {@link ProcessPoolExecutor} of 1 worker.
+   *
+   * <p>The client side and the wire are the raw work queue's (durable classic request queue,
+   * transient 1 KiB requests published with a confirm each, replies to a named queue consumed with
+   * auto-ack). The server differs in three ways, each what a competent engineer would do and what a
+   * worker node does, no more:
+   *
+   * <ul>
+   *   <li>Prefetch 2: the pool's processes + 1, as a node takes ({@code PoolNode.prefetch}); the
+   *       second request waits in the local pool, so the worker does not idle while the broker
+   *       confirms a reply and delivers the next request.
+   *   <li>The consumer thread does not block: it submits {@code () -> body} (a serializable lambda
+   *       holding the 1 KiB body, the kind of task the bench submits to ours, sent by the local
+   *       pool through the same codec path as a node's task) and returns. Blocking it until the
+   *       result would leave the second prefetched request undelivered behind the first.
+   *   <li>The reply is published by the thread that completes the task's future, without waiting,
+   *       and the request acked when the broker confirms the reply (a confirm listener: the
+   *       connection's thread), never before; a refused reply or a failed task sends the request
+   *       back. One waiting thread per confirm would not fit two requests in flight on one channel
+   *       ({@code waitForConfirms} waits for all of the channel's), so a node does the same.
+   * </ul>
+   *
+   * <p>What it does not do that ours does: sign and check messages, decode a task through an
+   * allow-list (a raw service ships data, not code), cancel or time out tasks, report failures.
+   */
+  private static final class RawHopRpc {
+    private final RawClient client;
+    private final Channel server; // guarded by itself for acks and nacks, as a node's
+    private final Channel serverPub; // guarded by itself: a publish and its sequence number
+
+    /** Replies not confirmed yet: publish sequence number to the request's delivery tag. */
+    private final ConcurrentSkipListMap<Long, Long> unconfirmed = new ConcurrentSkipListMap<>();
+
+    private final AtomicLong acked = new AtomicLong();
+
+    @SuppressWarnings("FutureReturnValueIgnored") // the callback handles every outcome
+    RawHopRpc(Connection serverConn, Connection clientConn, ProcessPoolExecutor pool)
+        throws Exception {
+      client = new RawClient(clientConn, "mp4j.bench.hop." + UUID.randomUUID(), true);
+      server = serverConn.createChannel();
+      serverPub = serverConn.createChannel();
+      serverPub.confirmSelect();
+      serverPub.addConfirmListener(
+          (seqNo, multiple) -> settle(seqNo, multiple, true),
+          (seqNo, multiple) -> settle(seqNo, multiple, false));
+      server.basicQos(2); // processes + 1, as a node of 1 process
+      DeliverCallback onRequest =
+          (tag, d) -> {
+            long deliveryTag = d.getEnvelope().getDeliveryTag();
+            String id = d.getProperties().getCorrelationId();
+            String to = d.getProperties().getReplyTo();
+            byte[] body = d.getBody();
+            CompletableFuture<byte[]> f;
+            try {
+              f = pool.submit(() -> body);
+            } catch (RuntimeException e) { // the local pool is shut down
+              settleOne(deliveryTag, false);
+              return;
+            }
+            f.whenComplete(
+                (v, e) -> {
+                  if (e != null || v == null) {
+                    settleOne(deliveryTag, false);
+                  } else {
+                    reply(deliveryTag, id, to, v);
+                  }
+                });
+          };
+      server.basicConsume(client.requests, false, onRequest, tag -> {});
+    }
+
+    /** Publishes a reply without waiting; its confirm acks the request. */
+    private void reply(long deliveryTag, String id, String to, byte[] value) {
+      AMQP.BasicProperties p = new AMQP.BasicProperties.Builder().correlationId(id).build();
+      synchronized (serverPub) {
+        long n = serverPub.getNextPublishSeqNo();
+        unconfirmed.put(n, deliveryTag);
+        try {
+          serverPub.basicPublish("", to, p, value);
+        } catch (IOException | RuntimeException e) {
+          unconfirmed.remove(n);
+          settleOne(deliveryTag, false);
+        }
+      }
+    }
+
+    /** The broker confirmed (or refused) replies up to {@code seqNo}: acks (or requeues) them. */
+    private void settle(long seqNo, boolean multiple, boolean ok) {
+      if (multiple) {
+        var done = unconfirmed.headMap(seqNo, true);
+        for (Long deliveryTag : done.values()) {
+          settleOne(deliveryTag, ok);
+        }
+        done.clear();
+      } else {
+        Long deliveryTag = unconfirmed.remove(seqNo);
+        if (deliveryTag != null) {
+          settleOne(deliveryTag, ok);
+        }
+      }
+    }
+
+    private void settleOne(long deliveryTag, boolean ok) {
+      synchronized (server) {
+        try {
+          if (ok) {
+            server.basicAck(deliveryTag, false);
+            acked.incrementAndGet();
+          } else {
+            server.basicNack(deliveryTag, false, true);
+          }
+        } catch (IOException | RuntimeException e) {
+          // the channel is closed: the request goes back to the broker by itself
+        }
+      }
+    }
+
+    long acked() {
+      return acked.get();
+    }
+
+    CompletableFuture<byte[]> call() throws Exception {
+      return client.call();
+    }
+
+    void close() throws Exception {
+      client.close();
+      serverPub.close();
+      server.close();
+    }
+  }
+
+  /**
+   * A ratio as "2.50×", or "–" where the peer spends nothing (two raw peers have no worker JVM).
    */
   private static String times(double ratio) {
     return Double.isFinite(ratio) ? String.format(Locale.ROOT, "%.2f×", ratio) : "–";
