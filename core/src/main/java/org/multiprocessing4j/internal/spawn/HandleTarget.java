@@ -11,6 +11,7 @@ import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.JvmProcess;
 import org.multiprocessing4j.ProcessTarget;
@@ -80,8 +81,23 @@ public final class HandleTarget
   /** How many arguments {@code run} takes: 0, 1 or 2, after the functional interface. */
   private final int arity;
 
-  /** The implementation method with the captured arguments bound; set when deserialized. */
+  /**
+   * The implementation method with the captured arguments bound; set when deserialized, unless
+   * {@link #direct} is.
+   */
   private transient @Nullable MethodHandle handle;
+
+  /**
+   * The implementation method called through a class made for it ({@link DirectCall}), taking the
+   * captured and the call's arguments in one array; set when deserialized in a cold child.
+   */
+  private transient @Nullable Consumer<@Nullable Object[]> direct;
+
+  /** With {@link #direct}: the method's parameter types. */
+  private transient Class<?> @Nullable [] parameterTypes;
+
+  /** With {@link #direct}: the captured arguments converted to their parameters' types. */
+  private transient @Nullable Object @Nullable [] bound;
 
   private HandleTarget(
       Class<?> implClass,
@@ -308,6 +324,23 @@ public final class HandleTarget
                 + type.parameterCount()
                 + " parameters");
       }
+      // In a cold child, a class made for the call rather than a method handle bound to it, whose
+      // LambdaForm classes would be spun here (see DirectCall); a warm spare has spun them ahead.
+      Consumer<@Nullable Object[]> call =
+          Boolean.getBoolean(ChildMain.SPARE_PROPERTY)
+              ? null
+              : DirectCall.of(lookup, implClass, implMethodName, implMethodSignature);
+      if (call != null) {
+        Class<?>[] params = type.parameterArray();
+        @Nullable Object[] converted = new @Nullable Object[capturedArgs.length];
+        for (int i = 0; i < converted.length; i++) {
+          converted[i] = DirectCall.toParameter(capturedArgs[i], params[i]);
+        }
+        parameterTypes = params;
+        bound = converted;
+        direct = call;
+        return;
+      }
       // Bound and adapted once here, so that a call is one invokeExact of a fixed shape. The
       // conversions (casts, unboxing) are those the lambda would make.
       handle =
@@ -326,6 +359,11 @@ public final class HandleTarget
       failure.initCause(e);
       throw failure;
     }
+  }
+
+  /** Whether this target calls its method through a class made for it ({@link DirectCall}). */
+  boolean callsDirectly() {
+    return direct != null;
   }
 
   Class<?> implClass() {
@@ -347,6 +385,10 @@ public final class HandleTarget
 
   @Override
   public void run() throws Exception {
+    if (direct != null) {
+      callDirect(0, null, null);
+      return;
+    }
     try {
       handle(0).invokeExact();
     } catch (Exception | Error e) {
@@ -358,6 +400,10 @@ public final class HandleTarget
 
   @Override
   public void run(Object a) throws Exception {
+    if (direct != null) {
+      callDirect(1, a, null);
+      return;
+    }
     try {
       handle(1).invokeExact(a);
     } catch (Exception | Error e) {
@@ -369,8 +415,44 @@ public final class HandleTarget
 
   @Override
   public void run(Object a, Object b) throws Exception {
+    if (direct != null) {
+      callDirect(2, a, b);
+      return;
+    }
     try {
       handle(2).invokeExact(a, b);
+    } catch (Exception | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new UndeclaredThrowableException(t);
+    }
+  }
+
+  /**
+   * Calls the method through {@link #direct} with the captured arguments and the first {@code
+   * callArity} of {@code a} and {@code b}, converted as the method handle would; exceptions of the
+   * method propagate unwrapped.
+   */
+  private void callDirect(int callArity, @Nullable Object a, @Nullable Object b) throws Exception {
+    Consumer<@Nullable Object[]> call = direct;
+    Class<?>[] params = parameterTypes;
+    @Nullable Object[] captured = bound;
+    if (call == null || params == null || captured == null) {
+      throw new IllegalStateException("a HandleTarget runs only after it was deserialized");
+    }
+    if (callArity != arity) {
+      throw new IllegalStateException(
+          this + " takes " + arity + " arguments; it was called with " + callArity);
+    }
+    @Nullable Object[] all = Arrays.copyOf(captured, captured.length + arity);
+    if (arity > 0) {
+      all[captured.length] = DirectCall.toParameter(a, params[captured.length]);
+    }
+    if (arity > 1) {
+      all[captured.length + 1] = DirectCall.toParameter(b, params[captured.length + 1]);
+    }
+    try {
+      call.accept(all);
     } catch (Exception | Error e) {
       throw e;
     } catch (Throwable t) {
