@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -273,6 +274,29 @@ class HandleTargetTest {
   }
 
   @Test
+  void wrapperArity_recognizesJvmProcessWrappersOnly() throws Exception {
+    ProcessTarget.Arg1<String> one = HandleTargetTest::throwsChecked;
+    Object wrapped = Objects.requireNonNull(ChildMain.wrapWithArg(one, "boom"));
+    byte[] bytes = JavaSerialization.serialize(wrapped, "test", HandleTarget::replace);
+    ProcessTarget copy =
+        (ProcessTarget) HandleTarget.readFromParent(bytes, ClassLoader.getSystemClassLoader());
+    assertThat(copy).isInstanceOf(HandleTarget.class);
+    HandleTarget t = (HandleTarget) copy;
+    assertThat(
+            HandleTarget.wrapperArity(t.implClass(), t.implMethodName(), t.implMethodSignature()))
+        .isEqualTo(1);
+    assertThat(t.callsDirectly()).isTrue();
+    // The wrapper calls its target, which throws: unwrapped, as through the lambda.
+    assertThatThrownBy(copy::run).isExactlyInstanceOf(IOException.class).hasMessage("boom");
+    assertThat(
+            HandleTarget.wrapperArity(
+                HandleTargetTest.class,
+                "lambda$withArg$1",
+                "(Lorg/multiprocessing4j/ProcessTarget$Arg1;Ljava/lang/Object;)V"))
+        .isZero();
+  }
+
+  @Test
   void direct_checkedException_propagatesUnwrapped() throws Exception {
     HandleTarget t = resolved("throwsChecked", "(Ljava/lang/String;)V", new Object[] {"boom"}, 0);
     assertThat(t.callsDirectly()).isTrue();
@@ -288,5 +312,7 @@ class HandleTargetTest {
     assertThat(runAndRead(p, out)).isEqualTo("9 no");
     String classes = Files.readString(log, StandardCharsets.UTF_8);
     assertThat(classes).contains(HandleTargetTest.class.getName() + "$$Mp4jCall");
+    // JvmProcess's wrapper around a target with arguments is called without a class of its own.
+    assertThat(classes).doesNotContain(JvmProcess.class.getName() + "$$Mp4jCall");
   }
 }
