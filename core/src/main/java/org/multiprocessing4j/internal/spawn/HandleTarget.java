@@ -11,6 +11,8 @@ import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
+import java.util.Objects;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.JvmProcess;
 import org.multiprocessing4j.ProcessTarget;
@@ -19,7 +21,7 @@ import org.multiprocessing4j.internal.codec.JavaSerialization;
 /**
  * A process target that was a serializable lambda or static method reference, sent to the child as
  * a reference to its implementation method rather than as the lambda itself, so that the child
- * calls that method through a {@link MethodHandle} instead of re-creating the lambda.
+ * calls that method (see "How the child calls it") instead of re-creating the lambda.
  *
  * <h2>Why</h2>
  *
@@ -43,6 +45,17 @@ import org.multiprocessing4j.internal.codec.JavaSerialization;
  * lambdas too, and the user's lambda inside them is replaced in turn; the wrapper then receives a
  * {@code HandleTarget} where it expected the user's lambda, which is why this class implements all
  * three interfaces.
+ *
+ * <h2>How the child calls it</h2>
+ *
+ * A cold child calls the method without a method handle: through one small class made for it
+ * ({@link DirectCall}), or, for the wrapper {@code JvmProcess} puts around a target with arguments,
+ * by calling the wrapped target itself as the wrapper would ({@link #wrapperArity}). A method
+ * handle bound to the target had the JDK spin six {@code LambdaForm} classes at each cold start,
+ * which the AOT cache does not hold. A warm spare, whose warm-up has spun those forms already,
+ * binds the method handle; so does a cold child when the class cannot be made (a target in another
+ * named module). The method is found with {@code findStatic} in every case, so a missing method
+ * fails the load as before.
  *
  * <h2>Spares resolve recent targets ahead</h2>
  *
@@ -80,8 +93,33 @@ public final class HandleTarget
   /** How many arguments {@code run} takes: 0, 1 or 2, after the functional interface. */
   private final int arity;
 
-  /** The implementation method with the captured arguments bound; set when deserialized. */
+  /**
+   * The implementation method with the captured arguments bound; set when deserialized, unless
+   * {@link #direct} is.
+   */
   private transient @Nullable MethodHandle handle;
+
+  /**
+   * The implementation method called through a class made for it ({@link DirectCall}), taking the
+   * captured and the call's arguments in one array; set when deserialized in a cold child.
+   */
+  private transient @Nullable Consumer<@Nullable Object[]> direct;
+
+  /**
+   * Set instead of {@link #direct} when the method is {@code JvmProcess}'s wrapper around a target
+   * with one ({@code 1}) or two ({@code 2}) arguments, which this class calls as the wrapper would;
+   * else 0.
+   */
+  private transient int forward;
+
+  /** With {@link #direct} or {@link #forward}: the method's parameter types. */
+  private transient Class<?> @Nullable [] parameterTypes;
+
+  /**
+   * With {@link #direct} or {@link #forward}: the captured arguments converted to their parameters'
+   * types; set when this target is called without a method handle.
+   */
+  private transient @Nullable Object @Nullable [] bound;
 
   private HandleTarget(
       Class<?> implClass,
@@ -308,6 +346,26 @@ public final class HandleTarget
                 + type.parameterCount()
                 + " parameters");
       }
+      // In a cold child, a class made for the call rather than a method handle bound to it, whose
+      // LambdaForm classes would be spun here (see DirectCall); a warm spare has spun them ahead.
+      boolean spare = Boolean.getBoolean(ChildMain.SPARE_PROPERTY);
+      int wrapper = spare ? 0 : wrapperArity(implClass, implMethodName, implMethodSignature);
+      Consumer<@Nullable Object[]> call =
+          spare || wrapper != 0
+              ? null
+              : DirectCall.of(lookup, implClass, implMethodName, implMethodSignature);
+      if (call != null || wrapper != 0) {
+        Class<?>[] params = type.parameterArray();
+        @Nullable Object[] converted = new @Nullable Object[capturedArgs.length];
+        for (int i = 0; i < converted.length; i++) {
+          converted[i] = DirectCall.toParameter(capturedArgs[i], params[i]);
+        }
+        parameterTypes = params;
+        forward = wrapper;
+        direct = call;
+        bound = converted;
+        return;
+      }
       // Bound and adapted once here, so that a call is one invokeExact of a fixed shape. The
       // conversions (casts, unboxing) are those the lambda would make.
       handle =
@@ -326,6 +384,33 @@ public final class HandleTarget
       failure.initCause(e);
       throw failure;
     }
+  }
+
+  /**
+   * Whether this target calls its method without a method handle: through a class made for it
+   * ({@link DirectCall}), or as {@code JvmProcess}'s wrapper would.
+   */
+  boolean callsDirectly() {
+    return bound != null;
+  }
+
+  private static final String WITH_ARG = "(L" + ARG1 + ";Ljava/lang/Object;)V";
+  private static final String WITH_ARGS = "(L" + ARG2 + ";Ljava/lang/Object;Ljava/lang/Object;)V";
+
+  /**
+   * Returns 1 or 2 if the method is the lambda {@code JvmProcess} wraps around a target with one or
+   * two arguments ({@code () -> target.run(arg)}), else 0: such a wrapper is called by a plain call
+   * of its target, saving a class made for it.
+   */
+  static int wrapperArity(Class<?> implClass, String name, String descriptor) {
+    if (implClass != JvmProcess.class) {
+      return 0;
+    } else if (name.startsWith("lambda$withArg$") && descriptor.equals(WITH_ARG)) {
+      return 1;
+    } else if (name.startsWith("lambda$withArgs$") && descriptor.equals(WITH_ARGS)) {
+      return 2;
+    }
+    return 0;
   }
 
   Class<?> implClass() {
@@ -347,6 +432,10 @@ public final class HandleTarget
 
   @Override
   public void run() throws Exception {
+    if (bound != null) {
+      callDirect(0, null, null);
+      return;
+    }
     try {
       handle(0).invokeExact();
     } catch (Exception | Error e) {
@@ -358,6 +447,10 @@ public final class HandleTarget
 
   @Override
   public void run(Object a) throws Exception {
+    if (bound != null) {
+      callDirect(1, a, null);
+      return;
+    }
     try {
       handle(1).invokeExact(a);
     } catch (Exception | Error e) {
@@ -369,12 +462,69 @@ public final class HandleTarget
 
   @Override
   public void run(Object a, Object b) throws Exception {
+    if (bound != null) {
+      callDirect(2, a, b);
+      return;
+    }
     try {
       handle(2).invokeExact(a, b);
     } catch (Exception | Error e) {
       throw e;
     } catch (Throwable t) {
       throw new UndeclaredThrowableException(t);
+    }
+  }
+
+  /**
+   * Calls the method through {@link #direct} with the captured arguments and the first {@code
+   * callArity} of {@code a} and {@code b}, converted as the method handle would; exceptions of the
+   * method propagate unwrapped.
+   */
+  private void callDirect(int callArity, @Nullable Object a, @Nullable Object b) throws Exception {
+    Class<?>[] params = parameterTypes;
+    @Nullable Object[] captured = bound;
+    if (params == null || captured == null) {
+      throw new IllegalStateException("a HandleTarget runs only after it was deserialized");
+    }
+    if (callArity != arity) {
+      throw new IllegalStateException(
+          this + " takes " + arity + " arguments; it was called with " + callArity);
+    }
+    @Nullable Object[] all = Arrays.copyOf(captured, captured.length + arity);
+    if (arity > 0) {
+      all[captured.length] = DirectCall.toParameter(a, params[captured.length]);
+    }
+    if (arity > 1) {
+      all[captured.length + 1] = DirectCall.toParameter(b, params[captured.length + 1]);
+    }
+    if (forward != 0) {
+      forward(forward, all);
+      return;
+    }
+    Consumer<@Nullable Object[]> call = direct;
+    if (call == null) {
+      throw new IllegalStateException("a HandleTarget runs only after it was deserialized");
+    }
+    try {
+      call.accept(all);
+    } catch (Exception | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new UndeclaredThrowableException(t);
+    }
+  }
+
+  /**
+   * Does what {@code JvmProcess}'s wrapper does: {@code target.run(arg)} or {@code target.run(a,
+   * b)}, with the target and the arguments it captured (which may be null, as they were given).
+   */
+  @SuppressWarnings({"unchecked", "NullAway"})
+  private static void forward(int arity, @Nullable Object[] all) throws Exception {
+    Object target = Objects.requireNonNull(all[0]);
+    if (arity == 1) {
+      ((ProcessTarget.Arg1<Object>) target).run(all[1]);
+    } else {
+      ((ProcessTarget.Arg2<Object, Object>) target).run(all[1], all[2]);
     }
   }
 

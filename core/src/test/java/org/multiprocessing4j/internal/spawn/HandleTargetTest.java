@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -216,5 +218,101 @@ class HandleTargetTest {
         .isInstanceOf(ProcessStartException.class)
         .hasMessageContaining("could not load its target")
         .hasMessageContaining("noSuchMethod");
+  }
+
+  // ------------------------------------- a cold child's path: a class made for the call
+
+  static volatile long widened;
+
+  static void takesLong(long value) {
+    widened = value;
+  }
+
+  static long returnsLong(String text, int number) {
+    reported = text + number;
+    return 42L;
+  }
+
+  static void throwsChecked(String message) throws IOException {
+    throw new IOException(message);
+  }
+
+  private static HandleTarget resolved(
+      String method, String descriptor, @Nullable Object[] captured, int arity) throws Exception {
+    return HandleTarget.resolved(HandleTargetTest.class, method, descriptor, captured, arity);
+  }
+
+  @Test
+  @SuppressWarnings("NullAway") // a null for a primitive parameter, on purpose
+  void direct_primitiveParameter_unboxesAndWidensAsTheMethodHandleWould() throws Exception {
+    HandleTarget t = resolved("takesLong", "(J)V", new Object[0], 1);
+    assertThat(t.callsDirectly()).isTrue(); // not a spare: no method handle is bound
+    t.run((short) 5);
+    assertThat(widened).isEqualTo(5L);
+    t.run('A');
+    assertThat(widened).isEqualTo(65L);
+    t.run(7);
+    assertThat(widened).isEqualTo(7L);
+    assertThatThrownBy(() -> t.run(1.5)).isInstanceOf(ClassCastException.class);
+    assertThatThrownBy(() -> t.run("8")).isInstanceOf(ClassCastException.class);
+    assertThatThrownBy(() -> t.run((Object) null)).isInstanceOf(NullPointerException.class);
+  }
+
+  @Test
+  void direct_capturedAndCallArguments_reachTheMethodAndItsResultIsDropped() throws Exception {
+    HandleTarget t = resolved("returnsLong", "(Ljava/lang/String;I)J", new Object[] {"n="}, 1);
+    assertThat(t.callsDirectly()).isTrue();
+    t.run(Integer.valueOf(3));
+    assertThat(reported).isEqualTo("n=3");
+    assertThatThrownBy(t::run)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("takes 1 arguments");
+    // A captured value that does not fit its parameter fails the resolution, as a bound handle's.
+    assertThatThrownBy(
+            () -> resolved("returnsLong", "(Ljava/lang/String;I)J", new Object[] {"n=", "x"}, 0))
+        .isInstanceOf(InvalidObjectException.class);
+  }
+
+  @Test
+  void wrapperArity_recognizesJvmProcessWrappersOnly() throws Exception {
+    ProcessTarget.Arg1<String> one = HandleTargetTest::throwsChecked;
+    Object wrapped = Objects.requireNonNull(ChildMain.wrapWithArg(one, "boom"));
+    byte[] bytes = JavaSerialization.serialize(wrapped, "test", HandleTarget::replace);
+    ProcessTarget copy =
+        (ProcessTarget) HandleTarget.readFromParent(bytes, ClassLoader.getSystemClassLoader());
+    assertThat(copy).isInstanceOf(HandleTarget.class);
+    HandleTarget t = (HandleTarget) copy;
+    assertThat(
+            HandleTarget.wrapperArity(t.implClass(), t.implMethodName(), t.implMethodSignature()))
+        .isEqualTo(1);
+    assertThat(t.callsDirectly()).isTrue();
+    // The wrapper calls its target, which throws: unwrapped, as through the lambda.
+    assertThatThrownBy(copy::run).isExactlyInstanceOf(IOException.class).hasMessage("boom");
+    assertThat(
+            HandleTarget.wrapperArity(
+                HandleTargetTest.class,
+                "lambda$withArg$1",
+                "(Lorg/multiprocessing4j/ProcessTarget$Arg1;Ljava/lang/Object;)V"))
+        .isZero();
+  }
+
+  @Test
+  void direct_checkedException_propagatesUnwrapped() throws Exception {
+    HandleTarget t = resolved("throwsChecked", "(Ljava/lang/String;)V", new Object[] {"boom"}, 0);
+    assertThat(t.callsDirectly()).isTrue();
+    assertThatThrownBy(t::run).isExactlyInstanceOf(IOException.class).hasMessage("boom");
+  }
+
+  @Test
+  void start_coldChild_callsItsTargetThroughAMadeClassWithItsArguments() throws Exception {
+    Path out = dir.resolve("direct");
+    Path log = dir.resolve("classes.log");
+    JvmProcess p = new JvmProcess(Capturer.reportTarget(), out.toString(), 9);
+    p.setOptions(ProcessOptions.builder().jvmOptions("-Xlog:class+load=info:file=" + log).build());
+    assertThat(runAndRead(p, out)).isEqualTo("9 no");
+    String classes = Files.readString(log, StandardCharsets.UTF_8);
+    assertThat(classes).contains(HandleTargetTest.class.getName() + "$$Mp4jCall");
+    // JvmProcess's wrapper around a target with arguments is called without a class of its own.
+    assertThat(classes).doesNotContain(JvmProcess.class.getName() + "$$Mp4jCall");
   }
 }
