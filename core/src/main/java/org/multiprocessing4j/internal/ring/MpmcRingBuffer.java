@@ -113,7 +113,11 @@ public final class MpmcRingBuffer {
    *  order before TAIL) tells whether the dead holder's TAIL store happened (J_TAIL == TAIL); if
    *  so, the counts are set from the journal, otherwise they are already right. J_TAIL is written
    *  first, so a journal whose counts are new always has a new J_TAIL, which differs from TAIL
-   *  until the commit. The same holds for the consumer side with J_HEAD.
+   *  until the commit; an uncommitted journal is then set back to the counts. OVERFLOW_IN and
+   *  J_OVERFLOW_IN are written only by a put of an overflow record (an inline put leaves both
+   *  alone, two stores and a load fewer per item), so outside a put J_OVERFLOW_IN == OVERFLOW_IN,
+   *  which is what the repair of an inline put relies on. The same holds for the consumer side
+   *  with J_HEAD and OVERFLOW_OUT.
    *
    * References. Michael & Scott, "Simple, Fast, and Practical Non-Blocking and Blocking
    * Concurrent Queue Algorithms" (1996); Agrona's ManyToOneRingBuffer and RecordDescriptor; the
@@ -422,13 +426,15 @@ public final class MpmcRingBuffer {
     // assert putLock.isHeldByThisProcess();
     long tail = (long) LONG.getAcquire(mem, TAIL);
     long putCount = (long) LONG.getAcquire(mem, PUT_COUNT);
-    long overflowIn = (long) LONG.getAcquire(mem, OVERFLOW_IN);
     if (maxItems > 0 && putCount - cachedTakeCount >= maxItems) {
       cachedTakeCount = (long) LONG.getAcquire(mem, TAKE_COUNT);
       if (putCount - cachedTakeCount >= maxItems) {
         return false;
       }
     }
+    // OVERFLOW_IN and its journal change only with an overflow record: an inline one (nearly
+    // every put) neither reads nor writes them (see Failure in the notes).
+    long overflowIn = overflowBytes > 0 ? (long) LONG.getAcquire(mem, OVERFLOW_IN) : 0;
     if (overflowBytes > 0 && !overflowAllows(overflowIn, overflowBytes)) {
       return false;
     }
@@ -444,22 +450,24 @@ public final class MpmcRingBuffer {
       }
     }
     if (padding > 0) {
-      INT.set(mem, HEADER_LENGTH + index, (int) padding);
-      INT.set(mem, HEADER_LENGTH + index + 4, PADDING);
+      LONG.set(mem, HEADER_LENGTH + index, RingLayout.header((int) padding, PADDING));
       index = 0;
     }
     long at = HEADER_LENGTH + index;
-    INT.set(mem, at, (int) length);
-    INT.set(mem, at + 4, type);
+    LONG.set(mem, at, RingLayout.header((int) length, type));
     writer.write(mem, at + RECORD_HEADER);
     // Journal: J_TAIL first (see Failure in the notes), then the counts the commit implies.
     LONG.set(mem, J_TAIL, newTail);
     LONG.setRelease(mem, J_PUT_COUNT, putCount + 1);
-    LONG.setRelease(mem, J_OVERFLOW_IN, overflowIn + overflowBytes);
+    if (overflowBytes > 0) {
+      LONG.setRelease(mem, J_OVERFLOW_IN, overflowIn + overflowBytes);
+    }
     // Commit: the record (and its padding) becomes visible to consumers with this store.
     LONG.setRelease(mem, TAIL, newTail);
     LONG.setRelease(mem, PUT_COUNT, putCount + 1);
-    LONG.setRelease(mem, OVERFLOW_IN, overflowIn + overflowBytes);
+    if (overflowBytes > 0) {
+      LONG.setRelease(mem, OVERFLOW_IN, overflowIn + overflowBytes);
+    }
     return true;
   }
 
@@ -499,6 +507,11 @@ public final class MpmcRingBuffer {
     if ((long) LONG.getAcquire(mem, J_TAIL) == (long) LONG.getAcquire(mem, TAIL)) {
       LONG.setRelease(mem, PUT_COUNT, (long) LONG.getAcquire(mem, J_PUT_COUNT));
       LONG.setRelease(mem, OVERFLOW_IN, (long) LONG.getAcquire(mem, J_OVERFLOW_IN));
+    } else {
+      // Not committed: the journal may hold the dead holder's new counts. An inline put does not
+      // rewrite J_OVERFLOW_IN, so bring the journal back to the committed state.
+      LONG.setRelease(mem, J_PUT_COUNT, (long) LONG.getAcquire(mem, PUT_COUNT));
+      LONG.setRelease(mem, J_OVERFLOW_IN, (long) LONG.getAcquire(mem, OVERFLOW_IN));
     }
   }
 
@@ -670,14 +683,16 @@ public final class MpmcRingBuffer {
       }
     }
     long at = HEADER_LENGTH + (head & mask);
-    int length = (int) INT.get(mem, at);
-    int type = (int) INT.get(mem, at + 4);
+    long header = (long) LONG.get(mem, at);
+    int length = RingLayout.headerLength(header);
+    int type = RingLayout.headerType(header);
     long newHead = head;
     if (type == PADDING) {
       newHead += length; // published together with the record after it, at index 0
       at = HEADER_LENGTH;
-      length = (int) INT.get(mem, at);
-      type = (int) INT.get(mem, at + 4);
+      header = (long) LONG.get(mem, at);
+      length = RingLayout.headerLength(header);
+      type = RingLayout.headerType(header);
     }
     newHead += recordLength(length);
     Object taken;
@@ -690,14 +705,19 @@ public final class MpmcRingBuffer {
     }
     if (remove) {
       long takeCount = (long) LONG.getAcquire(mem, TAKE_COUNT);
-      long overflowOut = (long) LONG.getAcquire(mem, OVERFLOW_OUT);
+      // As on the put side, OVERFLOW_OUT and its journal change only with an overflow record.
+      long overflowOut = overflowBytes > 0 ? (long) LONG.getAcquire(mem, OVERFLOW_OUT) : 0;
       LONG.set(mem, J_HEAD, newHead);
       LONG.setRelease(mem, J_TAKE_COUNT, takeCount + 1);
-      LONG.setRelease(mem, J_OVERFLOW_OUT, overflowOut + overflowBytes);
+      if (overflowBytes > 0) {
+        LONG.setRelease(mem, J_OVERFLOW_OUT, overflowOut + overflowBytes);
+      }
       // Commit: the record's bytes may be overwritten by producers from here on.
       LONG.setRelease(mem, HEAD, newHead);
       LONG.setRelease(mem, TAKE_COUNT, takeCount + 1);
-      LONG.setRelease(mem, OVERFLOW_OUT, overflowOut + overflowBytes);
+      if (overflowBytes > 0) {
+        LONG.setRelease(mem, OVERFLOW_OUT, overflowOut + overflowBytes);
+      }
     }
     return taken;
   }
@@ -807,6 +827,9 @@ public final class MpmcRingBuffer {
     if ((long) LONG.getAcquire(mem, J_HEAD) == (long) LONG.getAcquire(mem, HEAD)) {
       LONG.setRelease(mem, TAKE_COUNT, (long) LONG.getAcquire(mem, J_TAKE_COUNT));
       LONG.setRelease(mem, OVERFLOW_OUT, (long) LONG.getAcquire(mem, J_OVERFLOW_OUT));
+    } else {
+      LONG.setRelease(mem, J_TAKE_COUNT, (long) LONG.getAcquire(mem, TAKE_COUNT));
+      LONG.setRelease(mem, J_OVERFLOW_OUT, (long) LONG.getAcquire(mem, OVERFLOW_OUT));
     }
   }
 
