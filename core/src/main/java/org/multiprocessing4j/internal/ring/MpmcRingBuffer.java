@@ -546,13 +546,14 @@ public final class MpmcRingBuffer {
       }
       // Look before locking: a consumer that keeps up finds the ring empty on most calls, and the
       // look costs a read or two where the lock costs two CAS (and contends with others).
-      if (mayHaveRecord()) {
+      long seenTail = recordTail();
+      if (seenTail != NO_RECORD) {
         if (!lock(takeLock, false, lockTimeout, interruptible)) {
           return null;
         }
         Object read;
         try {
-          read = tryRead(reader, true);
+          read = tryRead(reader, true, seenTail);
         } finally {
           takeLock.unlock();
         }
@@ -588,7 +589,7 @@ public final class MpmcRingBuffer {
   public <T> @Nullable T peek(RecordReader<T> reader) {
     lockUninterruptibly(takeLock, false);
     try {
-      Object read = tryRead(reader, false);
+      Object read = tryRead(reader, false, NO_RECORD);
       @SuppressWarnings("unchecked") // the reader's T, or a Taken<T> holding one
       T value = read == EMPTY ? null : (T) finishRead(read, false);
       return value;
@@ -673,13 +674,19 @@ public final class MpmcRingBuffer {
    * @return {@link #EMPTY}; the reader's value for an inline record; a {@link Taken} for an
    *     overflow record (the reader cannot make one: the type is private)
    */
-  private <T> Object tryRead(RecordReader<T> reader, boolean remove) {
+  private <T> Object tryRead(RecordReader<T> reader, boolean remove, long seenTail) {
     // assert takeLock.isHeldByThisProcess();
     long head = (long) LONG.getAcquire(mem, HEAD);
     if (cachedTail - head <= 0) {
-      cachedTail = (long) LONG.getAcquire(mem, TAIL);
-      if (cachedTail - head <= 0) {
-        return EMPTY;
+      if (seenTail != NO_RECORD && seenTail - head > 0) {
+        // Read with acquire by this thread before it locked: a lower bound of TAIL whose records
+        // it sees. Spares a second read of the line the producer writes on every put.
+        cachedTail = seenTail;
+      } else {
+        cachedTail = (long) LONG.getAcquire(mem, TAIL);
+        if (cachedTail - head <= 0) {
+          return EMPTY;
+        }
       }
     }
     long at = HEADER_LENGTH + (head & mask);
@@ -807,14 +814,24 @@ public final class MpmcRingBuffer {
     return notEmpty.await(this::hasRecord, timeoutNanos);
   }
 
+  /** {@link #recordTail()}'s answer when the ring held no record. */
+  private static final long NO_RECORD = -1; // positions start at 0 and only grow
+
   /**
-   * Whether {@link #poll} should take the lock to look for a record: false only if the ring held
-   * none at the moment of the reads. Reads cachedTail without the take lock, racily: a stale value
-   * is lower than TAIL, so at worst the lock finds nothing; it spares a consumer behind the
-   * producer a read of TAIL, which the producer writes on every put.
+   * Whether {@link #poll} should take the lock to look for a record: returns a TAIL beyond HEAD at
+   * the moment of the reads (a lower bound of TAIL, read with acquire), or {@link #NO_RECORD}.
+   * Reads cachedTail without the take lock, racily: a stale value is lower than TAIL, so at worst
+   * the lock finds nothing; it spares a consumer behind the producer a read of TAIL, which the
+   * producer writes on every put.
    */
-  private boolean mayHaveRecord() {
-    return cachedTail - (long) LONG.getAcquire(mem, HEAD) > 0 || hasRecord();
+  private long recordTail() {
+    long head = (long) LONG.getAcquire(mem, HEAD);
+    long cached = cachedTail;
+    if (cached - head > 0) {
+      return cached;
+    }
+    long tail = (long) LONG.getAcquire(mem, TAIL);
+    return tail - head > 0 ? tail : NO_RECORD;
   }
 
   private boolean hasRecord() {
