@@ -183,7 +183,7 @@ public class QueueItemCost {
 
   /** Failed attempts of a spinning pair: the queue was empty or full. */
   @State(Scope.Thread)
-  @AuxCounters(AuxCounters.Type.OPERATIONS)
+  @AuxCounters(AuxCounters.Type.EVENTS)
   public static class Misses {
     public long empty;
     public long full;
