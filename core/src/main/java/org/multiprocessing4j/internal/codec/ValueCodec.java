@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.io.InvalidClassException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -47,6 +50,20 @@ public final class ValueCodec {
   private static final ValueLayout.OfInt INT_U = ValueLayout.JAVA_INT_UNALIGNED;
   private static final ValueLayout.OfLong LONG_U = ValueLayout.JAVA_LONG_UNALIGNED;
 
+  // The hot item types are read and written through constant var handles rather than
+  // MemorySegment.get/set(layout, ...), whose extra call levels kept the JIT from inlining the
+  // access into the ring's put (Unsafe.putIntUnaligned: "callee uses too much stack").
+  private static final VarHandle SEGMENT_INT = INT_U.varHandle();
+  private static final VarHandle SEGMENT_LONG = LONG_U.varHandle();
+  private static final VarHandle ARRAY_LONG =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
+
+  /**
+   * Arrays up to this length are copied a long at a time: MemorySegment.copy's bulk copy is a call
+   * the JIT does not inline (Unsafe.copyMemory) and costs more than the copy of a small item.
+   */
+  static final int SMALL_COPY = 64;
+
   private ValueCodec() {}
 
   /**
@@ -89,16 +106,30 @@ public final class ValueCodec {
     public void write(MemorySegment m, long offset) {
       byte[] b = bytes;
       if (b != null) {
-        MemorySegment.copy(b, 0, m, ValueLayout.JAVA_BYTE, offset, b.length);
+        if (b.length <= SMALL_COPY) {
+          copySmall(b, m, offset);
+        } else {
+          MemorySegment.copy(b, 0, m, ValueLayout.JAVA_BYTE, offset, b.length);
+        }
         return;
       }
       switch (type) {
         case NULL -> {}
         case BOOLEAN, BYTE -> m.set(ValueLayout.JAVA_BYTE, offset, (byte) bits);
         case SHORT, CHAR -> m.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset, (short) bits);
-        case INT, FLOAT -> m.set(INT_U, offset, (int) bits);
-        default -> m.set(LONG_U, offset, bits);
+        case INT, FLOAT -> SEGMENT_INT.set(m, offset, (int) bits);
+        default -> SEGMENT_LONG.set(m, offset, bits);
       }
+    }
+  }
+
+  private static void copySmall(byte[] b, MemorySegment m, long offset) {
+    int i = 0;
+    for (; i + 8 <= b.length; i += 8) {
+      SEGMENT_LONG.set(m, offset + i, (long) ARRAY_LONG.get(b, i));
+    }
+    for (; i < b.length; i++) {
+      m.set(ValueLayout.JAVA_BYTE, offset + i, b[i]);
     }
   }
 
@@ -223,8 +254,8 @@ public final class ValueCodec {
   public static Object read(int type, MemorySegment m, long offset, long length) {
     return switch (type) {
       case NULL -> NULL_VALUE;
-      case INT -> m.get(INT_U, offset);
-      case LONG -> m.get(LONG_U, offset);
+      case INT -> (int) SEGMENT_INT.get(m, offset);
+      case LONG -> (long) SEGMENT_LONG.get(m, offset);
       case DOUBLE -> m.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, offset);
       case BOOLEAN -> m.get(ValueLayout.JAVA_BYTE, offset) != 0;
       case BYTE -> m.get(ValueLayout.JAVA_BYTE, offset);
@@ -337,7 +368,17 @@ public final class ValueCodec {
 
   private static byte[] copy(MemorySegment m, long offset, long length) {
     byte[] b = new byte[Math.toIntExact(length)];
-    MemorySegment.copy(m, ValueLayout.JAVA_BYTE, offset, b, 0, b.length);
+    if (b.length > SMALL_COPY) {
+      MemorySegment.copy(m, ValueLayout.JAVA_BYTE, offset, b, 0, b.length);
+      return b;
+    }
+    int i = 0;
+    for (; i + 8 <= b.length; i += 8) {
+      ARRAY_LONG.set(b, i, (long) SEGMENT_LONG.get(m, offset + i));
+    }
+    for (; i < b.length; i++) {
+      b[i] = m.get(ValueLayout.JAVA_BYTE, offset + i);
+    }
     return b;
   }
 }

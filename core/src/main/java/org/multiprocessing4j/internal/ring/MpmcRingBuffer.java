@@ -113,7 +113,11 @@ public final class MpmcRingBuffer {
    *  order before TAIL) tells whether the dead holder's TAIL store happened (J_TAIL == TAIL); if
    *  so, the counts are set from the journal, otherwise they are already right. J_TAIL is written
    *  first, so a journal whose counts are new always has a new J_TAIL, which differs from TAIL
-   *  until the commit. The same holds for the consumer side with J_HEAD.
+   *  until the commit; an uncommitted journal is then set back to the counts. OVERFLOW_IN and
+   *  J_OVERFLOW_IN are written only by a put of an overflow record (an inline put leaves both
+   *  alone, two stores and a load fewer per item), so outside a put J_OVERFLOW_IN == OVERFLOW_IN,
+   *  which is what the repair of an inline put relies on. The same holds for the consumer side
+   *  with J_HEAD and OVERFLOW_OUT.
    *
    * References. Michael & Scott, "Simple, Fast, and Practical Non-Blocking and Blocking
    * Concurrent Queue Algorithms" (1996); Agrona's ManyToOneRingBuffer and RecordDescriptor; the
@@ -417,50 +421,81 @@ public final class MpmcRingBuffer {
     }
   }
 
-  /** Writes and publishes one record if there is room. Call only when holding the put lock. */
+  /**
+   * Writes and publishes one record if there is room. Call only when holding the put lock.
+   *
+   * <p>Kept under the JIT's size limit for inlining a hot call (325 bytes of bytecode): inlined
+   * into the put, the item's writer does not escape and is not allocated. The rarer paths and the
+   * accesses go through small methods for that reason.
+   */
   private boolean tryWrite(int type, long length, RecordWriter writer, long overflowBytes) {
     // assert putLock.isHeldByThisProcess();
-    long tail = (long) LONG.getAcquire(mem, TAIL);
-    long putCount = (long) LONG.getAcquire(mem, PUT_COUNT);
-    long overflowIn = (long) LONG.getAcquire(mem, OVERFLOW_IN);
-    if (maxItems > 0 && putCount - cachedTakeCount >= maxItems) {
-      cachedTakeCount = (long) LONG.getAcquire(mem, TAKE_COUNT);
-      if (putCount - cachedTakeCount >= maxItems) {
+    long tail = acquire(TAIL);
+    long putCount = acquire(PUT_COUNT);
+    if (maxItems > 0 && putCount - cachedTakeCount >= maxItems && isFullByCount(putCount)) {
+      return false;
+    }
+    // OVERFLOW_IN and its journal change only with an overflow record: an inline one (nearly
+    // every put) neither reads nor writes them (see Failure in the notes).
+    long overflowIn = 0;
+    if (overflowBytes > 0) {
+      overflowIn = acquire(OVERFLOW_IN);
+      if (!overflowAllows(overflowIn, overflowBytes)) {
         return false;
       }
-    }
-    if (overflowBytes > 0 && !overflowAllows(overflowIn, overflowBytes)) {
-      return false;
     }
     long record = recordLength(length);
     long index = tail & mask;
     long toEnd = capacity - index;
     long padding = record <= toEnd ? 0 : toEnd;
     long newTail = tail + padding + record;
-    if (newTail - cachedHead > capacity) {
-      cachedHead = (long) LONG.getAcquire(mem, HEAD);
-      if (newTail - cachedHead > capacity) {
-        return false;
-      }
+    if (newTail - cachedHead > capacity && isFullByBytes(newTail)) {
+      return false;
     }
     if (padding > 0) {
-      INT.set(mem, HEADER_LENGTH + index, (int) padding);
-      INT.set(mem, HEADER_LENGTH + index + 4, PADDING);
+      plain(HEADER_LENGTH + index, RingLayout.header((int) padding, PADDING));
       index = 0;
     }
     long at = HEADER_LENGTH + index;
-    INT.set(mem, at, (int) length);
-    INT.set(mem, at + 4, type);
+    plain(at, RingLayout.header((int) length, type));
     writer.write(mem, at + RECORD_HEADER);
     // Journal: J_TAIL first (see Failure in the notes), then the counts the commit implies.
-    LONG.set(mem, J_TAIL, newTail);
-    LONG.setRelease(mem, J_PUT_COUNT, putCount + 1);
-    LONG.setRelease(mem, J_OVERFLOW_IN, overflowIn + overflowBytes);
+    plain(J_TAIL, newTail);
+    release(J_PUT_COUNT, putCount + 1);
+    if (overflowBytes > 0) {
+      release(J_OVERFLOW_IN, overflowIn + overflowBytes);
+    }
     // Commit: the record (and its padding) becomes visible to consumers with this store.
-    LONG.setRelease(mem, TAIL, newTail);
-    LONG.setRelease(mem, PUT_COUNT, putCount + 1);
-    LONG.setRelease(mem, OVERFLOW_IN, overflowIn + overflowBytes);
+    release(TAIL, newTail);
+    release(PUT_COUNT, putCount + 1);
+    if (overflowBytes > 0) {
+      release(OVERFLOW_IN, overflowIn + overflowBytes);
+    }
     return true;
+  }
+
+  /** Whether maxItems are held, with TAKE_COUNT read anew. Call only when holding the put lock. */
+  private boolean isFullByCount(long putCount) {
+    cachedTakeCount = acquire(TAKE_COUNT);
+    return putCount - cachedTakeCount >= maxItems;
+  }
+
+  /** Whether TAIL cannot move to {@code newTail}, HEAD read anew. Call holding the put lock. */
+  private boolean isFullByBytes(long newTail) {
+    cachedHead = acquire(HEAD);
+    return newTail - cachedHead > capacity;
+  }
+
+  private long acquire(long offset) {
+    return (long) LONG.getAcquire(mem, offset);
+  }
+
+  private void release(long offset, long value) {
+    LONG.setRelease(mem, offset, value);
+  }
+
+  private void plain(long offset, long value) {
+    LONG.set(mem, offset, value);
   }
 
   private boolean countsAllow(long putCount, long overflowIn, long overflowBytes) {
@@ -499,6 +534,11 @@ public final class MpmcRingBuffer {
     if ((long) LONG.getAcquire(mem, J_TAIL) == (long) LONG.getAcquire(mem, TAIL)) {
       LONG.setRelease(mem, PUT_COUNT, (long) LONG.getAcquire(mem, J_PUT_COUNT));
       LONG.setRelease(mem, OVERFLOW_IN, (long) LONG.getAcquire(mem, J_OVERFLOW_IN));
+    } else {
+      // Not committed: the journal may hold the dead holder's new counts. An inline put does not
+      // rewrite J_OVERFLOW_IN, so bring the journal back to the committed state.
+      LONG.setRelease(mem, J_PUT_COUNT, (long) LONG.getAcquire(mem, PUT_COUNT));
+      LONG.setRelease(mem, J_OVERFLOW_IN, (long) LONG.getAcquire(mem, OVERFLOW_IN));
     }
   }
 
@@ -533,13 +573,14 @@ public final class MpmcRingBuffer {
       }
       // Look before locking: a consumer that keeps up finds the ring empty on most calls, and the
       // look costs a read or two where the lock costs two CAS (and contends with others).
-      if (mayHaveRecord()) {
+      long seenTail = recordTail();
+      if (seenTail != NO_RECORD) {
         if (!lock(takeLock, false, lockTimeout, interruptible)) {
           return null;
         }
         Object read;
         try {
-          read = tryRead(reader, true);
+          read = tryRead(reader, true, seenTail);
         } finally {
           takeLock.unlock();
         }
@@ -575,7 +616,7 @@ public final class MpmcRingBuffer {
   public <T> @Nullable T peek(RecordReader<T> reader) {
     lockUninterruptibly(takeLock, false);
     try {
-      Object read = tryRead(reader, false);
+      Object read = tryRead(reader, false, NO_RECORD);
       @SuppressWarnings("unchecked") // the reader's T, or a Taken<T> holding one
       T value = read == EMPTY ? null : (T) finishRead(read, false);
       return value;
@@ -660,25 +701,22 @@ public final class MpmcRingBuffer {
    * @return {@link #EMPTY}; the reader's value for an inline record; a {@link Taken} for an
    *     overflow record (the reader cannot make one: the type is private)
    */
-  private <T> Object tryRead(RecordReader<T> reader, boolean remove) {
+  private <T> Object tryRead(RecordReader<T> reader, boolean remove, long seenTail) {
     // assert takeLock.isHeldByThisProcess();
-    long head = (long) LONG.getAcquire(mem, HEAD);
-    if (cachedTail - head <= 0) {
-      cachedTail = (long) LONG.getAcquire(mem, TAIL);
-      if (cachedTail - head <= 0) {
-        return EMPTY;
-      }
+    long head = acquire(HEAD);
+    if (cachedTail - head <= 0 && !hasRecordAfter(head, seenTail)) {
+      return EMPTY;
     }
     long at = HEADER_LENGTH + (head & mask);
-    int length = (int) INT.get(mem, at);
-    int type = (int) INT.get(mem, at + 4);
+    long header = (long) LONG.get(mem, at);
     long newHead = head;
-    if (type == PADDING) {
-      newHead += length; // published together with the record after it, at index 0
+    if (RingLayout.headerType(header) == PADDING) {
+      newHead += RingLayout.headerLength(header); // published with the record after it, at 0
       at = HEADER_LENGTH;
-      length = (int) INT.get(mem, at);
-      type = (int) INT.get(mem, at + 4);
+      header = (long) LONG.get(mem, at);
     }
+    int length = RingLayout.headerLength(header);
+    int type = RingLayout.headerType(header);
     newHead += recordLength(length);
     Object taken;
     long overflowBytes = 0;
@@ -689,17 +727,37 @@ public final class MpmcRingBuffer {
       taken = reader.read(type, mem, at + RECORD_HEADER, length);
     }
     if (remove) {
-      long takeCount = (long) LONG.getAcquire(mem, TAKE_COUNT);
-      long overflowOut = (long) LONG.getAcquire(mem, OVERFLOW_OUT);
-      LONG.set(mem, J_HEAD, newHead);
-      LONG.setRelease(mem, J_TAKE_COUNT, takeCount + 1);
-      LONG.setRelease(mem, J_OVERFLOW_OUT, overflowOut + overflowBytes);
+      long takeCount = acquire(TAKE_COUNT);
+      // As on the put side, OVERFLOW_OUT and its journal change only with an overflow record.
+      long overflowOut = overflowBytes > 0 ? acquire(OVERFLOW_OUT) : 0;
+      plain(J_HEAD, newHead);
+      release(J_TAKE_COUNT, takeCount + 1);
+      if (overflowBytes > 0) {
+        release(J_OVERFLOW_OUT, overflowOut + overflowBytes);
+      }
       // Commit: the record's bytes may be overwritten by producers from here on.
-      LONG.setRelease(mem, HEAD, newHead);
-      LONG.setRelease(mem, TAKE_COUNT, takeCount + 1);
-      LONG.setRelease(mem, OVERFLOW_OUT, overflowOut + overflowBytes);
+      release(HEAD, newHead);
+      release(TAKE_COUNT, takeCount + 1);
+      if (overflowBytes > 0) {
+        release(OVERFLOW_OUT, overflowOut + overflowBytes);
+      }
     }
     return taken;
+  }
+
+  /**
+   * Whether a record lies beyond {@code head}, cachedTail having said no: updates cachedTail from
+   * {@code seenTail} or TAIL. Call only when holding the take lock.
+   */
+  private boolean hasRecordAfter(long head, long seenTail) {
+    if (seenTail != NO_RECORD && seenTail - head > 0) {
+      // Read with acquire by this thread before it locked: a lower bound of TAIL whose records it
+      // sees. Spares a second read of the line the producer writes on every put.
+      cachedTail = seenTail;
+      return true;
+    }
+    cachedTail = acquire(TAIL);
+    return cachedTail - head > 0;
   }
 
   private <T> Taken<T> readOverflow(RecordReader<T> reader, long refAt) {
@@ -787,14 +845,24 @@ public final class MpmcRingBuffer {
     return notEmpty.await(this::hasRecord, timeoutNanos);
   }
 
+  /** {@link #recordTail()}'s answer when the ring held no record. */
+  private static final long NO_RECORD = -1; // positions start at 0 and only grow
+
   /**
-   * Whether {@link #poll} should take the lock to look for a record: false only if the ring held
-   * none at the moment of the reads. Reads cachedTail without the take lock, racily: a stale value
-   * is lower than TAIL, so at worst the lock finds nothing; it spares a consumer behind the
-   * producer a read of TAIL, which the producer writes on every put.
+   * Whether {@link #poll} should take the lock to look for a record: returns a TAIL beyond HEAD at
+   * the moment of the reads (a lower bound of TAIL, read with acquire), or {@link #NO_RECORD}.
+   * Reads cachedTail without the take lock, racily: a stale value is lower than TAIL, so at worst
+   * the lock finds nothing; it spares a consumer behind the producer a read of TAIL, which the
+   * producer writes on every put.
    */
-  private boolean mayHaveRecord() {
-    return cachedTail - (long) LONG.getAcquire(mem, HEAD) > 0 || hasRecord();
+  private long recordTail() {
+    long head = (long) LONG.getAcquire(mem, HEAD);
+    long cached = cachedTail;
+    if (cached - head > 0) {
+      return cached;
+    }
+    long tail = (long) LONG.getAcquire(mem, TAIL);
+    return tail - head > 0 ? tail : NO_RECORD;
   }
 
   private boolean hasRecord() {
@@ -807,6 +875,9 @@ public final class MpmcRingBuffer {
     if ((long) LONG.getAcquire(mem, J_HEAD) == (long) LONG.getAcquire(mem, HEAD)) {
       LONG.setRelease(mem, TAKE_COUNT, (long) LONG.getAcquire(mem, J_TAKE_COUNT));
       LONG.setRelease(mem, OVERFLOW_OUT, (long) LONG.getAcquire(mem, J_OVERFLOW_OUT));
+    } else {
+      LONG.setRelease(mem, J_TAKE_COUNT, (long) LONG.getAcquire(mem, TAKE_COUNT));
+      LONG.setRelease(mem, J_OVERFLOW_OUT, (long) LONG.getAcquire(mem, OVERFLOW_OUT));
     }
   }
 

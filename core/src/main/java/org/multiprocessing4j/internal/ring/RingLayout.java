@@ -108,6 +108,29 @@ public final class RingLayout {
     return (RECORD_HEADER + payload + ALIGNMENT - 1) & -ALIGNMENT;
   }
 
+  private static final boolean LITTLE_ENDIAN =
+      java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
+
+  /**
+   * Returns a record header (int length at +0, int type at +4, in native order) as the one long
+   * that a single 8-byte store writes: one access to shared memory instead of two.
+   */
+  public static long header(int length, int type) {
+    return LITTLE_ENDIAN
+        ? ((long) type << 32) | (length & 0xffff_ffffL)
+        : ((long) length << 32) | (type & 0xffff_ffffL);
+  }
+
+  /** Returns the length field of a header read as one long (see {@link #header}). */
+  public static int headerLength(long header) {
+    return LITTLE_ENDIAN ? (int) header : (int) (header >>> 32);
+  }
+
+  /** Returns the type field of a header read as one long (see {@link #header}). */
+  public static int headerType(long header) {
+    return LITTLE_ENDIAN ? (int) (header >>> 32) : (int) header;
+  }
+
   /** Returns the size of a segment holding a ring of {@code capacity} data bytes. */
   public static long segmentSize(long capacity) {
     return HEADER_LENGTH + capacity;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.multiprocessing4j.ShmCleanup;
+import org.multiprocessing4j.internal.os.EndedProcesses;
 import org.multiprocessing4j.internal.shm.SegmentGoneException;
 import org.multiprocessing4j.internal.shm.SegmentOwner;
 import org.multiprocessing4j.internal.shm.SharedSegment;
@@ -416,5 +418,58 @@ class MpmcRingBufferTest {
         assertThat(b).isTrue();
       }
     }
+  }
+
+  private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+
+  /**
+   * An inline put or take leaves the overflow byte counts and their journal alone, so a repair
+   * after a holder that died before its commit must set the journal back: otherwise the counts a
+   * dead overflow put had journalled come back at the next repair of an inline put (whose journal
+   * they then seem to be), and the overflow budget is off for good.
+   */
+  @Test
+  void repair_uncommittedOverflowJournalThenDeadInlineCommit_countsStayExact() throws Exception {
+    MpmcRingBuffer r = ring(4096, 0, 0);
+    MemorySegment m = r.memory();
+    for (boolean putSide : new boolean[] {true, false}) {
+      long lock = putSide ? RingLayout.PUT_LOCK : RingLayout.TAKE_LOCK;
+      long position = putSide ? RingLayout.TAIL : RingLayout.HEAD;
+      long count = putSide ? RingLayout.PUT_COUNT : RingLayout.TAKE_COUNT;
+      long overflow = putSide ? RingLayout.OVERFLOW_IN : RingLayout.OVERFLOW_OUT;
+      long jPosition = putSide ? RingLayout.J_TAIL : RingLayout.J_HEAD;
+      long jCount = putSide ? RingLayout.J_PUT_COUNT : RingLayout.J_TAKE_COUNT;
+      long jOverflow = putSide ? RingLayout.J_OVERFLOW_IN : RingLayout.J_OVERFLOW_OUT;
+      for (int i = 0; i < 3; i++) {
+        assertThat(offerNow(r, 1, bytes(8, i))).isTrue();
+      }
+      // A holder died after journalling an overflow record, before its commit.
+      LONG.setVolatile(m, jPosition, (long) LONG.getVolatile(m, position) + 4096);
+      LONG.setVolatile(m, jCount, (long) LONG.getVolatile(m, count) + 1);
+      LONG.setVolatile(m, jOverflow, 12_345L);
+      LONG.setVolatile(m, lock, EndedProcesses.token(putSide ? 0 : 2));
+      if (putSide) {
+        assertThat(offerNow(r, 1, bytes(8, 3))).isTrue(); // takes the lock over, repairs
+      } else {
+        pollNow(r);
+      }
+      // The next holder committed an inline record and died before its count store.
+      if (putSide) {
+        assertThat(offerNow(r, 1, bytes(8, 4))).isTrue();
+      } else {
+        pollNow(r);
+      }
+      LONG.setVolatile(m, count, (long) LONG.getVolatile(m, count) - 1);
+      LONG.setVolatile(m, lock, EndedProcesses.token(putSide ? 1 : 3));
+      if (putSide) {
+        assertThat(offerNow(r, 1, bytes(8, 5))).isTrue();
+      } else {
+        pollNow(r);
+      }
+      assertThat((long) LONG.getVolatile(m, overflow)).as("overflow bytes").isZero();
+      assertThat(r.size()).isEqualTo(6); // put side: 6 puts; take side: 3 more, 3 takes
+    }
+    assertThat(r.putCount()).isEqualTo(9);
+    assertThat(r.takeCount()).isEqualTo(3);
   }
 }
