@@ -191,13 +191,17 @@ public final class RabbitPoolBench {
       double w = Report.median(work[k]);
       double h = Report.median(hop[k]);
       double d = Report.median(direct[k]);
-      // ratio: ours ÷ raw for latency (more is worse), raw ÷ ours for throughput (same meaning)
-      double rw = k != 2 ? o / w : w / o;
-      double rh = k != 2 ? o / h : h / o;
-      double rd = k != 2 ? o / d : d / o;
+      // ratio: ours ÷ raw for latency (more is worse), raw ÷ ours for throughput (same meaning);
+      // none where the peer's figure prints as zero (a raw peer has no worker JVM: its "worker
+      // JVMs" rows hold the idle node worker's rare wake-ups)
+      boolean wholeNumbers = k < 3 + CPU_ROWS || k >= 3 + CPU_ROWS + SWITCH_ROWS;
+      double zero = wholeNumbers ? 0.5 : 0.05;
+      double rw = w < zero ? Double.NaN : k != 2 ? o / w : w / o;
+      double rh = h < zero ? Double.NaN : k != 2 ? o / h : h / o;
+      double rd = d < zero ? Double.NaN : k != 2 ? o / d : d / o;
       System.out.printf(
           Locale.ROOT,
-          k < 3 + CPU_ROWS || k >= 3 + CPU_ROWS + SWITCH_ROWS
+          wholeNumbers
               ? "| %s | %,.0f | %,.0f | %s | %,.0f | %s | %,.0f | %s | %,.0f |%n"
               : "| %s | %.1f | %.1f | %s | %.1f | %s | %.1f | %s | %.1f |%n",
           what[k],
@@ -628,7 +632,8 @@ public final class RabbitPoolBench {
   }
 
   /**
-   * A ratio as "2.50×", or "–" where the peer spends nothing (two raw peers have no worker JVM).
+   * A ratio as "2.50×", or "–" where there is none (the peer's figure is zero: two raw peers have
+   * no worker JVM).
    */
   private static String times(double ratio) {
     return Double.isFinite(ratio) ? String.format(Locale.ROOT, "%.2f×", ratio) : "–";
