@@ -15,7 +15,6 @@ import org.multiprocessing4j.internal.ring.RingLayout;
 import org.multiprocessing4j.internal.shm.SegmentOwner;
 import org.multiprocessing4j.internal.shm.SharedSegment;
 import org.multiprocessing4j.internal.sync.RobustLock;
-import org.multiprocessing4j.internal.sync.Waiting;
 
 /**
  * One pipe as seen from this JVM: a ring per direction, and a control file that records which
@@ -215,18 +214,7 @@ final class PipeCore {
 
   /** Takes the table lock (see the class notes), uninterruptibly. */
   private void lockTable() {
-    boolean interrupted = false;
-    while (true) {
-      try {
-        tableLock.lock(Waiting.FOREVER); // RECOVERED needs no repair: see the class notes
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    tableLock.lockUninterruptibly(); // RECOVERED needs no repair: see the class notes
   }
 
   /**

@@ -939,22 +939,8 @@ public final class MpmcRingBuffer {
   }
 
   private void lockUninterruptibly(RobustLock lock, boolean putSide) {
-    boolean interrupted = false;
-    try {
-      while (true) {
-        try {
-          if (lock.lock(Waiting.FOREVER) == RobustLock.RECOVERED) {
-            repair(putSide);
-          }
-          return;
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
+    if (lock.lockUninterruptibly() == RobustLock.RECOVERED) {
+      repair(putSide);
     }
   }
 

@@ -89,6 +89,30 @@ public final class RobustLock {
     return released.await(c::tryAcquire, timeoutNanos) ? c.result : TIMED_OUT;
   }
 
+  /**
+   * Acquires the lock for this process, however long it takes; an interrupt does not end the wait
+   * but is kept (the thread's interrupt status is set again once the lock is held).
+   *
+   * @return {@link #ACQUIRED} or {@link #RECOVERED} (the previous holder died holding it: the
+   *     caller repairs what it may have left half done)
+   */
+  public int lockUninterruptibly() {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return lock(Waiting.FOREVER);
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
   /** One {@link #lock} call's attempts, and what they found. */
   private final class Contender {
     private final long me;

@@ -516,25 +516,8 @@ public final class ShmBarrier implements ProcessBarrier, Serializable {
 
   /** Acquires the guard; a dead holder's half-update breaks the current round. */
   private void lockGuard() {
-    boolean interrupted = false;
-    try {
-      while (true) {
-        int r;
-        try {
-          r = guard.lock(Waiting.FOREVER);
-        } catch (InterruptedException e) {
-          interrupted = true;
-          continue;
-        }
-        if (r == RobustLock.RECOVERED) {
-          INT.setRelease(memory, offset + BROKEN, 1);
-        }
-        return;
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
+    if (guard.lockUninterruptibly() == RobustLock.RECOVERED) {
+      INT.setRelease(memory, offset + BROKEN, 1);
     }
   }
 

@@ -271,25 +271,8 @@ public final class ShmSemaphore implements ProcessSemaphore, Serializable {
 
   /** Acquires the guard, uninterruptibly, rolling back a dead holder's unfinished update. */
   private void lockGuard() {
-    boolean interrupted = false;
-    try {
-      while (true) {
-        int r;
-        try {
-          r = guard.lock(Waiting.FOREVER);
-        } catch (InterruptedException e) {
-          interrupted = true;
-          continue;
-        }
-        if (r == RobustLock.RECOVERED) {
-          rollBack();
-        }
-        return;
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
+    if (guard.lockUninterruptibly() == RobustLock.RECOVERED) {
+      rollBack();
     }
   }
 
