@@ -33,8 +33,8 @@ import org.multiprocessing4j.rabbitmq.WorkerNode;
  *   <li><b>ours</b>: a submit-only pool ({@code workers(0)}) and a worker node of 1 process in this
  *       JVM, each with its own connection: submit (sign, publish, wait for the confirm), the node
  *       checks it and hands it to its worker JVM, which decodes and runs it; the node publishes the
- *       signed result, waits for its confirm and acks the task; the submitter checks and decodes
- *       it.
+ *       signed result without waiting and acks the task when the broker confirms the result; the
+ *       submitter checks and decodes it.
  *   <li><b>raw work queue</b>: the same guarantees by hand: a durable request queue, publish with a
  *       confirm per request (transient messages, as the pool's tasks are by default), a consumer
  *       (prefetch 1, own connection) that publishes the body back to a named reply queue with a

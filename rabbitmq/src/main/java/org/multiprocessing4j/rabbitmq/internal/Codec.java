@@ -100,6 +100,20 @@ final class Codec {
     }
   }
 
+  /**
+   * Returns whether a value has a compact encoding of its own (a tag from {@link #NULL} to {@link
+   * #BOOLEAN}), not Java serialization.
+   */
+  static boolean isSimple(@Nullable Object value) {
+    return value == null
+        || value instanceof String
+        || value instanceof byte[]
+        || value instanceof Integer
+        || value instanceof Long
+        || value instanceof Double
+        || value instanceof Boolean;
+  }
+
   Encoded encode(@Nullable Object value) {
     return switch (value) {
       case null -> new Encoded(NULL, new byte[0]);
@@ -177,12 +191,7 @@ final class Codec {
     } catch (InvalidClassException e) {
       String rejected = REJECTED_CLASS.get();
       if (rejected != null) {
-        throw new UndecodableValueException(
-            "cannot decode a received item: class "
-                + rejected
-                + " is not on the allow-list of deserialization (allow it with"
-                + " RabbitContext.Builder.allowClasses in every process that reads it)",
-            e);
+        throw notAllowed(rejected, e);
       }
       throw new UndecodableValueException(
           "cannot decode a received item of class " + e.classname + ": " + e.getMessage(), e);
@@ -246,13 +255,18 @@ final class Codec {
       REJECTED_CLASS.remove();
     }
     if (s == ObjectInputFilter.Status.REJECTED) {
-      throw new UndecodableValueException(
-          "cannot decode a received item: class "
-              + c.getName()
-              + " is not on the allow-list of deserialization (allow it with"
-              + " RabbitContext.Builder.allowClasses in every process that reads it)",
-          new java.io.InvalidClassException(c.getName(), "filter status: REJECTED"));
+      throw notAllowed(
+          c.getName(), new InvalidClassException(c.getName(), "filter status: REJECTED"));
     }
+  }
+
+  private static UndecodableValueException notAllowed(String className, Throwable cause) {
+    return new UndecodableValueException(
+        "cannot decode a received item: class "
+            + className
+            + " is not on the allow-list of deserialization (allow it with"
+            + " RabbitContext.Builder.allowClasses in every process that reads it)",
+        cause);
   }
 
   private static final class FilteredStream extends ObjectInputStream {

@@ -174,7 +174,15 @@ final class Envelope {
     }
     long millis = b.getLong(6);
     long now = System.currentTimeMillis();
-    Nonce nonce = new Nonce(b.getLong(14), b.getLong(22));
+    if (millis > now + MAX_CLOCK_SKEW_MILLIS) {
+      throw new Rejected("timestamped " + (millis - now) + " ms in the future");
+    }
+    Opened opened =
+        new Opened(
+            body[5],
+            Arrays.copyOfRange(body, HEADER_LENGTH, HEADER_LENGTH + n),
+            new Nonce(b.getLong(14), b.getLong(22)),
+            millis);
     if (millis < now - maxAgeMillis) {
       throw new Expired(
           "older than the maximum age of "
@@ -182,14 +190,9 @@ final class Envelope {
               + " ms ("
               + (now - millis)
               + " ms): stale or replayed",
-          new Opened(
-              body[5], Arrays.copyOfRange(body, HEADER_LENGTH, HEADER_LENGTH + n), nonce, millis));
+          opened);
     }
-    if (millis > now + MAX_CLOCK_SKEW_MILLIS) {
-      throw new Rejected("timestamped " + (millis - now) + " ms in the future");
-    }
-    return new Opened(
-        body[5], Arrays.copyOfRange(body, HEADER_LENGTH, HEADER_LENGTH + n), nonce, millis);
+    return opened;
   }
 
   /**

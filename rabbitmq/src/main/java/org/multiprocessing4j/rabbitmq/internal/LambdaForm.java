@@ -92,7 +92,7 @@ final class LambdaForm {
     int size = 0;
     for (int i = 0; i < n; i++) {
       Object a = l.getCapturedArg(i);
-      if (!isSimple(a)) {
+      if (!Codec.isSimple(a)) {
         return null;
       }
       size += a instanceof byte[] b ? b.length : a instanceof String s ? 3 * s.length() : 8;
@@ -122,16 +122,6 @@ final class LambdaForm {
 
   /** Encodes simple values only: its allow-list is never asked. */
   private static final Codec SIMPLE = new Codec(java.util.List.of());
-
-  private static boolean isSimple(@Nullable Object v) {
-    return v == null
-        || v instanceof String
-        || v instanceof byte[]
-        || v instanceof Integer
-        || v instanceof Long
-        || v instanceof Double
-        || v instanceof Boolean;
-  }
 
   private static byte[] names(SerializedLambda l) {
     ByteArrayOutputStream b = new ByteArrayOutputStream(512);

@@ -142,6 +142,13 @@ class RemoteTaskTest {
   }
 
   @Test
+  void lambdaForm_capturingANumberWithoutACompactEncoding_isLeftToJavaSerialization() {
+    float f = 1.5f;
+
+    assertThat(LambdaForm.encode((TaskCallable<Float>) () -> f)).isNull();
+  }
+
+  @Test
   void lambdaForm_serializedLambdaNotOnTheAllowList_isRefused() {
     byte[] form = lambdaForm((TaskCallable<String>) () -> "hi");
 
