@@ -24,8 +24,10 @@ import org.multiprocessing4j.internal.spawn.LaunchSpec;
  *
  * <p>Give it a target, or subclass it and override {@link #run()}; then {@link #start()} launches a
  * new JVM (the {@code java} of this JVM's {@code java.home}, with this JVM's class path) and runs
- * the target there. The process object itself, with its subclass's fields, travels to the child
- * with Java serialization; in the child, {@link #current()} returns that copy.
+ * the target there. The process object itself, with its subclass's fields, travels to the child as
+ * Java serialization copies it (a plain process whose lambda target captures only simple values
+ * goes in a shorter form that gives the same copy); in the child, {@link #current()} returns that
+ * copy.
  *
  * <pre>{@code
  * JvmProcess p = new JvmProcess(Demo::task, "child 1");   // Process(target=task, args=('child 1',))
@@ -365,7 +367,8 @@ public class JvmProcess implements Serializable, AutoCloseable {
    * Launches the child JVM and returns once it has loaded this process object and is about to run
    * it; it does not wait for the target to finish.
    *
-   * <p>Blocks for the child JVM's start-up (typically a few hundred milliseconds), at most {@link
+   * <p>Blocks for the child JVM's start-up (about 0.1 s on a quiet machine, a few hundred
+   * milliseconds under load, a few milliseconds with a warm spare), at most {@link
    * ProcessOptions#startTimeout()}. If the calling thread is interrupted meanwhile, the child is
    * killed and {@link ProcessStartException} is thrown with the interrupt status set.
    *

@@ -1,7 +1,6 @@
 package org.multiprocessing4j.internal.spawn;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -159,8 +158,7 @@ public final class AotTraining {
                         .redirectOutput(ProcessBuilder.Redirect.INHERIT)
                         .redirectError(ProcessBuilder.Redirect.INHERIT)
                         .start();
-                return new SpawnedJvm.Connection(
-                    started, InputStream.nullInputStream(), null, null);
+                return new SpawnedJvm.Started(started, null, null);
               } catch (IOException e) {
                 throw new ProcessStartException(
                     "cannot start the AOT training JVM: " + e.getMessage(), null, "", e);

@@ -295,6 +295,9 @@ final class CompactLaunch {
         out.writeByte(kind);
         out.writeInt(list.size());
         for (Object element : list) {
+          if (element == null && kind == IMMUTABLE_LIST) {
+            throw new NotCompact(); // Stream.toList()'s: List.of could not rebuild it in the child
+          }
           writeValue(out, element, seen, depth + 1);
         }
       }

@@ -94,7 +94,7 @@ final class SpawnedJvm {
                   pump(process.getInputStream(), spec.stdout(), () -> System.out, name, "out");
               OutputPump err =
                   pump(process.getErrorStream(), spec.stderr(), () -> System.err, name, "err");
-              return new Connection(process, InputStream.nullInputStream(), out, err);
+              return new Started(process, out, err);
             });
     ControlChannel channel = new ControlChannel(c.fromChild(), c.process().getOutputStream());
     return new SpawnedJvm(c.process(), channel, c.out(), c.err());
@@ -110,7 +110,15 @@ final class SpawnedJvm {
   record Connection(
       Process process, InputStream fromChild, @Nullable OutputPump out, @Nullable OutputPump err) {}
 
-  /** Starts a process whose command names the control FIFO (its FIFO stream is ignored). */
+  /**
+   * A started process, not yet connected.
+   *
+   * @param out the pump of its standard output, if piped to us
+   * @param err the pump of its standard error, if piped to us
+   */
+  record Started(Process process, @Nullable OutputPump out, @Nullable OutputPump err) {}
+
+  /** Starts a process whose command names the control FIFO. */
   @FunctionalInterface
   interface Starter {
     /**
@@ -118,7 +126,7 @@ final class SpawnedJvm {
      *
      * @throws ProcessStartException if it cannot be started
      */
-    Connection start();
+    Started start();
   }
 
   /**
@@ -147,7 +155,7 @@ final class SpawnedJvm {
     CompletableFuture<InputStream> fromChild = null;
     try {
       fromChild = Fifo.openForReading(fifo, "mp4j-open-" + name);
-      Connection started = starter.start();
+      Started started = starter.start();
       process = started.process();
       awaitEither(
           fromChild, process, deadline, timeoutNanos, name, started.err(), "connect to its parent");

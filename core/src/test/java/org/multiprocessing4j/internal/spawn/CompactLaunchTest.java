@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -234,6 +235,10 @@ class CompactLaunchTest {
     ProcessTarget longString = () -> takeTwo(huge, "b");
     assertThat(encode(longString)).isNull();
     assertThat(CompactLaunch.tryEncode("p", false, "1", null, null)).isNull();
+    List<@Nullable String> withNull =
+        Stream.<@Nullable String>of("a", null).toList(); // List.of's class, a null
+    ProcessTarget nullInImmutable = () -> takeTwo(withNull, "b");
+    assertThat(encode(nullInImmutable)).isNull(); // List.of could not rebuild it in the child
     String fine = "ok";
     ProcessTarget simple = () -> takeTwo(fine, 1);
     assertThat(encode(simple)).isNotNull();
