@@ -17,9 +17,9 @@ import org.openjdk.jcstress.infra.results.I_Result;
 
 /**
  * The {@link MpmcRingBuffer}'s publication of a record: the producer writes the record's bytes with
- * plain stores and publishes them by the release store of TAIL; a consumer that sees the new TAIL
- * (acquire) must see every byte, never a record not yet written (the publication hole). A consumer
- * that finds nothing is fine: the producer has not published yet.
+ * plain stores and publishes them by the release store of the record's 8-byte header; a consumer
+ * that sees the header (acquire) must see every byte, never a record not yet written (the
+ * publication hole). A consumer that finds nothing is fine: the producer has not published yet.
  */
 public final class RingPublicationTests {
 
@@ -121,6 +121,50 @@ public final class RingPublicationTests {
         Integer b = a == null ? null : ring.poll(TYPE, 0, false);
         r.r1 = a == null ? 0 : a;
         r.r2 = b == null ? 0 : b;
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  /**
+   * A record that does not fit before the end of the ring is written at its start, behind a PADDING
+   * record whose header's release store publishes both; the start still holds an older record of
+   * another type. A consumer sees nothing, or the new record whole: never the old one (a header at
+   * the start read before the new one) nor a torn one.
+   */
+  @JCStressTest
+  @Outcome(id = "0", expect = ACCEPTABLE, desc = "nothing published yet")
+  @Outcome(id = "7", expect = ACCEPTABLE, desc = "the record behind the padding, whole")
+  @Outcome(expect = FORBIDDEN, desc = "the stale record at the start, or a torn one")
+  @State
+  public static class BehindPadding extends RingState {
+    private static final int STALE = 99;
+
+    private static final MpmcRingBuffer.RecordReader<Integer> TYPE =
+        (type, m, offset, length) -> GRADER.read(type, m, offset, length) == WHOLE ? type : -1;
+
+    /** Puts and takes records of the stale type until the next one must wrap. */
+    public BehindPadding() {
+      long record = RingLayout.recordLength(LENGTH);
+      for (long at = 0; at + record <= CAPACITY; at += record) {
+        offer(STALE);
+        if (poll() != WHOLE) {
+          throw new AssertionError("a record put before the test came back wrong");
+        }
+      }
+    }
+
+    @Actor
+    public void producer() {
+      offer(7);
+    }
+
+    @Actor
+    public void consumer(I_Result r) {
+      try {
+        Integer type = ring.poll(TYPE, 0, false);
+        r.r1 = type == null ? 0 : type;
       } catch (InterruptedException e) {
         throw new AssertionError(e);
       }

@@ -58,71 +58,87 @@ import org.multiprocessing4j.internal.sync.Waiting;
  */
 public final class MpmcRingBuffer {
   /*
-   * Implementation notes.
-   *
-   * Design. A two-lock queue (Michael & Scott's two-lock queue; the JDK's LinkedBlockingQueue)
-   * over a byte ring (Agrona's ring buffers): producers serialize on the put lock, consumers on the
-   * take lock, and between the two sides the ring is single-producer single-consumer: the producer
-   * holding the put lock writes a record beyond TAIL and publishes it by moving TAIL; the consumer
-   * holding the take lock reads the record at HEAD and frees it by moving HEAD. A producer and a
-   * consumer never wait for each other's locks. Each lock is a RobustLock in shared memory; threads
-   * of one process contend for it like threads of different processes (a per-JVM ReentrantLock in
-   * front cost two more atomic operations per call, a fifth of a put, and bought nothing the
-   * RobustLock's own spin-then-futex wait does not give).
-   *
-   * Why locks and not a lock-free multi-producer ring: in a lock-free design (Agrona's
-   * ManyToOneRingBuffer, Vyukov's queue) a producer claims space first and commits later, so a
-   * producer killed between the two leaves a claimed, never-committed hole that every consumer
-   * waits behind; telling a dead producer from a slow one (a GC pause while copying 1 MiB) takes a
-   * timeout, which is a guess. A lock owner is named in the lock word, so its death is a fact the
-   * others can check (pid and start time), and what it left half done is undone exactly. The
-   * price is one uncontended CAS per operation on a line only that side touches.
-   *
-   * Records never wrap: one that does not fit before the end of the data area is preceded by a
-   * PADDING record up to the end, written and published together with it. An item whose record
-   * would take more than a quarter of the ring (MAX_INLINE) is written to an overflow file (named
-   * after this ring, so the ring's owner removes it at close) and the ring carries an OVERFLOW
-   * record naming it: items of any size pass through a small ring, and a 64 MiB item does not
-   * hold the put lock while it is copied. OVERFLOW_BUDGET bounds the bytes in overflow files
-   * (0 = unbounded); one item larger than the budget still passes when no other is outstanding.
-   *
-   * Memory ordering. Producer: record bytes (plain) -> journal -> TAIL (setRelease) -> counts
-   * (setRelease) -> unlock (CAS, a full fence) -> NOT_EMPTY.signalAll (getVolatile). Consumer:
-   * TAIL (getAcquire) -> record bytes (plain) -> ... -> HEAD (setRelease). The setRelease of TAIL
-   * pairs with the consumer's getAcquire of TAIL, so a consumer that sees a TAIL sees every record
-   * byte below it (the publication hole jcstress tests guard). The full fence of the unlock CAS
-   * orders TAIL before the read of the event count word (Dekker; see EventCount). Symmetric on the
-   * consumer side with HEAD and NOT_FULL. PUT_COUNT and TAKE_COUNT lag TAIL and HEAD by one
-   * operation at most; sizes are approximate while others operate, as in Python.
-   *
-   * Failure. The commit point of a put is the single store to TAIL; of a take, to HEAD.
-   *  - Producer killed before its TAIL store: the bytes it wrote beyond TAIL are invisible and are
-   *    overwritten by the next producer. No torn item is ever visible; the item is not delivered
-   *    (its put never returned). An overflow file it had written, uncommitted, is removed by
-   *    sweepOrphanOverflow() (when a process closes the queue) or when the owner closes.
-   *  - Producer killed after its TAIL store: the item is delivered; the counts it had not yet
-   *    updated are repaired from the journal by the next producer (below).
-   *  - Consumer killed before its HEAD store: the item stays at the head and goes to the next
-   *    consumer: nothing is lost; the killed consumer's get never returned, so no one saw it twice.
-   *  - Consumer killed after its HEAD store: its get had copied the item into its heap; the item
-   *    goes with it, as with any consumer that dies after get returns. An overflow file it had
-   *    not yet removed stays until the owner closes.
-   *  - A process killed while blocked in a wait holds nothing (see EventCount).
-   *  In every case the next locker takes the dead holder's lock over (RobustLock, within ~10 ms of
-   *  contending) and repairs: the journal (J_TAIL, J_PUT_COUNT, J_OVERFLOW_IN, written in that
-   *  order before TAIL) tells whether the dead holder's TAIL store happened (J_TAIL == TAIL); if
-   *  so, the counts are set from the journal, otherwise they are already right. J_TAIL is written
-   *  first, so a journal whose counts are new always has a new J_TAIL, which differs from TAIL
-   *  until the commit; an uncommitted journal is then set back to the counts. OVERFLOW_IN and
-   *  J_OVERFLOW_IN are written only by a put of an overflow record (an inline put leaves both
-   *  alone, two stores and a load fewer per item), so outside a put J_OVERFLOW_IN == OVERFLOW_IN,
-   *  which is what the repair of an inline put relies on. The same holds for the consumer side
-   *  with J_HEAD and OVERFLOW_OUT.
-   *
-   * References. Michael & Scott, "Simple, Fast, and Practical Non-Blocking and Blocking
-   * Concurrent Queue Algorithms" (1996); Agrona's ManyToOneRingBuffer and RecordDescriptor; the
-   * Linux robust-futex design (Documentation/locking/robust-futexes.rst).
-   */
+  * Implementation notes.
+  *
+  * Design. A two-lock queue (Michael & Scott's two-lock queue; the JDK's LinkedBlockingQueue)
+  * over a byte ring (Agrona's ring buffers): producers serialize on the put lock, consumers on the
+  * take lock, and between the two sides the ring is single-producer single-consumer: the producer
+  * holding the put lock writes a record at TAIL and publishes it by the release store of its
+  * 8-byte header, then moves TAIL; the consumer holding the take lock reads the header at HEAD
+  * (a header word of 0 is no record yet), reads the record and frees it by moving HEAD. A producer
+  * and a consumer never wait for each other's locks. Each lock is a RobustLock in shared memory;
+  * threads of one process contend for it like threads of different processes (a per-JVM
+  * ReentrantLock in front cost two more atomic operations per call, a fifth of a put, and bought
+  * nothing the RobustLock's own spin-then-futex wait does not give).
+  *
+  * Why the header publishes, not TAIL: a consumer then reads only lines it must read anyway (the
+  * record's), as Agrona's consumers do. With TAIL as the commit, a consumer that keeps up read the
+  * producers' line on every item and the line went back and forth between the two cores twice
+  * per item (once for TAIL, once for the record). TAIL is now the producers' own: the next put,
+  * room checks and repair read it. The price: the word after each record must read 0 before the
+  * record is published (the producer stores it, with the record: the ring is not cleared behind
+  * consumers as Agrona's is), so a put needs 8 bytes of room beyond its record.
+
+  * Why locks and not a lock-free multi-producer ring: in a lock-free design (Agrona's
+  * ManyToOneRingBuffer, Vyukov's queue) a producer claims space first and commits later, so a
+  * producer killed between the two leaves a claimed, never-committed hole that every consumer
+  * waits behind; telling a dead producer from a slow one (a GC pause while copying 1 MiB) takes a
+  * timeout, which is a guess. A lock owner is named in the lock word, so its death is a fact the
+  * others can check (pid and start time), and what it left half done is undone exactly. The
+  * price is one uncontended CAS per operation on a line only that side touches.
+  *
+  * Records never wrap: one that does not fit before the end of the data area is preceded by a
+  * PADDING record up to the end, written and published together with it. An item whose record
+  * would take more than a quarter of the ring (MAX_INLINE) is written to an overflow file (named
+  * after this ring, so the ring's owner removes it at close) and the ring carries an OVERFLOW
+  * record naming it: items of any size pass through a small ring, and a 64 MiB item does not
+  * hold the put lock while it is copied. OVERFLOW_BUDGET bounds the bytes in overflow files
+  * (0 = unbounded); one item larger than the budget still passes when no other is outstanding.
+  *
+  * Memory ordering. Producer: journal -> 0 into the next header word -> record bytes (plain) ->
+  * header (setRelease: the commit) -> TAIL, counts (setRelease) -> unlock (CAS, a full fence) ->
+  * NOT_EMPTY.signalAll (getVolatile). Consumer: header at HEAD (getAcquire) -> record bytes
+  * (plain) -> journal -> HEAD (setRelease) -> counts. The release of the header pairs with the
+  * consumer's acquire of it, so a consumer that sees a header sees every record byte and the 0
+  * after the record (the publication hole jcstress tests guard). A record that does not fit before
+  * the end is written at 0 and published by the release of the PADDING header before it, so its
+  * own header is written plain. The full fence of the unlock CAS orders the commit before the read
+  * of the event count word (Dekker; see EventCount). Symmetric on the consumer side with HEAD and
+  * NOT_FULL. PUT_COUNT and TAKE_COUNT lag the commits by one operation at most (a take can even
+  * come before its put's PUT_COUNT store); sizes are approximate while others operate, as in
+  * Python.
+
+  * Failure. The commit point of a put is the release store of its record's header (of the
+  * PADDING header before it, if any); of a take, the store to HEAD.
+  *  - Producer killed before its header store: the bytes it wrote beyond TAIL are invisible (the
+  *    header word at TAIL is still 0) and are overwritten by the next producer. No torn item is
+  *    ever visible; the item is not delivered (its put never returned). An overflow file it had
+  *    written, uncommitted, is removed by sweepOrphanOverflow() (when a process closes the queue)
+  *    or when the owner closes.
+  *  - Producer killed after its header store: the item is delivered; TAIL and the counts it had
+  *    not yet updated are repaired from the journal by the next producer (below).
+  *  - Consumer killed before its HEAD store: the item stays at the head and goes to the next
+  *    consumer: nothing is lost; the killed consumer's get never returned, so no one saw it twice.
+  *  - Consumer killed after its HEAD store: its get had copied the item into its heap; the item
+  *    goes with it, as with any consumer that dies after get returns. An overflow file it had
+  *    not yet removed stays until the owner closes.
+  *  - A process killed while blocked in a wait holds nothing (see EventCount).
+  *  In every case the next locker takes the dead holder's lock over (RobustLock, within ~10 ms of
+  *  contending) and repairs: the journal (J_TAIL, J_PUT_COUNT, J_OVERFLOW_IN, written in that
+  *  order before the commit) tells what the dead holder's commit implies. J_TAIL == TAIL: its
+  *  TAIL store happened (or it died before journalling, and the journal is the last completed
+  *  put's), so the counts are set from the journal. J_TAIL != TAIL: it committed if the header
+  *  word at TAIL is no longer 0 (then TAIL and the counts are set from the journal), otherwise the
+  *  journal is set back to the counts (J_TAIL is written first, so a journal whose counts are new
+  *  always has a new J_TAIL). OVERFLOW_IN and J_OVERFLOW_IN are written only by a put of an
+  *  overflow record (an inline put leaves both alone, two stores and a load fewer per item), so
+  *  outside a put J_OVERFLOW_IN == OVERFLOW_IN, which is what the repair of an inline put relies
+  *  on. The consumer side is the same with J_HEAD, whose commit is the HEAD store itself.
+
+  * References. Michael & Scott, "Simple, Fast, and Practical Non-Blocking and Blocking
+  * Concurrent Queue Algorithms" (1996); Agrona's ManyToOneRingBuffer and RecordDescriptor; the
+  * Linux robust-futex design (Documentation/locking/robust-futexes.rst).
+  */
 
   /**
    * Reads one record's payload, called while the take lock is held: copy what is needed, do not
@@ -178,7 +194,6 @@ public final class MpmcRingBuffer {
   private final EventCount notFull;
   private long cachedHead; // guarded by putLock; a lower bound of HEAD
   private long cachedTakeCount; // guarded by putLock; a lower bound of TAKE_COUNT
-  private long cachedTail; // guarded by takeLock; a lower bound of TAIL
 
   private MpmcRingBuffer(SharedSegment segment) {
     this.segment = segment;
@@ -432,7 +447,7 @@ public final class MpmcRingBuffer {
     // assert putLock.isHeldByThisProcess();
     long tail = acquire(TAIL);
     long putCount = acquire(PUT_COUNT);
-    if (maxItems > 0 && putCount - cachedTakeCount >= maxItems && isFullByCount(putCount)) {
+    if (isFullByCount(putCount)) {
       return false;
     }
     // OVERFLOW_IN and its journal change only with an overflow record: an inline one (nearly
@@ -449,23 +464,27 @@ public final class MpmcRingBuffer {
     long toEnd = capacity - index;
     long padding = record <= toEnd ? 0 : toEnd;
     long newTail = tail + padding + record;
-    if (newTail - cachedHead > capacity && isFullByBytes(newTail)) {
+    if (newTail - cachedHead >= capacity && isFullByBytes(newTail)) {
       return false;
     }
-    if (padding > 0) {
-      plain(HEADER_LENGTH + index, RingLayout.header((int) padding, PADDING));
-      index = 0;
-    }
-    long at = HEADER_LENGTH + index;
-    plain(at, RingLayout.header((int) length, type));
-    writer.write(mem, at + RECORD_HEADER);
     // Journal: J_TAIL first (see Failure in the notes), then the counts the commit implies.
     plain(J_TAIL, newTail);
     release(J_PUT_COUNT, putCount + 1);
     if (overflowBytes > 0) {
       release(J_OVERFLOW_IN, overflowIn + overflowBytes);
     }
+    // The word after the record is the next header: it must read "no record" until the next put
+    // publishes there (it holds whatever the previous lap left).
+    plain(HEADER_LENGTH + (newTail & mask), 0L);
+    long at = HEADER_LENGTH + (padding > 0 ? 0 : index);
+    writer.write(mem, at + RECORD_HEADER);
+    long header = RingLayout.header((int) length, type);
+    if (padding > 0) {
+      header = writeBehindPadding(header, padding);
+      at = HEADER_LENGTH + index;
+    }
     // Commit: the record (and its padding) becomes visible to consumers with this store.
+    release(at, header);
     release(TAIL, newTail);
     release(PUT_COUNT, putCount + 1);
     if (overflowBytes > 0) {
@@ -474,16 +493,34 @@ public final class MpmcRingBuffer {
     return true;
   }
 
-  /** Whether maxItems are held, with TAKE_COUNT read anew. Call only when holding the put lock. */
+  /**
+   * Whether maxItems are held, reading TAKE_COUNT anew only when the last value read says so. Call
+   * only when holding the put lock.
+   */
   private boolean isFullByCount(long putCount) {
+    if (maxItems == 0 || putCount - cachedTakeCount < maxItems) {
+      return false;
+    }
     cachedTakeCount = acquire(TAKE_COUNT);
     return putCount - cachedTakeCount >= maxItems;
   }
 
-  /** Whether TAIL cannot move to {@code newTail}, HEAD read anew. Call holding the put lock. */
+  /**
+   * Writes the header of a record placed at 0 behind a PADDING record, and returns the PADDING
+   * header, whose release store publishes both. Call only when holding the put lock.
+   */
+  private long writeBehindPadding(long recordHeader, long padding) {
+    plain(HEADER_LENGTH, recordHeader);
+    return RingLayout.header((int) padding, PADDING);
+  }
+
+  /**
+   * Whether TAIL cannot move to {@code newTail}, HEAD read anew: the record and the header word
+   * after it must lie before HEAD's next lap. Call holding the put lock.
+   */
   private boolean isFullByBytes(long newTail) {
     cachedHead = acquire(HEAD);
-    return newTail - cachedHead > capacity;
+    return newTail - cachedHead >= capacity;
   }
 
   private long acquire(long offset) {
@@ -525,20 +562,28 @@ public final class MpmcRingBuffer {
     long record = recordLength(length);
     long toEnd = capacity - (tail & mask);
     long newTail = tail + (record <= toEnd ? 0 : toEnd) + record;
-    return newTail - (long) LONG.getAcquire(mem, HEAD) <= capacity;
+    return newTail - (long) LONG.getAcquire(mem, HEAD) < capacity;
   }
 
-  /** Restores the producer counts after a producer died holding the put lock. */
+  /** Restores TAIL and the producer counts after a producer died holding the put lock. */
   private void repairPut() {
     // assert putLock.isHeldByThisProcess();
-    if ((long) LONG.getAcquire(mem, J_TAIL) == (long) LONG.getAcquire(mem, TAIL)) {
-      LONG.setRelease(mem, PUT_COUNT, (long) LONG.getAcquire(mem, J_PUT_COUNT));
-      LONG.setRelease(mem, OVERFLOW_IN, (long) LONG.getAcquire(mem, J_OVERFLOW_IN));
+    long tail = acquire(TAIL);
+    long journalTail = acquire(J_TAIL);
+    // Committed: TAIL was stored (or the journal is the last completed put's), or the dead holder
+    // published its header and died before storing TAIL. The word at TAIL is 0 until that header.
+    boolean published = journalTail != tail && acquire(HEADER_LENGTH + (tail & mask)) != 0;
+    if (journalTail == tail || published) {
+      if (published) {
+        release(TAIL, journalTail);
+      }
+      release(PUT_COUNT, acquire(J_PUT_COUNT));
+      release(OVERFLOW_IN, acquire(J_OVERFLOW_IN));
     } else {
       // Not committed: the journal may hold the dead holder's new counts. An inline put does not
       // rewrite J_OVERFLOW_IN, so bring the journal back to the committed state.
-      LONG.setRelease(mem, J_PUT_COUNT, (long) LONG.getAcquire(mem, PUT_COUNT));
-      LONG.setRelease(mem, J_OVERFLOW_IN, (long) LONG.getAcquire(mem, OVERFLOW_IN));
+      release(J_PUT_COUNT, acquire(PUT_COUNT));
+      release(J_OVERFLOW_IN, acquire(OVERFLOW_IN));
     }
   }
 
@@ -573,14 +618,13 @@ public final class MpmcRingBuffer {
       }
       // Look before locking: a consumer that keeps up finds the ring empty on most calls, and the
       // look costs a read or two where the lock costs two CAS (and contends with others).
-      long seenTail = recordTail();
-      if (seenTail != NO_RECORD) {
+      if (hasRecord()) {
         if (!lock(takeLock, false, lockTimeout, interruptible)) {
           return null;
         }
         Object read;
         try {
-          read = tryRead(reader, true, seenTail);
+          read = tryRead(reader, true);
         } finally {
           takeLock.unlock();
         }
@@ -616,7 +660,7 @@ public final class MpmcRingBuffer {
   public <T> @Nullable T peek(RecordReader<T> reader) {
     lockUninterruptibly(takeLock, false);
     try {
-      Object read = tryRead(reader, false, NO_RECORD);
+      Object read = tryRead(reader, false);
       @SuppressWarnings("unchecked") // the reader's T, or a Taken<T> holding one
       T value = read == EMPTY ? null : (T) finishRead(read, false);
       return value;
@@ -632,12 +676,15 @@ public final class MpmcRingBuffer {
   public <T> void forEach(RecordReader<T> reader, Consumer<? super T> sink) {
     lockUninterruptibly(takeLock, false);
     try {
-      long head = (long) LONG.getAcquire(mem, HEAD);
-      long tail = (long) LONG.getAcquire(mem, TAIL);
-      while (tail - head > 0) {
+      long head = acquire(HEAD);
+      for (long end = head + capacity; head - end < 0; ) {
         long at = HEADER_LENGTH + (head & mask);
-        int length = (int) INT.get(mem, at);
-        int type = (int) INT.get(mem, at + 4);
+        long header = acquire(at);
+        if (header == 0) {
+          break; // the end of what is published
+        }
+        int length = RingLayout.headerLength(header);
+        int type = RingLayout.headerType(header);
         if (type == PADDING) {
           head += length;
           continue;
@@ -701,14 +748,14 @@ public final class MpmcRingBuffer {
    * @return {@link #EMPTY}; the reader's value for an inline record; a {@link Taken} for an
    *     overflow record (the reader cannot make one: the type is private)
    */
-  private <T> Object tryRead(RecordReader<T> reader, boolean remove, long seenTail) {
+  private <T> Object tryRead(RecordReader<T> reader, boolean remove) {
     // assert takeLock.isHeldByThisProcess();
     long head = acquire(HEAD);
-    if (cachedTail - head <= 0 && !hasRecordAfter(head, seenTail)) {
+    long at = HEADER_LENGTH + (head & mask);
+    long header = acquire(at); // pairs with the producer's release of it (see Memory ordering)
+    if (header == 0) {
       return EMPTY;
     }
-    long at = HEADER_LENGTH + (head & mask);
-    long header = (long) LONG.get(mem, at);
     long newHead = head;
     if (RingLayout.headerType(header) == PADDING) {
       newHead += RingLayout.headerLength(header); // published with the record after it, at 0
@@ -743,21 +790,6 @@ public final class MpmcRingBuffer {
       }
     }
     return taken;
-  }
-
-  /**
-   * Whether a record lies beyond {@code head}, cachedTail having said no: updates cachedTail from
-   * {@code seenTail} or TAIL. Call only when holding the take lock.
-   */
-  private boolean hasRecordAfter(long head, long seenTail) {
-    if (seenTail != NO_RECORD && seenTail - head > 0) {
-      // Read with acquire by this thread before it locked: a lower bound of TAIL whose records it
-      // sees. Spares a second read of the line the producer writes on every put.
-      cachedTail = seenTail;
-      return true;
-    }
-    cachedTail = acquire(TAIL);
-    return cachedTail - head > 0;
   }
 
   private <T> Taken<T> readOverflow(RecordReader<T> reader, long refAt) {
@@ -807,12 +839,15 @@ public final class MpmcRingBuffer {
     }
     lockUninterruptibly(takeLock, false);
     try {
-      long head = (long) LONG.getAcquire(mem, HEAD);
-      long tail = (long) LONG.getAcquire(mem, TAIL);
-      while (tail - head > 0 && !orphans.isEmpty()) {
+      long head = acquire(HEAD);
+      for (long end = head + capacity; head - end < 0 && !orphans.isEmpty(); ) {
         long at = HEADER_LENGTH + (head & mask);
-        int length = (int) INT.get(mem, at);
-        int type = (int) INT.get(mem, at + 4);
+        long header = acquire(at);
+        if (header == 0) {
+          break; // the end of what is published (committed)
+        }
+        int length = RingLayout.headerLength(header);
+        int type = RingLayout.headerType(header);
         if (type == OVERFLOW) {
           byte[] nameBytes = new byte[length - OVERFLOW_REF_HEADER];
           MemorySegment.copy(
@@ -845,28 +880,14 @@ public final class MpmcRingBuffer {
     return notEmpty.await(this::hasRecord, timeoutNanos);
   }
 
-  /** {@link #recordTail()}'s answer when the ring held no record. */
-  private static final long NO_RECORD = -1; // positions start at 0 and only grow
-
   /**
-   * Whether {@link #poll} should take the lock to look for a record: returns a TAIL beyond HEAD at
-   * the moment of the reads (a lower bound of TAIL, read with acquire), or {@link #NO_RECORD}.
-   * Reads cachedTail without the take lock, racily: a stale value is lower than TAIL, so at worst
-   * the lock finds nothing; it spares a consumer behind the producer a read of TAIL, which the
-   * producer writes on every put.
+   * Whether the ring holds a record: whether the header word at HEAD is published. Read without the
+   * take lock, so HEAD may be stale and the answer wrong; a wrong "yes" costs {@link #poll} a look
+   * under the lock, and a wrong "no" needs HEAD's record taken and its bytes written over since (a
+   * lap), by puts that signal any waiter (see EventCount).
    */
-  private long recordTail() {
-    long head = (long) LONG.getAcquire(mem, HEAD);
-    long cached = cachedTail;
-    if (cached - head > 0) {
-      return cached;
-    }
-    long tail = (long) LONG.getAcquire(mem, TAIL);
-    return tail - head > 0 ? tail : NO_RECORD;
-  }
-
   private boolean hasRecord() {
-    return (long) LONG.getAcquire(mem, TAIL) - (long) LONG.getAcquire(mem, HEAD) > 0;
+    return acquire(HEADER_LENGTH + (acquire(HEAD) & mask)) != 0;
   }
 
   /** Restores the consumer counts after a consumer died holding the take lock. */

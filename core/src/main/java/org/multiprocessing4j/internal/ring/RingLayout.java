@@ -23,9 +23,13 @@ package org.multiprocessing4j.internal.ring;
  *        └────────────────────────────────────────────────────────────────────────────────────┘
  *
  *   record:  0 ┌ int length  (payload bytes; for PADDING, bytes to skip from the header) ┐
- *            4 │ int type    (≥ 0: the codec's tag; PADDING; OVERFLOW)                  │
- *            8 │ payload, then zeros up to the next multiple of 8                        │
+ *            4 │ int ~type   (type ≥ 0: the codec's tag; PADDING; OVERFLOW)             │
+ *            8 │ payload, then whatever was there up to the next multiple of 8           │
  *              └──────────────────────────────────────────────────────────────────────────┘
+ *   The 8-byte header is written last, with one release store: it publishes the record. A header
+ *   word of 0 is no record (yet): the type is stored inverted, so no published header is 0 (a
+ *   null item has type 0 and length 0; a PADDING record's length is at least 8). The word after
+ *   the last published record is always 0.
  *
  *   OVERFLOW payload:  int type │ int 0 │ long length │ UTF-8 name of the file holding the item
  * </pre>
@@ -39,8 +43,8 @@ public final class RingLayout {
   /** "MP4R" in ASCII. */
   public static final int MAGIC_VALUE = 0x4d503452;
 
-  /** Bumped on any change of this layout. */
-  public static final int VERSION_VALUE = 1;
+  /** Bumped on any change of this layout or of its protocol. */
+  public static final int VERSION_VALUE = 2;
 
   /** One group of fields: two 64-byte cache lines. */
   public static final int LINE = 128;
@@ -112,13 +116,14 @@ public final class RingLayout {
       java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
 
   /**
-   * Returns a record header (int length at +0, int type at +4, in native order) as the one long
-   * that a single 8-byte store writes: one access to shared memory instead of two.
+   * Returns a record header (int length at +0, int ~type at +4, in native order) as the one long
+   * that a single 8-byte store writes: one access to shared memory instead of two, and never 0.
    */
   public static long header(int length, int type) {
+    int stored = ~type;
     return LITTLE_ENDIAN
-        ? ((long) type << 32) | (length & 0xffff_ffffL)
-        : ((long) length << 32) | (type & 0xffff_ffffL);
+        ? ((long) stored << 32) | (length & 0xffff_ffffL)
+        : ((long) length << 32) | (stored & 0xffff_ffffL);
   }
 
   /** Returns the length field of a header read as one long (see {@link #header}). */
@@ -128,7 +133,7 @@ public final class RingLayout {
 
   /** Returns the type field of a header read as one long (see {@link #header}). */
   public static int headerType(long header) {
-    return LITTLE_ENDIAN ? (int) (header >>> 32) : (int) header;
+    return ~(LITTLE_ENDIAN ? (int) (header >>> 32) : (int) header);
   }
 
   /** Returns the size of a segment holding a ring of {@code capacity} data bytes. */

@@ -472,4 +472,63 @@ class MpmcRingBufferTest {
     assertThat(r.putCount()).isEqualTo(9);
     assertThat(r.takeCount()).isEqualTo(3);
   }
+
+  /**
+   * A producer that died after the store of its record's header (the commit) and before its TAIL
+   * store: the record is delivered, and the next producer, taking the lock over, moves TAIL past it
+   * from the journal instead of writing its own record over it.
+   */
+  @Test
+  void repair_deadProducerPublishedItsHeaderNotTail_recordKeptAndTailMoved() throws Exception {
+    MpmcRingBuffer r = ring(4096, 0, 0);
+    MemorySegment m = r.memory();
+    assertThat(offerNow(r, 1, bytes(24, 0))).isTrue();
+    long tail = (long) LONG.getVolatile(m, RingLayout.TAIL);
+    assertThat(offerNow(r, 2, bytes(24, 1))).isTrue();
+    // Undo what the holder did after its commit, and leave its lock to a dead process.
+    LONG.setVolatile(m, RingLayout.TAIL, tail);
+    LONG.setVolatile(m, RingLayout.PUT_COUNT, 1L);
+    LONG.setVolatile(m, RingLayout.PUT_LOCK, EndedProcesses.token(0));
+    assertThat(r.size()).isEqualTo(1); // the count lags until the repair
+
+    assertThat(offerNow(r, 3, bytes(24, 2))).isTrue(); // takes the lock over, repairs
+    assertThat(r.size()).isEqualTo(3);
+    for (int i = 0; i < 3; i++) {
+      Rec rec = pollNow(r);
+      assertThat(rec.type()).isEqualTo(i + 1);
+      assertThat(rec.bytes()).isEqualTo(bytes(24, i));
+    }
+    assertThat(r.poll(READER, 0, true)).isNull();
+    assertThat(r.putCount()).isEqualTo(3);
+  }
+
+  /**
+   * A producer that died while writing, before its commit, left bytes of every kind beyond TAIL (in
+   * the slot of the header words that later records will have): nothing of it is ever read as a
+   * record, because a put stores 0 into the word after its record before publishing it.
+   */
+  @Test
+  void deadProducerBeforeItsCommit_itsBytesBeyondTailAreNeverRead() throws Exception {
+    MpmcRingBuffer r = ring(4096, 0, 0);
+    MemorySegment m = r.memory();
+    assertThat(offerNow(r, 1, bytes(8, 0))).isTrue();
+    long tail = (long) LONG.getVolatile(m, RingLayout.TAIL);
+    // Plausible headers (length 8, type 5) in every word beyond TAIL but TAIL's own.
+    for (long at = tail + 8; at < 2048; at += 8) {
+      LONG.setVolatile(m, RingLayout.HEADER_LENGTH + at, RingLayout.header(8, 5));
+    }
+    LONG.setVolatile(m, RingLayout.J_TAIL, 2048L);
+    LONG.setVolatile(m, RingLayout.J_PUT_COUNT, 2L);
+    LONG.setVolatile(m, RingLayout.PUT_LOCK, EndedProcesses.token(0));
+    assertThat(pollNow(r).type()).isEqualTo(1);
+    assertThat(r.poll(READER, 0, true)).isNull(); // nothing published beyond
+
+    assertThat(offerNow(r, 2, bytes(8, 1))).isTrue(); // takes the lock over, repairs
+    assertThat(offerNow(r, 3, bytes(8, 2))).isTrue();
+    assertThat(pollNow(r).bytes()).isEqualTo(bytes(8, 1));
+    assertThat(pollNow(r).bytes()).isEqualTo(bytes(8, 2));
+    assertThat(r.poll(READER, 0, true)).isNull();
+    assertThat(r.isEmpty()).isTrue();
+    assertThat(r.size()).isZero();
+  }
 }
