@@ -205,8 +205,8 @@ public final class MpmcRingBuffer {
     this.maxInline = (long) LONG.getAcquire(mem, MAX_INLINE);
     this.putLock = new RobustLock(mem, RingLayout.PUT_LOCK);
     this.takeLock = new RobustLock(mem, RingLayout.TAKE_LOCK);
-    this.notEmpty = new EventCount(mem, RingLayout.NOT_EMPTY);
-    this.notFull = new EventCount(mem, RingLayout.NOT_FULL);
+    this.notEmpty = new EventCount(mem, RingLayout.NOT_EMPTY, Waiting.DATA_SPIN_NANOS);
+    this.notFull = new EventCount(mem, RingLayout.NOT_FULL, Waiting.DATA_SPIN_NANOS);
   }
 
   /**

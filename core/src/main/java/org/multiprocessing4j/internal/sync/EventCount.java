@@ -28,6 +28,18 @@ import org.multiprocessing4j.internal.os.Libc;
  * condition true. The common case, a signal with no waiter, costs one read of a cache line that
  * nobody writes.
  *
+ * <h2>Spinning</h2>
+ *
+ * Before it blocks, a waiter spins (see {@link Waiting}) for a budget that adapts per word and per
+ * process, as adaptive mutexes do: it doubles after a wait that ended within the longest spin (the
+ * constructor's; {@link Waiting#DATA_SPIN_NANOS} for a queue's words, {@link Waiting#SPIN_NANOS}
+ * for the others), whether it ended while spinning or after blocking, and halves after a wait that
+ * lasted longer, which no spin would have saved, down to a sixteenth of it. Between two busy
+ * processes (a queue's producer and consumer) waits are short and the budget stays long enough to
+ * ride out a peer's short stall without a futex sleep and the wake-up system call it costs the
+ * peer; a waiter whose waits are long (an idle queue, a peer that is not running, a lock held for
+ * long) spins for only a sixteenth of it each time, so a loaded machine loses little CPU to it.
+ *
  * <h2>Failure</h2>
  *
  * W only means "may be waiting": a waiter killed while waiting leaves W set, costing the next
@@ -47,18 +59,47 @@ public final class EventCount {
   private final long address;
 
   /**
-   * Uses the int at {@code offset} of {@code memory} as the word.
+   * How long this process's waiters on the word spin before they block, in µs, between {@link
+   * #minSpinMicros} and {@link #maxSpinMicros} (see Spinning in the class notes). Read and written
+   * racily by the threads that wait: any value in the range is correct.
+   */
+  private int spinMicros;
+
+  /** The longest spin, µs. */
+  private final int maxSpinMicros;
+
+  /** The shortest spin the adaptation goes down to, µs. */
+  private final int minSpinMicros;
+
+  /**
+   * Uses the int at {@code offset} of {@code memory} as the word; waiters spin for up to {@link
+   * Waiting#SPIN_NANOS}.
    *
    * @param memory shared memory; zero-filled is a valid initial state
    * @param offset a 4-byte aligned offset
    */
   public EventCount(MemorySegment memory, long offset) {
+    this(memory, offset, Waiting.SPIN_NANOS);
+  }
+
+  /**
+   * Uses the int at {@code offset} of {@code memory} as the word; waiters spin for up to {@code
+   * maxSpinNanos}, adapting down to a sixteenth of it.
+   *
+   * @param memory shared memory; zero-filled is a valid initial state
+   * @param offset a 4-byte aligned offset
+   * @param maxSpinNanos the longest spin before blocking
+   */
+  public EventCount(MemorySegment memory, long offset, long maxSpinNanos) {
     if ((offset & 3) != 0) {
       throw new IllegalArgumentException("futex word offset must be 4-byte aligned: " + offset);
     }
     this.memory = memory;
     this.offset = offset;
     this.address = memory.address() + offset;
+    this.maxSpinMicros = (int) Math.min(Integer.MAX_VALUE / 2, Math.max(0, maxSpinNanos) / 1000);
+    this.minSpinMicros = maxSpinMicros / 16;
+    this.spinMicros = maxSpinMicros;
   }
 
   /**
@@ -83,7 +124,8 @@ public final class EventCount {
       return false;
     }
     long start = System.nanoTime();
-    if (Waiting.spin(condition, start, timeoutNanos)) {
+    if (Waiting.spin(condition, start, spinMicros * 1000L, timeoutNanos)) {
+      adaptSpin(true);
       return true;
     }
     boolean futex = Waiting.futexForCurrentThread();
@@ -95,6 +137,7 @@ public final class EventCount {
       }
       int key = futex ? announceWaiter() : 0;
       if (condition.getAsBoolean()) {
+        adaptSpin(System.nanoTime() - start <= maxSpinMicros * 1000L);
         return true;
       }
       long remaining = timeoutNanos - (System.nanoTime() - start);
@@ -111,6 +154,25 @@ public final class EventCount {
         LockSupport.parkNanos(this, Math.min(remaining, park));
         park = Math.min(park * 2, Waiting.PARK_MAX_NANOS);
       }
+    }
+  }
+
+  /** Returns this process's current spin before blocking, in µs (for tests). */
+  int spinMicros() {
+    return spinMicros;
+  }
+
+  /**
+   * Doubles the spin budget after a wait that the longest spin would have ended without blocking,
+   * halves it after one that no spin would have.
+   */
+  private void adaptSpin(boolean spinningPays) {
+    int micros = spinMicros;
+    if (spinningPays ? micros < maxSpinMicros : micros > minSpinMicros) {
+      spinMicros =
+          spinningPays
+              ? Math.min(maxSpinMicros, Math.max(1, micros * 2))
+              : Math.max(minSpinMicros, micros / 2);
     }
   }
 

@@ -8,15 +8,17 @@ import org.multiprocessing4j.internal.os.Libc;
  * How a thread waits for a condition in shared memory: the tuning constants, and the choice between
  * futex waits and the portable fallback.
  *
- * <p>A wait first spins ({@link Thread#onSpinWait()}) for {@link #SPIN_NANOS}: a peer process on
- * another core usually answers within microseconds, far sooner than a sleeping thread can be woken.
- * It can then yield ({@link Thread#yield()}) until {@link #YIELD_NANOS}, but does not by default:
- * on a loaded Linux machine {@code sched_yield} gives the core away for tens of microseconds, and a
- * pipe's round trip went from 2 µs to 48 µs with a 30 µs yield phase. Then it blocks: in {@code
- * FUTEX_WAIT} slices that double from {@link #FUTEX_FIRST_SLICE_NANOS} to {@link
- * #FUTEX_SLICE_NANOS} (a thread in a native call does not see interrupts, so it checks between
- * slices), or, in the fallback, parked for a back-off that doubles from {@link #PARK_MIN_NANOS} to
- * {@link #PARK_MAX_NANOS}.
+ * <p>A wait first spins ({@link Thread#onSpinWait()}) for up to {@link #SPIN_NANOS}: a peer process
+ * on another core usually answers within microseconds, far sooner than a sleeping thread can be
+ * woken (tens to a hundred microseconds on a virtual machine), and a waiter that blocked must be
+ * woken by a system call on its peer's critical path. How long it spins adapts per {@link
+ * EventCount}: see there. It can then yield ({@link Thread#yield()}) for {@link #YIELD_NANOS}, but
+ * does not by default: on a loaded Linux machine {@code sched_yield} gives the core away for tens
+ * of microseconds, and a pipe's round trip went from 2 µs to 48 µs with a 30 µs yield phase. Then
+ * it blocks: in {@code FUTEX_WAIT} slices that double from {@link #FUTEX_FIRST_SLICE_NANOS} to
+ * {@link #FUTEX_SLICE_NANOS} (a thread in a native call does not see interrupts, so it checks
+ * between slices), or, in the fallback, parked for a back-off that doubles from {@link
+ * #PARK_MIN_NANOS} to {@link #PARK_MAX_NANOS}.
  *
  * <p>The fallback is used when futexes are unavailable (not Linux, or native access is not enabled
  * for this module), when the system property {@code mp4j.futex} is {@code false}, and on virtual
@@ -26,14 +28,29 @@ import org.multiprocessing4j.internal.os.Libc;
  */
 public final class Waiting {
 
-  /** How long a waiter spins before yielding. System property {@code mp4j.spinNanos}. */
-  public static final long SPIN_NANOS = Long.getLong("mp4j.spinNanos", 20_000);
+  /**
+   * The longest a waiter on a lock, event, semaphore, barrier or condition spins before blocking;
+   * system property {@code mp4j.spinNanos} (20 µs by default). Each {@link EventCount} adapts its
+   * waiters' spin between a sixteenth of its longest spin and that (see there).
+   */
+  public static final long SPIN_NANOS = Math.max(0, Long.getLong("mp4j.spinNanos", 20_000));
 
   /**
-   * Until when (from the start of the wait) a waiter yields before blocking: {@link #SPIN_NANOS}
-   * plus the system property {@code mp4j.yieldNanos} (0 by default: no yielding).
+   * The longest a waiter for a queue's or pipe's item, or for room in it, spins before blocking;
+   * system property {@code mp4j.dataSpinNanos} (100 µs by default). Longer than {@link
+   * #SPIN_NANOS}: a producer and a consumer that are both busy wait for each other all the time,
+   * mostly for well under a microsecond, and a spin that rides out the other's short stalls (a
+   * safepoint, a time slice lost to another thread) spares both a futex sleep and the wake-up call
+   * it costs the other side.
    */
-  public static final long YIELD_NANOS = SPIN_NANOS + Long.getLong("mp4j.yieldNanos", 0);
+  public static final long DATA_SPIN_NANOS =
+      Math.max(0, Long.getLong("mp4j.dataSpinNanos", 100_000));
+
+  /**
+   * How long a waiter yields after its spin, before blocking: the system property {@code
+   * mp4j.yieldNanos} (0 by default: no yielding).
+   */
+  public static final long YIELD_NANOS = Math.max(0, Long.getLong("mp4j.yieldNanos", 0));
 
   /**
    * The first futex wait of a blocked thread; later ones double up to {@link #FUTEX_SLICE_NANOS}.
@@ -72,16 +89,17 @@ public final class Waiting {
   }
 
   /**
-   * Spins, then yields, until {@code condition} holds or the spin budget (bounded by {@code
-   * timeoutNanos}) is spent.
+   * Spins for {@code spinNanos}, then yields for {@link #YIELD_NANOS}, until {@code condition}
+   * holds or that budget (bounded by {@code timeoutNanos}) is spent.
    *
    * @return true if the condition holds
    */
   // Yielding is deliberate: with more runnable threads than cores, the peer we wait for may need
   // ours.
   @SuppressWarnings("ThreadPriorityCheck")
-  static boolean spin(BooleanSupplier condition, long startNanos, long timeoutNanos) {
-    long budget = Math.min(YIELD_NANOS, timeoutNanos);
+  static boolean spin(
+      BooleanSupplier condition, long startNanos, long spinNanos, long timeoutNanos) {
+    long budget = Math.min(spinNanos + YIELD_NANOS, timeoutNanos);
     int i = 0;
     while (true) {
       if (condition.getAsBoolean()) {
@@ -92,7 +110,7 @@ public final class Waiting {
         if (elapsed >= budget) {
           return false;
         }
-        if (elapsed >= SPIN_NANOS) {
+        if (elapsed >= spinNanos) {
           Thread.yield();
           continue;
         }

@@ -253,4 +253,42 @@ class EventCountTest {
       assertThat((int) INT.getVolatile(m, WORD)).isZero();
     }
   }
+
+  /**
+   * The spin adapts: a wait that lasts longer than the longest spin halves it, down to a sixteenth;
+   * waits that end sooner (while spinning, or soon after blocking) double it back.
+   */
+  @Test
+  void await_spinAdaptsToHowLongWaitsLast() throws Exception {
+    try (Arena arena = Arena.ofShared()) {
+      MemorySegment m = arena.allocate(256, 64);
+      // Long spins, so that a "short" wait (a thread start) stays short on a loaded machine.
+      EventCount e = new EventCount(m, WORD, TimeUnit.MILLISECONDS.toNanos(50));
+      assertThat(e.spinMicros()).isEqualTo(50_000);
+      for (int expected : new int[] {25_000, 12_500, 6_250, 3_125, 3_125}) {
+        INT.setVolatile(m, FLAG, 0);
+        Thread setter =
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      try {
+                        Thread.sleep(300);
+                      } catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                      }
+                      setFlagAndSignal(m);
+                    });
+        assertThat(e.await(() -> flagSet(m), CHILD_BOUND.toNanos())).isTrue();
+        setter.join();
+        assertThat(e.spinMicros()).as("after a 300 ms wait").isEqualTo(expected);
+      }
+      for (int expected : new int[] {6_250, 12_500, 25_000, 50_000, 50_000}) {
+        INT.setVolatile(m, FLAG, 0);
+        Thread setter = Thread.ofPlatform().start(() -> setFlagAndSignal(m));
+        assertThat(e.await(() -> flagSet(m), CHILD_BOUND.toNanos())).isTrue();
+        setter.join();
+        assertThat(e.spinMicros()).as("after a short wait").isEqualTo(expected);
+      }
+    }
+  }
 }
