@@ -192,7 +192,8 @@ public final class RabbitPoolBench {
       "wake-ups per pipelined task: broker",
       "CPU µs per pipelined task: this JVM's JIT compiler threads",
       "CPU µs per pipelined task: this JVM's GC threads",
-      "wake-ups per sequential call: this JVM"
+      "wake-ups per sequential call: this JVM",
+      "KB allocated per pipelined task: this JVM"
     };
     for (int k = 0; k < ROWS; k++) {
       if ((k == 5 || k == 9) && broker == null) {
@@ -209,7 +210,8 @@ public final class RabbitPoolBench {
       // none where the peer's figure prints as zero (a raw peer has no worker JVM: its "worker
       // JVMs" rows hold the idle node worker's rare wake-ups)
       boolean wholeNumbers =
-          k < 3 + CPU_ROWS || (k >= 3 + CPU_ROWS + SWITCH_ROWS && k < ROWS - LATENCY_ROWS);
+          k < 3 + CPU_ROWS
+              || (k >= 3 + CPU_ROWS + SWITCH_ROWS && k < ROWS - LATENCY_ROWS - ALLOCATION_ROWS);
       double zero = wholeNumbers ? 0.5 : 0.05;
       double rw = w < zero ? Double.NaN : k != 2 ? o / w : w / o;
       double rh = h < zero ? Double.NaN : k != 2 ? o / h : h / o;
@@ -269,7 +271,11 @@ public final class RabbitPoolBench {
    */
   private static final int LATENCY_ROWS = 1;
 
-  private static final int ROWS = 3 + CPU_ROWS + SWITCH_ROWS + JVM_ROWS + LATENCY_ROWS;
+  /** The very last row: the heap this JVM allocated per pipelined task, in KB. */
+  private static final int ALLOCATION_ROWS = 1;
+
+  private static final int ROWS =
+      3 + CPU_ROWS + SWITCH_ROWS + JVM_ROWS + LATENCY_ROWS + ALLOCATION_ROWS;
 
   private static final boolean PROC = Files.isDirectory(Path.of("/proc/self/task"));
 
@@ -418,6 +424,14 @@ public final class RabbitPoolBench {
     return new long[] {ticks[0] * 10_000_000L, ticks[1] * 10_000_000L};
   }
 
+  /** Returns the heap this JVM's threads allocated so far, in bytes (an approximation), or 0. */
+  private static long allocatedBytes() {
+    return java.lang.management.ManagementFactory.getThreadMXBean()
+            instanceof com.sun.management.ThreadMXBean t
+        ? t.getTotalThreadAllocatedBytes()
+        : 0;
+  }
+
   private static long cpu(ProcessHandle p) {
     return p.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
   }
@@ -448,6 +462,7 @@ public final class RabbitPoolBench {
     long[] switches0 = switches();
     long[] jvm0 = jitAndGcNanos();
     long[] cpu0 = cpuNanos();
+    long allocated0 = allocatedBytes();
     long t0 = System.nanoTime();
     List<CompletableFuture<byte[]>> all = new ArrayList<>(tasks);
     for (int i = 0; i < tasks; i++) {
@@ -457,6 +472,7 @@ public final class RabbitPoolBench {
       x.get(120, TimeUnit.SECONDS);
     }
     double rate = tasks / ((System.nanoTime() - t0) / 1e9);
+    long allocated1 = allocatedBytes();
     long[] cpu1 = cpuNanos();
     long[] switches1 = switches();
     long[] jvm1 = jitAndGcNanos();
@@ -480,7 +496,8 @@ public final class RabbitPoolBench {
       (switches1[2] - switches0[2]) / (double) tasks,
       (jvm1[0] - jvm0[0]) / 1e3 / tasks,
       (jvm1[1] - jvm0[1]) / 1e3 / tasks,
-      sequentialSwitches
+      sequentialSwitches,
+      (allocated1 - allocated0) / 1024.0 / tasks
     };
   }
 
