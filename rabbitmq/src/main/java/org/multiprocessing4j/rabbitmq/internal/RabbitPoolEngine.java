@@ -402,7 +402,7 @@ final class RabbitPoolEngine implements PoolEngine {
     // thread that a later result needs: a callback may wait for another result of this pool
     // (callbackOfOneResult_waitsForAnotherResultOfTheSamePool_noDeadlock). So a thread blocked in
     // this future's get() or join() completes it itself: it was to be woken anyway, so this costs
-    // no wake-up of its own (a thread of its own cost one more per call, 22 to 45 µs of CPU in a
+    // no wake-up of its own (a thread of its own cost one more per call, 21 to 47 µs of CPU in a
     // probe on a loaded 2-core machine; docs/benchmarks.md, round 6). If none waits, a virtual
     // thread of its own completes it.
     if (p.future.handOff(value, failure, this::checkTerminated)) {
