@@ -71,7 +71,7 @@ import org.multiprocessing4j.rabbitmq.WorkerNode;
  * uri=$(.ci/rabbitmq.sh start /tmp/broker)
  * java --enable-native-access=ALL-UNNAMED -cp bench/target/multiprocessing4j-bench-0.1.0-SNAPSHOT.jar \
  *      org.multiprocessing4j.bench.RabbitPoolBench --uri "$uri" [--calls 500] [--tasks 1000] [--rounds 3] \
- *     [--warmup 10] [--broker-pid $(cat /tmp/broker/pid)] [--only ours]
+ *     [--warmup 10] [--broker-pid $(cat /tmp/broker/pid)] [--only ours|hop] [--threads true]
  * .ci/rabbitmq.sh stop /tmp/broker
  * </pre>
  */
@@ -88,7 +88,7 @@ public final class RabbitPoolBench {
     int rounds = 3;
     int warmup = 10;
     long brokerPid = -1;
-    boolean oursOnly = false;
+    String only = "";
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--uri" -> uri = args[i + 1];
@@ -97,13 +97,19 @@ public final class RabbitPoolBench {
         case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
         case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
         case "--broker-pid" -> brokerPid = Long.parseLong(args[i + 1]);
-        case "--only" -> oursOnly = "ours".equals(args[i + 1]);
+        case "--only" -> only = args[i + 1];
+        case "--threads" -> threads = Boolean.parseBoolean(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
     if (uri == null) {
       throw new IllegalArgumentException("give --uri amqp://... or set MP4J_AMQP_URI");
     }
+    if (!only.isEmpty() && !only.equals("ours") && !only.equals("hop")) {
+      throw new IllegalArgumentException("--only takes ours or hop, not " + only);
+    }
+    boolean oursOnly = only.equals("ours");
+    boolean hopOnly = only.equals("hop");
     byte[] key = new byte[32];
     new SecureRandom().nextBytes(key);
     ConnectionFactory f = new ConnectionFactory();
@@ -127,12 +133,19 @@ public final class RabbitPoolBench {
       RawHopRpc wh = new RawHopRpc(serverConn, clientConn, hopPool);
       RawRpc dr = new RawRpc(serverConn, clientConn, false);
       for (int r = -warmup; r < rounds; r++) { // negative rounds warm up
-        double[] o = measure(calls, tasks, () -> ours(client));
-        // --only ours: the pool alone, to profile it (the other columns repeat its figures)
-        double[] w = oursOnly ? o : measure(calls, tasks, wq::call);
-        double[] h = oursOnly ? o : measure(calls, tasks, wh::call);
-        double[] d = oursOnly ? o : measure(calls, tasks, dr::call);
-        double[] l = oursOnly ? o : measure(calls, tasks, () -> ours(localPool));
+        boolean last = r == rounds - 1;
+        // --only ours (or hop): that peer alone, to profile it (the other columns repeat its
+        // figures)
+        double[] o =
+            hopOnly ? new double[0] : measure(calls, tasks, () -> ours(client), last, "ours");
+        double[] h = oursOnly ? o : measure(calls, tasks, wh::call, last, "raw + worker process");
+        if (hopOnly) {
+          o = h;
+        }
+        boolean one = oursOnly || hopOnly;
+        double[] w = one ? o : measure(calls, tasks, wq::call, false, "");
+        double[] d = one ? o : measure(calls, tasks, dr::call, false, "");
+        double[] l = one ? o : measure(calls, tasks, () -> ours(localPool), false, "");
         if (r >= 0) {
           for (int k = 0; k < ROWS; k++) {
             local[k][r] = l[k];
@@ -147,7 +160,7 @@ public final class RabbitPoolBench {
       wh.close();
       dr.close();
       long submitted = (long) (rounds + warmup) * (calls + tasks);
-      if (node.tasksCompleted() < submitted) {
+      if (!hopOnly && node.tasksCompleted() < submitted) {
         throw new IllegalStateException("the node ran fewer tasks than submitted");
       }
       if (!oursOnly && wh.acked() < submitted) {
@@ -178,7 +191,9 @@ public final class RabbitPoolBench {
       "wake-ups per pipelined task: worker JVMs",
       "wake-ups per pipelined task: broker",
       "CPU µs per pipelined task: this JVM's JIT compiler threads",
-      "CPU µs per pipelined task: this JVM's GC threads"
+      "CPU µs per pipelined task: this JVM's GC threads",
+      "wake-ups per sequential call: this JVM",
+      "KB allocated per pipelined task: this JVM"
     };
     for (int k = 0; k < ROWS; k++) {
       if ((k == 5 || k == 9) && broker == null) {
@@ -194,7 +209,9 @@ public final class RabbitPoolBench {
       // ratio: ours ÷ raw for latency (more is worse), raw ÷ ours for throughput (same meaning);
       // none where the peer's figure prints as zero (a raw peer has no worker JVM: its "worker
       // JVMs" rows hold the idle node worker's rare wake-ups)
-      boolean wholeNumbers = k < 3 + CPU_ROWS || k >= 3 + CPU_ROWS + SWITCH_ROWS;
+      boolean wholeNumbers =
+          k < 3 + CPU_ROWS
+              || (k >= 3 + CPU_ROWS + SWITCH_ROWS && k < ROWS - LATENCY_ROWS - ALLOCATION_ROWS);
       double zero = wholeNumbers ? 0.5 : 0.05;
       double rw = w < zero ? Double.NaN : k != 2 ? o / w : w / o;
       double rh = h < zero ? Double.NaN : k != 2 ? o / h : h / o;
@@ -248,11 +265,87 @@ public final class RabbitPoolBench {
    */
   private static final int JVM_ROWS = 2;
 
-  private static final int ROWS = 3 + CPU_ROWS + SWITCH_ROWS + JVM_ROWS;
+  /**
+   * The last row: voluntary context switches of this JVM per call of the sequential (latency)
+   * phase: the thread hand-offs on one round trip (each costs the round trip a wake-up).
+   */
+  private static final int LATENCY_ROWS = 1;
+
+  /** The very last row: the heap this JVM allocated per pipelined task, in KB. */
+  private static final int ALLOCATION_ROWS = 1;
+
+  private static final int ROWS =
+      3 + CPU_ROWS + SWITCH_ROWS + JVM_ROWS + LATENCY_ROWS + ALLOCATION_ROWS;
 
   private static final boolean PROC = Files.isDirectory(Path.of("/proc/self/task"));
 
   private static @org.jspecify.annotations.Nullable ProcessHandle broker;
+
+  /** {@code --threads true}: print each thread's wake-ups and CPU in the last pipelined phase. */
+  private static boolean threads;
+
+  /** A thread's name and counters, from {@code /proc/PID/task/TID}. */
+  private record ThreadStat(String name, long switches, long ticks) {}
+
+  /** Returns the threads of this JVM and its descendants, by "pid/tid". */
+  private static Map<String, ThreadStat> threadStats() {
+    Map<String, ThreadStat> all = new java.util.TreeMap<>();
+    List<ProcessHandle> procs = new ArrayList<>();
+    procs.add(ProcessHandle.current());
+    ProcessHandle.current().descendants().forEach(procs::add);
+    for (ProcessHandle p : procs) {
+      try (DirectoryStream<Path> ts =
+          Files.newDirectoryStream(Path.of("/proc/" + p.pid(), "task"))) {
+        for (Path t : ts) {
+          try {
+            String name = Files.readString(t.resolve("comm")).strip();
+            long sw = 0;
+            for (String line : Files.readAllLines(t.resolve("status"))) {
+              if (line.startsWith("voluntary_ctxt_switches:")) {
+                sw = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+              }
+            }
+            String stat = Files.readString(t.resolve("stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            String who = p.pid() == ProcessHandle.current().pid() ? "" : "child ";
+            all.put(p.pid() + "/" + t.getFileName(), new ThreadStat(who + name, sw, ticks));
+          } catch (IOException | RuntimeException ended) {
+            // the thread ended between the listing and the read
+          }
+        }
+      } catch (IOException | RuntimeException ended) {
+        // the process ended
+      }
+    }
+    return all;
+  }
+
+  /** Prints the threads that were woken or ran in a phase of {@code tasks} pipelined tasks. */
+  private static void printThreads(
+      String label, Map<String, ThreadStat> before, Map<String, ThreadStat> after, int tasks) {
+    System.out.printf(
+        Locale.ROOT, "%nthreads, %s: wake-ups and CPU µs per pipelined task%n", label);
+    after.entrySet().stream()
+        .map(
+            e -> {
+              ThreadStat b = before.get(e.getKey());
+              long sw = e.getValue().switches() - (b == null ? 0 : b.switches());
+              long ticks = e.getValue().ticks() - (b == null ? 0 : b.ticks());
+              return new Object[] {e.getKey(), e.getValue().name(), sw, ticks};
+            })
+        .filter(x -> (long) x[2] > tasks / 50 || (long) x[3] > 0)
+        .sorted((x, y) -> Long.compare((long) y[2], (long) x[2]))
+        .forEach(
+            x ->
+                System.out.printf(
+                    Locale.ROOT,
+                    "  %-14s %-32s %6.2f %6.0f%n",
+                    x[0],
+                    x[1],
+                    (long) x[2] / (double) tasks,
+                    (long) x[3] * 10_000.0 / tasks));
+  }
 
   /** Returns the CPU time so far of this JVM, of its descendants, and of the broker, in ns. */
   private static long[] cpuNanos() {
@@ -331,6 +424,14 @@ public final class RabbitPoolBench {
     return new long[] {ticks[0] * 10_000_000L, ticks[1] * 10_000_000L};
   }
 
+  /** Returns the heap this JVM's threads allocated so far, in bytes (an approximation), or 0. */
+  private static long allocatedBytes() {
+    return java.lang.management.ManagementFactory.getThreadMXBean()
+            instanceof com.sun.management.ThreadMXBean t
+        ? t.getTotalThreadAllocatedBytes()
+        : 0;
+  }
+
   private static long cpu(ProcessHandle p) {
     return p.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
   }
@@ -342,8 +443,10 @@ public final class RabbitPoolBench {
    * voluntary context switches per pipelined task of the same three processes, then the CPU µs per
    * pipelined task of this JVM's JIT compiler threads and of its GC threads.
    */
-  private static double[] measure(int calls, int tasks, Call c) throws Exception {
+  private static double[] measure(int calls, int tasks, Call c, boolean last, String label)
+      throws Exception {
     long[] nanos = new long[calls];
+    long sequential0 = switches()[0];
     for (int i = 0; i < calls; i++) {
       long t0 = System.nanoTime();
       byte[] back = c.call().get(60, TimeUnit.SECONDS);
@@ -352,10 +455,14 @@ public final class RabbitPoolBench {
         throw new IllegalStateException("a wrong answer: " + back.length + " bytes");
       }
     }
+    double sequentialSwitches = (switches()[0] - sequential0) / (double) calls;
     Arrays.sort(nanos);
+    boolean perThread = threads && last && PROC;
+    Map<String, ThreadStat> threads0 = perThread ? threadStats() : Map.of();
     long[] switches0 = switches();
     long[] jvm0 = jitAndGcNanos();
     long[] cpu0 = cpuNanos();
+    long allocated0 = allocatedBytes();
     long t0 = System.nanoTime();
     List<CompletableFuture<byte[]>> all = new ArrayList<>(tasks);
     for (int i = 0; i < tasks; i++) {
@@ -365,9 +472,13 @@ public final class RabbitPoolBench {
       x.get(120, TimeUnit.SECONDS);
     }
     double rate = tasks / ((System.nanoTime() - t0) / 1e9);
+    long allocated1 = allocatedBytes();
     long[] cpu1 = cpuNanos();
     long[] switches1 = switches();
     long[] jvm1 = jitAndGcNanos();
+    if (perThread) {
+      printThreads(label, threads0, threadStats(), tasks);
+    }
     double[] per = new double[3];
     for (int i = 0; i < 3; i++) {
       per[i] = (cpu1[i] - cpu0[i]) / 1e3 / tasks;
@@ -384,7 +495,9 @@ public final class RabbitPoolBench {
       (switches1[1] - switches0[1]) / (double) tasks,
       (switches1[2] - switches0[2]) / (double) tasks,
       (jvm1[0] - jvm0[0]) / 1e3 / tasks,
-      (jvm1[1] - jvm0[1]) / 1e3 / tasks
+      (jvm1[1] - jvm0[1]) / 1e3 / tasks,
+      sequentialSwitches,
+      (allocated1 - allocated0) / 1024.0 / tasks
     };
   }
 

@@ -3,7 +3,6 @@ package org.multiprocessing4j.rabbitmq.internal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -60,7 +59,35 @@ final class Envelope {
    * small message, and a {@code Mac} is not thread-safe. {@code doFinal} resets it for the next
    * use.
    */
-  private final ThreadLocal<Mac> macs;
+  private final ThreadLocal<Signer> signers;
+
+  /** A thread's MAC, a buffer for a computed MAC, and the last queue name's bytes. */
+  private static final class Signer {
+    final Mac mac;
+    final byte[] computed = new byte[MAC_LENGTH];
+    String queue = "";
+    byte[] queueBytes = new byte[0];
+
+    Signer(Mac mac) {
+      this.mac = mac;
+    }
+
+    /** Computes the MAC of a queue name and {@code length} bytes of a body into {@code out}. */
+    void mac(String queue, byte[] body, int length, byte[] out, int outOffset) {
+      if (!queue.equals(this.queue)) { // a thread mostly signs for one queue: encode it once
+        this.queueBytes = queue.getBytes(StandardCharsets.UTF_8);
+        this.queue = queue;
+      }
+      mac.update(queueBytes);
+      mac.update((byte) 0);
+      mac.update(body, 0, length);
+      try {
+        mac.doFinal(out, outOffset);
+      } catch (javax.crypto.ShortBufferException e) {
+        throw new IllegalStateException(e); // the room is always there
+      }
+    }
+  }
 
   /**
    * Nonce to its message's timestamp. Guarded by itself. The key was a string of the nonce's 16
@@ -77,22 +104,41 @@ final class Envelope {
     SecretKeySpec spec = new SecretKeySpec(key, "HmacSHA256");
     this.maxAgeMillis = maxAgeMillis;
     RANDOM.nextBytes(noncePrefix);
-    this.macs =
+    this.signers =
         ThreadLocal.withInitial(
             () -> {
               try {
                 Mac mac = Mac.getInstance("HmacSHA256");
                 mac.init(spec);
-                return mac;
+                return new Signer(mac);
               } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("HmacSHA256 is not available in this JVM", e);
               }
             });
   }
 
-  /** A checked message: its payload and codec tag. */
+  /**
+   * A checked message: its codec tag, and its payload as {@code length} bytes of {@code body} from
+   * {@code offset} (the received body itself, not a copy: read it, never write it).
+   */
   @SuppressWarnings("ArrayRecordComponent") // never compared; bytes read only
-  record Opened(int tag, byte[] payload, Nonce nonce, long millis) {}
+  record Opened(int tag, byte[] body, int offset, int length, Nonce nonce, long millis) {
+    /** Returns a copy of the payload. */
+    byte[] payload() {
+      return Arrays.copyOfRange(body, offset, offset + length);
+    }
+
+    /** Returns the payload as a read-only buffer positioned at its start. */
+    ByteBuffer payloadBuffer() {
+      return ByteBuffer.wrap(body, offset, length).slice().asReadOnlyBuffer();
+    }
+  }
+
+  /** Writes a payload of a length known beforehand into a buffer positioned at its start. */
+  @FunctionalInterface
+  interface Payload {
+    void writeTo(ByteBuffer b);
+  }
 
   /** Why a message was rejected; the message says what was wrong for the log. */
   static class Rejected extends Exception {
@@ -123,18 +169,53 @@ final class Envelope {
   }
 
   byte[] seal(String queue, int tag, byte[] payload) {
-    return sealAt(queue, tag, payload, System.currentTimeMillis());
+    return sealAt(queue, tag, payload.length, b -> b.put(payload), System.currentTimeMillis());
+  }
+
+  /**
+   * Seals a payload of {@code length} bytes that {@code payload} writes straight into the message
+   * (no payload array of its own, no copy of it).
+   */
+  byte[] seal(String queue, int tag, int length, Payload payload) {
+    return sealAt(queue, tag, length, payload, System.currentTimeMillis());
   }
 
   /** Seals with a given timestamp (tests make stale messages with it). */
   byte[] sealAt(String queue, int tag, byte[] payload, long millis) {
-    ByteBuffer b = ByteBuffer.allocate(HEADER_LENGTH + payload.length + MAC_LENGTH);
-    b.put(MAGIC).put(VERSION).put((byte) tag).putLong(millis);
+    return sealAt(queue, tag, payload.length, b -> b.put(payload), millis);
+  }
+
+  private byte[] sealAt(String queue, int tag, int length, Payload payload, long millis) {
+    byte[] out = new byte[HEADER_LENGTH + length + MAC_LENGTH];
+    ByteBuffer b = ByteBuffer.wrap(out, 0, HEADER_LENGTH + length);
+    b.put(MAGIC).put(VERSION).put((byte) tag);
+    stamp(b, millis);
+    b.putInt(length);
+    payload.writeTo(b);
+    if (b.position() != HEADER_LENGTH + length) {
+      throw new IllegalStateException(
+          "a payload of " + (b.position() - HEADER_LENGTH) + " bytes, not " + length);
+    }
+    signers.get().mac(queue, out, HEADER_LENGTH + length, out, HEADER_LENGTH + length);
+    return out;
+  }
+
+  /** Writes a timestamp and a fresh nonce at the buffer's position (offsets 6 to 30). */
+  private void stamp(ByteBuffer b, long millis) {
+    b.putLong(millis);
     b.put(noncePrefix).putLong(nonceCount.incrementAndGet());
-    b.putInt(payload.length).put(payload);
-    byte[] out = b.array();
-    byte[] mac = mac(queue, out, HEADER_LENGTH + payload.length);
-    System.arraycopy(mac, 0, out, HEADER_LENGTH + payload.length, MAC_LENGTH);
+  }
+
+  /**
+   * Returns a copy of a body this envelope sealed for {@code queue}, with a new timestamp and a
+   * fresh nonce, signed again: the same payload sent once more (a task tried again), which the
+   * replay memory must not take for a replay.
+   */
+  byte[] reseal(String queue, byte[] sealed) {
+    byte[] out = sealed.clone();
+    stamp(ByteBuffer.wrap(out, 6, 24), System.currentTimeMillis());
+    int signed = out.length - MAC_LENGTH;
+    signers.get().mac(queue, out, signed, out, signed);
     return out;
   }
 
@@ -167,9 +248,9 @@ final class Envelope {
               + body.length
               + " bytes (truncated)");
     }
-    byte[] expected = mac(queue, body, HEADER_LENGTH + n);
-    byte[] actual = Arrays.copyOfRange(body, HEADER_LENGTH + n, body.length);
-    if (!MessageDigest.isEqual(expected, actual)) {
+    Signer signer = signers.get();
+    signer.mac(queue, body, HEADER_LENGTH + n, signer.computed, 0);
+    if (!macEquals(signer.computed, body, HEADER_LENGTH + n)) {
       throw new Rejected("bad signature: forged, altered, for another queue, or another key");
     }
     long millis = b.getLong(6);
@@ -179,10 +260,7 @@ final class Envelope {
     }
     Opened opened =
         new Opened(
-            body[5],
-            Arrays.copyOfRange(body, HEADER_LENGTH, HEADER_LENGTH + n),
-            new Nonce(b.getLong(14), b.getLong(22)),
-            millis);
+            body[5], body, HEADER_LENGTH, n, new Nonce(b.getLong(14), b.getLong(22)), millis);
     if (millis < now - maxAgeMillis) {
       throw new Expired(
           "older than the maximum age of "
@@ -222,11 +300,15 @@ final class Envelope {
     }
   }
 
-  private byte[] mac(String queue, byte[] body, int length) {
-    Mac mac = macs.get();
-    mac.update(queue.getBytes(StandardCharsets.UTF_8));
-    mac.update((byte) 0);
-    mac.update(body, 0, length);
-    return mac.doFinal();
+  /**
+   * Compares a computed MAC with the one in a body from {@code offset}, in time independent of
+   * where they differ (as {@link java.security.MessageDigest#isEqual}), without copying it out.
+   */
+  private static boolean macEquals(byte[] computed, byte[] body, int offset) {
+    int diff = 0;
+    for (int i = 0; i < MAC_LENGTH; i++) {
+      diff |= computed[i] ^ body[offset + i];
+    }
+    return diff == 0;
   }
 }

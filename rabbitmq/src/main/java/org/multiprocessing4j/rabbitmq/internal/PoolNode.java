@@ -158,7 +158,7 @@ final class PoolNode implements WorkerNode {
         throw new Envelope.Rejected("not a task (codec tag " + m.tag() + ")");
       }
       ctx.envelope.accept(m, d.getEnvelope().isRedeliver());
-      task = PoolMessages.readTask(m.payload());
+      task = PoolMessages.readTask(m.payloadBuffer());
     } catch (Envelope.Expired e) {
       ctx.rejected(taskQueue, e.getMessage());
       expired(e, deliveryTag);
@@ -211,7 +211,7 @@ final class PoolNode implements WorkerNode {
         ack(deliveryTag);
         return;
       }
-      task = PoolMessages.readTask(e.opened().payload());
+      task = PoolMessages.readTask(e.opened().payloadBuffer());
     } catch (PoolMessages.Malformed m) {
       ack(deliveryTag);
       return;
@@ -263,14 +263,23 @@ final class PoolNode implements WorkerNode {
         nack(deliveryTag);
         return;
       }
-      byte[] payload;
+      byte[] body;
       if (failure == null && value != null) {
-        payload = PoolMessages.writeResult(task.id(), false, value[0], value, 1, value.length - 1);
+        // the worker's answer (tag, then bytes) goes straight into the signed message
+        body =
+            ctx.envelope.seal(
+                task.replyTo(),
+                PoolMessages.RESULT,
+                PoolMessages.resultLength(task.id(), value.length - 1),
+                b ->
+                    PoolMessages.putResult(
+                        b, task.id(), false, value[0], value, 1, value.length - 1));
       } else {
         Codec.Encoded e = ctx.codec.encode(portable(unwrap(failure)));
-        payload = PoolMessages.write(new PoolMessages.Result(task.id(), true, e.tag(), e.bytes()));
+        byte[] payload =
+            PoolMessages.write(new PoolMessages.Result(task.id(), true, e.tag(), e.bytes()));
+        body = ctx.envelope.seal(task.replyTo(), PoolMessages.RESULT, payload);
       }
-      byte[] body = ctx.envelope.seal(task.replyTo(), PoolMessages.RESULT, payload);
       ctx.publisher
           .publishAsync(task.replyTo(), body, false)
           .whenComplete((taken, e) -> answered(task, deliveryTag, taken, e));
@@ -394,7 +403,7 @@ final class PoolNode implements WorkerNode {
         throw new Envelope.Rejected("not a cancellation (codec tag " + m.tag() + ")");
       }
       ctx.envelope.accept(m, false);
-      c = PoolMessages.readCancel(m.payload());
+      c = PoolMessages.readCancel(m.payloadBuffer());
     } catch (Envelope.Rejected | PoolMessages.Malformed e) {
       ctx.rejected(cancelExchange, e.getMessage());
       return;

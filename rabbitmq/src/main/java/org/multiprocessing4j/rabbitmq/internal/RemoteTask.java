@@ -61,11 +61,14 @@ final class RemoteTask {
               + Settings.class.getName()
               + ";java.lang.*;java.util.*;!*");
 
-  /** The last settings form a worker read, and what it read: a worker serves one node. */
+  /**
+   * The last settings form a worker read, what it read, and the codec of its allow-list: a worker
+   * serves one node.
+   */
   private static volatile @Nullable ReadSettings lastSettings;
 
   @SuppressWarnings("ArrayRecordComponent") // compared by content in settings()
-  private record ReadSettings(byte[] form, Settings settings) {}
+  private record ReadSettings(byte[] form, Settings settings, Codec codec) {}
 
   private static Codec workerCodec(List<String> contextAllowed) {
     List<String> allowed = new ArrayList<>(contextAllowed);
@@ -99,25 +102,28 @@ final class RemoteTask {
     return () -> run(settingsForm, callable);
   }
 
-  private static Settings settings(byte[] form) throws IOException, ClassNotFoundException {
+  private static ReadSettings settings(byte[] form) throws IOException, ClassNotFoundException {
     ReadSettings last = lastSettings;
-    if (last != null && Arrays.equals(last.form(), form)) {
-      return last.settings();
+    if (last != null && (last.form() == form || Arrays.equals(last.form(), form))) {
+      return last;
     }
     try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(form))) {
       in.setObjectInputFilter(SETTINGS_FILTER);
       if (!(in.readObject() instanceof Settings s)) {
         throw new InvalidObjectException("a pool task's settings are not a Settings record");
       }
-      lastSettings = new ReadSettings(form, s);
-      return s;
+      ReadSettings read =
+          new ReadSettings(form, s, CODECS.computeIfAbsent(s.allowed(), RemoteTask::workerCodec));
+      lastSettings = read;
+      return read;
     }
   }
 
   /** Runs in the worker process: decodes the user's task through the allow-list, runs it. */
   private static byte[] run(byte[] settingsForm, byte[] callable) throws Exception {
-    Settings settings = settings(settingsForm);
-    Codec codec = CODECS.computeIfAbsent(settings.allowed(), RemoteTask::workerCodec);
+    ReadSettings read = settings(settingsForm);
+    Settings settings = read.settings();
+    Codec codec = read.codec();
     ClassLoader loader = Thread.currentThread().getContextClassLoader();
     ClassLoader l = loader != null ? loader : RemoteTask.class.getClassLoader();
     Object task =
