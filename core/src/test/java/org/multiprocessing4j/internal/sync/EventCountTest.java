@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -284,8 +286,24 @@ class EventCountTest {
       }
       for (int expected : new int[] {6_250, 12_500, 25_000, 50_000, 50_000}) {
         INT.setVolatile(m, FLAG, 0);
-        Thread setter = Thread.ofPlatform().start(() -> setFlagAndSignal(m));
-        assertThat(e.await(() -> flagSet(m), CHILD_BOUND.toNanos())).isTrue();
+        // The setter waits for the waiter's first look: a flag set before it is no wait at all
+        // (await returns at once, and adapts nothing).
+        AtomicInteger looks = new AtomicInteger();
+        Thread setter =
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      while (looks.get() == 0) {
+                        Thread.onSpinWait();
+                      }
+                      setFlagAndSignal(m);
+                    });
+        BooleanSupplier flag =
+            () -> {
+              looks.incrementAndGet();
+              return flagSet(m);
+            };
+        assertThat(e.await(flag, CHILD_BOUND.toNanos())).isTrue();
         setter.join();
         assertThat(e.spinMicros()).as("after a short wait").isEqualTo(expected);
       }
