@@ -38,6 +38,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.internal.os.ProcessIdentity;
@@ -121,7 +122,9 @@ public final class MpmcRingBuffer {
   *    consumer: nothing is lost; the killed consumer's get never returned, so no one saw it twice.
   *  - Consumer killed after its HEAD store: its get had copied the item into its heap; the item
   *    goes with it, as with any consumer that dies after get returns. An overflow file it had
-  *    not yet removed stays until the owner closes.
+  *    not yet removed stays until the owner closes. The counts it had not yet updated are
+  *    repaired by the take lock's next holder; a producer waiting for room takes the lock over
+  *    itself (awaitRoom): with the ring empty, no consumer would.
   *  - A process killed while blocked in a wait holds nothing (see EventCount).
   *  In every case the next locker takes the dead holder's lock over (RobustLock, within ~10 ms of
   *  contending) and repairs: the journal (J_TAIL, J_PUT_COUNT, J_OVERFLOW_IN, written in that
@@ -177,6 +180,9 @@ public final class MpmcRingBuffer {
 
   private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
   private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+  /** How long a producer waits for room before it checks the take lock (see awaitRoom). */
+  private static final long ROOM_SLICE_NANOS = 100_000_000L;
 
   /** Separates an overflow file's sequence number from its writer's token (base 36). */
   private static final String WRITER = ".w";
@@ -338,7 +344,7 @@ public final class MpmcRingBuffer {
     // Wait for budget before writing the file, so that a full queue does not fill /dev/shm.
     if (!hasRoom(0, length)) {
       long remaining = timeoutNanos - (System.nanoTime() - start);
-      if (remaining <= 0 || !notFull.await(() -> hasRoom(0, length), remaining)) {
+      if (!awaitRoom(() -> hasRoom(0, length), remaining)) {
         return false;
       }
     }
@@ -430,8 +436,40 @@ public final class MpmcRingBuffer {
         }
         remaining = timeoutNanos - (System.nanoTime() - start);
       }
-      if (remaining <= 0 || !notFull.await(() -> hasRoom(length, overflowBytes), remaining)) {
+      if (!awaitRoom(() -> hasRoom(length, overflowBytes), remaining)) {
         return false;
+      }
+    }
+  }
+
+  /**
+   * Waits up to {@code timeoutNanos} for {@code room}. The counts a consumer left stale (it died
+   * between its HEAD store and its count stores) are repaired by the take lock's next holder only,
+   * and when that take emptied the ring no consumer locks (a get looks before locking): so after
+   * each slice without room, a producer takes the take lock over itself if it is held (waiting for
+   * a live holder's short copy, repairing after a dead one).
+   *
+   * @return whether there is room
+   */
+  private boolean awaitRoom(BooleanSupplier room, long timeoutNanos) throws InterruptedException {
+    long start = System.nanoTime();
+    while (true) {
+      long remaining =
+          timeoutNanos == Waiting.FOREVER
+              ? Waiting.FOREVER
+              : timeoutNanos - (System.nanoTime() - start);
+      if (remaining <= 0) {
+        return false;
+      }
+      if (notFull.await(room, Math.min(remaining, ROOM_SLICE_NANOS))) {
+        return true;
+      }
+      if (takeLock.holderPid() != 0) {
+        lockUninterruptibly(takeLock, false);
+        takeLock.unlock();
+        if (room.getAsBoolean()) {
+          return true;
+        }
       }
     }
   }

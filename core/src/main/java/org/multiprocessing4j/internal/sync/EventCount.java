@@ -34,11 +34,12 @@ import org.multiprocessing4j.internal.os.Libc;
  * process, as adaptive mutexes do: it doubles after a wait that ended within the longest spin (the
  * constructor's; {@link Waiting#DATA_SPIN_NANOS} for a queue's words, {@link Waiting#SPIN_NANOS}
  * for the others), whether it ended while spinning or after blocking, and halves after a wait that
- * lasted longer, which no spin would have saved, down to a sixteenth of it. Between two busy
- * processes (a queue's producer and consumer) waits are short and the budget stays long enough to
- * ride out a peer's short stall without a futex sleep and the wake-up system call it costs the
- * peer; a waiter whose waits are long (an idle queue, a peer that is not running, a lock held for
- * long) spins for only a sixteenth of it each time, so a loaded machine loses little CPU to it.
+ * lasted longer, which no spin would have saved (whether it ended or timed out), down to a
+ * sixteenth of it. Between two busy processes (a queue's producer and consumer) waits are short and
+ * the budget stays long enough to ride out a peer's short stall without a futex sleep and the
+ * wake-up system call it costs the peer; a waiter whose waits are long (an idle queue, a peer that
+ * is not running, a lock held for long) spins for only a sixteenth of it each time, so a loaded
+ * machine loses little CPU to it.
  *
  * <h2>Failure</h2>
  *
@@ -142,6 +143,11 @@ public final class EventCount {
       }
       long remaining = timeoutNanos - (System.nanoTime() - start);
       if (remaining <= 0) {
+        // Timed out: if after longer than the longest spin, no spin would have saved it either
+        // (waiters that wait in bounded slices, an idle pipe's recv, time out on every slice).
+        if (timeoutNanos - remaining > maxSpinMicros * 1000L) {
+          adaptSpin(false);
+        }
         return false;
       }
       if (futex) {

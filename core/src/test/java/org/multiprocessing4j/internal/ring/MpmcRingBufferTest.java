@@ -531,4 +531,31 @@ class MpmcRingBufferTest {
     assertThat(r.isEmpty()).isTrue();
     assertThat(r.size()).isZero();
   }
+
+  /**
+   * A consumer that died after its HEAD store (the commit) and before its TAKE_COUNT store leaves
+   * the count one short until the take lock's next holder repairs it. With the ring then empty no
+   * consumer takes that lock (a get looks before locking), so a producer of a queue of maxsize 1,
+   * which the stale count says is full, must take the lock over itself rather than wait for ever.
+   */
+  @Test
+  void repair_deadConsumerCommittedItsLastTakeNotItsCount_producerWaitingForRoomGetsIt()
+      throws Exception {
+    MpmcRingBuffer r = ring(4096, 1, 0);
+    MemorySegment m = r.memory();
+    assertThat(offerNow(r, 1, bytes(8, 0))).isTrue();
+    pollNow(r);
+    // Undo what the holder did after its commit, and leave its lock to a dead process.
+    LONG.setVolatile(m, RingLayout.TAKE_COUNT, 0L);
+    LONG.setVolatile(m, RingLayout.TAKE_LOCK, EndedProcesses.token(2));
+    assertThat(r.isEmpty()).isTrue();
+    assertThat(r.isFullByCount()).isTrue(); // stale until the repair
+
+    assertThat(r.offer(2, MemorySegment.ofArray(bytes(8, 1)), TimeUnit.SECONDS.toNanos(10), true))
+        .as("a put waiting for room on an empty ring")
+        .isTrue();
+    assertThat(r.takeCount()).isEqualTo(1);
+    assertThat(pollNow(r).bytes()).isEqualTo(bytes(8, 1));
+    assertThat(r.size()).isZero();
+  }
 }

@@ -280,4 +280,26 @@ class EventCountTest {
       }
     }
   }
+
+  /**
+   * A wait that times out after longer than the longest spin is a wait no spin would have saved: it
+   * halves the spin too. Waiters that wait in bounded slices (a pipe's recv, a get with a timeout
+   * in a loop) otherwise spin the longest spin at every slice however idle they are.
+   */
+  @Test
+  void await_timedOutLongWaitHalvesTheSpin() throws Exception {
+    try (Arena arena = Arena.ofShared()) {
+      MemorySegment m = arena.allocate(256, 64);
+      EventCount e = new EventCount(m, WORD, TimeUnit.MILLISECONDS.toNanos(1));
+      assertThat(e.spinMicros()).isEqualTo(1_000);
+      for (int expected : new int[] {500, 250, 125, 62, 62}) {
+        assertThat(e.await(() -> flagSet(m), TimeUnit.MILLISECONDS.toNanos(20))).isFalse();
+        assertThat(e.spinMicros()).as("after a 20 ms wait that timed out").isEqualTo(expected);
+      }
+      // A timeout within the longest spin says nothing about how long waits last: no change.
+      EventCount f = new EventCount(m, WORD + 4, TimeUnit.MILLISECONDS.toNanos(50));
+      assertThat(f.await(() -> flagSet(m), TimeUnit.MICROSECONDS.toNanos(100))).isFalse();
+      assertThat(f.spinMicros()).isEqualTo(50_000);
+    }
+  }
 }
