@@ -59,89 +59,89 @@ import org.multiprocessing4j.internal.sync.Waiting;
  */
 public final class MpmcRingBuffer {
   /*
-  * Implementation notes.
-  *
-  * Design. A two-lock queue (Michael & Scott's two-lock queue; the JDK's LinkedBlockingQueue)
-  * over a byte ring (Agrona's ring buffers): producers serialize on the put lock, consumers on the
-  * take lock, and between the two sides the ring is single-producer single-consumer: the producer
-  * holding the put lock writes a record at TAIL and publishes it by the release store of its
-  * 8-byte header, then moves TAIL; the consumer holding the take lock reads the header at HEAD
-  * (a header word of 0 is no record yet), reads the record and frees it by moving HEAD. A producer
-  * and a consumer never wait for each other's locks. Each lock is a RobustLock in shared memory;
-  * threads of one process contend for it like threads of different processes (a per-JVM
-  * ReentrantLock in front cost two more atomic operations per call, a fifth of a put, and bought
-  * nothing the RobustLock's own spin-then-futex wait does not give).
-  *
-  * Why the header publishes, not TAIL: a consumer then reads only lines it must read anyway (the
-  * record's), as Agrona's consumers do. With TAIL as the commit, a consumer that keeps up read the
-  * producers' line on every item and the line went back and forth between the two cores twice
-  * per item (once for TAIL, once for the record). TAIL is now the producers' own: the next put,
-  * room checks and repair read it. The price: the word after each record must read 0 before the
-  * record is published (the producer stores it, with the record: the ring is not cleared behind
-  * consumers as Agrona's is), so a put needs 8 bytes of room beyond its record.
-
-  * Why locks and not a lock-free multi-producer ring: in a lock-free design (Agrona's
-  * ManyToOneRingBuffer, Vyukov's queue) a producer claims space first and commits later, so a
-  * producer killed between the two leaves a claimed, never-committed hole that every consumer
-  * waits behind; telling a dead producer from a slow one (a GC pause while copying 1 MiB) takes a
-  * timeout, which is a guess. A lock owner is named in the lock word, so its death is a fact the
-  * others can check (pid and start time), and what it left half done is undone exactly. The
-  * price is one uncontended CAS per operation on a line only that side touches.
-  *
-  * Records never wrap: one that does not fit before the end of the data area is preceded by a
-  * PADDING record up to the end, written and published together with it. An item whose record
-  * would take more than a quarter of the ring (MAX_INLINE) is written to an overflow file (named
-  * after this ring, so the ring's owner removes it at close) and the ring carries an OVERFLOW
-  * record naming it: items of any size pass through a small ring, and a 64 MiB item does not
-  * hold the put lock while it is copied. OVERFLOW_BUDGET bounds the bytes in overflow files
-  * (0 = unbounded); one item larger than the budget still passes when no other is outstanding.
-  *
-  * Memory ordering. Producer: journal -> 0 into the next header word -> record bytes (plain) ->
-  * header (setRelease: the commit) -> TAIL, counts (setRelease) -> unlock (CAS, a full fence) ->
-  * NOT_EMPTY.signalAll (getVolatile). Consumer: header at HEAD (getAcquire) -> record bytes
-  * (plain) -> journal -> HEAD (setRelease) -> counts. The release of the header pairs with the
-  * consumer's acquire of it, so a consumer that sees a header sees every record byte and the 0
-  * after the record (the publication hole jcstress tests guard). A record that does not fit before
-  * the end is written at 0 and published by the release of the PADDING header before it, so its
-  * own header is written plain. The full fence of the unlock CAS orders the commit before the read
-  * of the event count word (Dekker; see EventCount). Symmetric on the consumer side with HEAD and
-  * NOT_FULL. PUT_COUNT and TAKE_COUNT lag the commits by one operation at most (a take can even
-  * come before its put's PUT_COUNT store); sizes are approximate while others operate, as in
-  * Python.
-
-  * Failure. The commit point of a put is the release store of its record's header (of the
-  * PADDING header before it, if any); of a take, the store to HEAD.
-  *  - Producer killed before its header store: the bytes it wrote beyond TAIL are invisible (the
-  *    header word at TAIL is still 0) and are overwritten by the next producer. No torn item is
-  *    ever visible; the item is not delivered (its put never returned). An overflow file it had
-  *    written, uncommitted, is removed by sweepOrphanOverflow() (when a process closes the queue)
-  *    or when the owner closes.
-  *  - Producer killed after its header store: the item is delivered; TAIL and the counts it had
-  *    not yet updated are repaired from the journal by the next producer (below).
-  *  - Consumer killed before its HEAD store: the item stays at the head and goes to the next
-  *    consumer: nothing is lost; the killed consumer's get never returned, so no one saw it twice.
-  *  - Consumer killed after its HEAD store: its get had copied the item into its heap; the item
-  *    goes with it, as with any consumer that dies after get returns. An overflow file it had
-  *    not yet removed stays until the owner closes. The counts it had not yet updated are
-  *    repaired by the take lock's next holder; a producer waiting for room takes the lock over
-  *    itself (awaitRoom): with the ring empty, no consumer would.
-  *  - A process killed while blocked in a wait holds nothing (see EventCount).
-  *  In every case the next locker takes the dead holder's lock over (RobustLock, within ~10 ms of
-  *  contending) and repairs: the journal (J_TAIL, J_PUT_COUNT, J_OVERFLOW_IN, written in that
-  *  order before the commit) tells what the dead holder's commit implies. J_TAIL == TAIL: its
-  *  TAIL store happened (or it died before journalling, and the journal is the last completed
-  *  put's), so the counts are set from the journal. J_TAIL != TAIL: it committed if the header
-  *  word at TAIL is no longer 0 (then TAIL and the counts are set from the journal), otherwise the
-  *  journal is set back to the counts (J_TAIL is written first, so a journal whose counts are new
-  *  always has a new J_TAIL). OVERFLOW_IN and J_OVERFLOW_IN are written only by a put of an
-  *  overflow record (an inline put leaves both alone, two stores and a load fewer per item), so
-  *  outside a put J_OVERFLOW_IN == OVERFLOW_IN, which is what the repair of an inline put relies
-  *  on. The consumer side is the same with J_HEAD, whose commit is the HEAD store itself.
-
-  * References. Michael & Scott, "Simple, Fast, and Practical Non-Blocking and Blocking
-  * Concurrent Queue Algorithms" (1996); Agrona's ManyToOneRingBuffer and RecordDescriptor; the
-  * Linux robust-futex design (Documentation/locking/robust-futexes.rst).
-  */
+   * Implementation notes.
+   *
+   * Design. A two-lock queue (Michael & Scott's two-lock queue; the JDK's LinkedBlockingQueue)
+   * over a byte ring (Agrona's ring buffers): producers serialize on the put lock, consumers on the
+   * take lock, and between the two sides the ring is single-producer single-consumer: the producer
+   * holding the put lock writes a record at TAIL and publishes it by the release store of its
+   * 8-byte header, then moves TAIL; the consumer holding the take lock reads the header at HEAD
+   * (a header word of 0 is no record yet), reads the record and frees it by moving HEAD. A producer
+   * and a consumer never wait for each other's locks. Each lock is a RobustLock in shared memory;
+   * threads of one process contend for it like threads of different processes (a per-JVM
+   * ReentrantLock in front cost two more atomic operations per call, a fifth of a put, and bought
+   * nothing the RobustLock's own spin-then-futex wait does not give).
+   *
+   * Why the header publishes, not TAIL: a consumer then reads only lines it must read anyway (the
+   * record's), as Agrona's consumers do. With TAIL as the commit, a consumer that keeps up read the
+   * producers' line on every item and the line went back and forth between the two cores twice
+   * per item (once for TAIL, once for the record). TAIL is now the producers' own: the next put,
+   * room checks and repair read it. The price: the word after each record must read 0 before the
+   * record is published (the producer stores it, with the record: the ring is not cleared behind
+   * consumers as Agrona's is), so a put needs 8 bytes of room beyond its record.
+   *
+   * Why locks and not a lock-free multi-producer ring: in a lock-free design (Agrona's
+   * ManyToOneRingBuffer, Vyukov's queue) a producer claims space first and commits later, so a
+   * producer killed between the two leaves a claimed, never-committed hole that every consumer
+   * waits behind; telling a dead producer from a slow one (a GC pause while copying 1 MiB) takes a
+   * timeout, which is a guess. A lock owner is named in the lock word, so its death is a fact the
+   * others can check (pid and start time), and what it left half done is undone exactly. The
+   * price is one uncontended CAS per operation on a line only that side touches.
+   *
+   * Records never wrap: one that does not fit before the end of the data area is preceded by a
+   * PADDING record up to the end, written and published together with it. An item whose record
+   * would take more than a quarter of the ring (MAX_INLINE) is written to an overflow file (named
+   * after this ring, so the ring's owner removes it at close) and the ring carries an OVERFLOW
+   * record naming it: items of any size pass through a small ring, and a 64 MiB item does not
+   * hold the put lock while it is copied. OVERFLOW_BUDGET bounds the bytes in overflow files
+   * (0 = unbounded); one item larger than the budget still passes when no other is outstanding.
+   *
+   * Memory ordering. Producer: journal -> 0 into the next header word -> record bytes (plain) ->
+   * header (setRelease: the commit) -> TAIL, counts (setRelease) -> unlock (CAS, a full fence) ->
+   * NOT_EMPTY.signalAll (getVolatile). Consumer: header at HEAD (getAcquire) -> record bytes
+   * (plain) -> journal -> HEAD (setRelease) -> counts. The release of the header pairs with the
+   * consumer's acquire of it, so a consumer that sees a header sees every record byte and the 0
+   * after the record (the publication hole jcstress tests guard). A record that does not fit before
+   * the end is written at 0 and published by the release of the PADDING header before it, so its
+   * own header is written plain. The full fence of the unlock CAS orders the commit before the read
+   * of the event count word (Dekker; see EventCount). Symmetric on the consumer side with HEAD and
+   * NOT_FULL. PUT_COUNT and TAKE_COUNT lag the commits by one operation at most (a take can even
+   * come before its put's PUT_COUNT store); sizes are approximate while others operate, as in
+   * Python.
+   *
+   * Failure. The commit point of a put is the release store of its record's header (of the
+   * PADDING header before it, if any); of a take, the store to HEAD.
+   *  - Producer killed before its header store: the bytes it wrote beyond TAIL are invisible (the
+   *    header word at TAIL is still 0) and are overwritten by the next producer. No torn item is
+   *    ever visible; the item is not delivered (its put never returned). An overflow file it had
+   *    written, uncommitted, is removed by sweepOrphanOverflow() (when a process closes the queue)
+   *    or when the owner closes.
+   *  - Producer killed after its header store: the item is delivered; TAIL and the counts it had
+   *    not yet updated are repaired from the journal by the next producer (below).
+   *  - Consumer killed before its HEAD store: the item stays at the head and goes to the next
+   *    consumer: nothing is lost; the killed consumer's get never returned, so no one saw it twice.
+   *  - Consumer killed after its HEAD store: its get had copied the item into its heap; the item
+   *    goes with it, as with any consumer that dies after get returns. An overflow file it had
+   *    not yet removed stays until the owner closes. The counts it had not yet updated are
+   *    repaired by the take lock's next holder; a producer waiting for room takes the lock over
+   *    itself (awaitRoom): with the ring empty, no consumer would.
+   *  - A process killed while blocked in a wait holds nothing (see EventCount).
+   *  In every case the next locker takes the dead holder's lock over (RobustLock, within ~10 ms of
+   *  contending) and repairs: the journal (J_TAIL, J_PUT_COUNT, J_OVERFLOW_IN, written in that
+   *  order before the commit) tells what the dead holder's commit implies. J_TAIL == TAIL: its
+   *  TAIL store happened (or it died before journalling, and the journal is the last completed
+   *  put's), so the counts are set from the journal. J_TAIL != TAIL: it committed if the header
+   *  word at TAIL is no longer 0 (then TAIL and the counts are set from the journal), otherwise the
+   *  journal is set back to the counts (J_TAIL is written first, so a journal whose counts are new
+   *  always has a new J_TAIL). OVERFLOW_IN and J_OVERFLOW_IN are written only by a put of an
+   *  overflow record (an inline put leaves both alone, two stores and a load fewer per item), so
+   *  outside a put J_OVERFLOW_IN == OVERFLOW_IN, which is what the repair of an inline put relies
+   *  on. The consumer side is the same with J_HEAD, whose commit is the HEAD store itself.
+   *
+   * References. Michael & Scott, "Simple, Fast, and Practical Non-Blocking and Blocking
+   * Concurrent Queue Algorithms" (1996); Agrona's ManyToOneRingBuffer and RecordDescriptor; the
+   * Linux robust-futex design (Documentation/locking/robust-futexes.rst).
+   */
 
   /**
    * Reads one record's payload, called while the take lock is held: copy what is needed, do not
