@@ -266,7 +266,7 @@ public final class LocalConnection implements Connection, Serializable {
       if (poll()) {
         return true;
       }
-      long remaining = nanos == Waiting.FOREVER ? nanos : nanos - (System.nanoTime() - start);
+      long remaining = Waiting.remaining(start, nanos);
       if (remaining <= 0) {
         return false;
       }

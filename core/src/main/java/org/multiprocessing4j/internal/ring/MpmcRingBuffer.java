@@ -454,10 +454,7 @@ public final class MpmcRingBuffer {
   private boolean awaitRoom(BooleanSupplier room, long timeoutNanos) throws InterruptedException {
     long start = System.nanoTime();
     while (true) {
-      long remaining =
-          timeoutNanos == Waiting.FOREVER
-              ? Waiting.FOREVER
-              : timeoutNanos - (System.nanoTime() - start);
+      long remaining = Waiting.remaining(start, timeoutNanos);
       if (remaining <= 0) {
         return false;
       }

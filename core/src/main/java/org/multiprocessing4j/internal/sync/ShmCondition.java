@@ -292,10 +292,7 @@ public final class ShmCondition implements ProcessCondition, Serializable {
     long start = System.nanoTime();
     try {
       while (true) {
-        long remaining =
-            timeoutNanos == Waiting.FOREVER
-                ? Waiting.FOREVER
-                : timeoutNanos - (System.nanoTime() - start);
+        long remaining = Waiting.remaining(start, timeoutNanos);
         try {
           // Polls: a signaller without futexes does not wake, and slot waiters come first.
           signalled =

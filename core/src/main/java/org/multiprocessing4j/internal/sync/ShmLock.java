@@ -229,10 +229,7 @@ public class ShmLock implements ProcessLock, Serializable {
     long lastHolderPid = 0;
     try {
       while (true) {
-        long remaining =
-            timeoutNanos == Waiting.FOREVER
-                ? Waiting.FOREVER
-                : timeoutNanos - (System.nanoTime() - start);
+        long remaining = Waiting.remaining(start, timeoutNanos);
         if (remaining <= 0) {
           return RobustLock.TIMED_OUT;
         }

@@ -8,17 +8,18 @@ import org.multiprocessing4j.internal.os.Libc;
  * How a thread waits for a condition in shared memory: the tuning constants, and the choice between
  * futex waits and the portable fallback.
  *
- * <p>A wait first spins ({@link Thread#onSpinWait()}) for up to {@link #SPIN_NANOS}: a peer process
- * on another core usually answers within microseconds, far sooner than a sleeping thread can be
- * woken (tens to a hundred microseconds on a virtual machine), and a waiter that blocked must be
- * woken by a system call on its peer's critical path. How long it spins adapts per {@link
- * EventCount}: see there. It can then yield ({@link Thread#yield()}) for {@link #YIELD_NANOS}, but
- * does not by default: on a loaded Linux machine {@code sched_yield} gives the core away for tens
- * of microseconds, and a pipe's round trip went from 2 µs to 48 µs with a 30 µs yield phase. Then
- * it blocks: in {@code FUTEX_WAIT} slices that double from {@link #FUTEX_FIRST_SLICE_NANOS} to
- * {@link #FUTEX_SLICE_NANOS} (a thread in a native call does not see interrupts, so it checks
- * between slices), or, in the fallback, parked for a back-off that doubles from {@link
- * #PARK_MIN_NANOS} to {@link #PARK_MAX_NANOS}.
+ * <p>A wait first spins ({@link Thread#onSpinWait()}) for up to {@link #SPIN_NANOS} ({@link
+ * #DATA_SPIN_NANOS} for a queue's or pipe's items and room): a peer process on another core usually
+ * answers within microseconds, far sooner than a sleeping thread can be woken (tens to a hundred
+ * microseconds on a virtual machine), and a waiter that blocked must be woken by a system call on
+ * its peer's critical path. How long it spins adapts per {@link EventCount}: see there. It can then
+ * yield ({@link Thread#yield()}) for {@link #YIELD_NANOS}, but does not by default: on a loaded
+ * Linux machine {@code sched_yield} gives the core away for tens of microseconds, and a pipe's
+ * round trip went from 2 µs to 48 µs with a 30 µs yield phase. Then it blocks: in {@code
+ * FUTEX_WAIT} slices that double from {@link #FUTEX_FIRST_SLICE_NANOS} to {@link
+ * #FUTEX_SLICE_NANOS} (a thread in a native call does not see interrupts, so it checks between
+ * slices), or, in the fallback, parked for a back-off that doubles from {@link #PARK_MIN_NANOS} to
+ * {@link #PARK_MAX_NANOS}.
  *
  * <p>The fallback is used when futexes are unavailable (not Linux, or native access is not enabled
  * for this module), when the system property {@code mp4j.futex} is {@code false}, and on virtual
@@ -77,6 +78,15 @@ public final class Waiting {
       !"false".equalsIgnoreCase(System.getProperty("mp4j.futex")) && Libc.futexAvailable();
 
   private Waiting() {}
+
+  /**
+   * Returns what is left of a wait of {@code timeoutNanos} that started at {@code startNanos}
+   * ({@link System#nanoTime()}): {@link #FOREVER} for a wait without a timeout, else the
+   * nanoseconds left, 0 or less once it has elapsed.
+   */
+  public static long remaining(long startNanos, long timeoutNanos) {
+    return timeoutNanos == FOREVER ? FOREVER : timeoutNanos - (System.nanoTime() - startNanos);
+  }
 
   /** Returns whether this process waits on futexes (the calling thread may still not: virtual). */
   public static boolean futexEnabled() {
