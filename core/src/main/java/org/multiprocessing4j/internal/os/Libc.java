@@ -37,6 +37,26 @@ public final class Libc {
         default -> 0;
       };
 
+  /** {@code SYS_membarrier}: 324 on x86-64, 283 on aarch64; 0 elsewhere (not linked). */
+  private static final long SYS_MEMBARRIER =
+      switch (System.getProperty("os.arch", "")) {
+        case "amd64", "x86_64" -> 324;
+        case "aarch64" -> 283;
+        default -> 0;
+      };
+
+  /** {@code MEMBARRIER_CMD_QUERY}: the commands the kernel supports, as a bit mask. */
+  public static final int MEMBARRIER_CMD_QUERY = 0;
+
+  /**
+   * {@code MEMBARRIER_CMD_GLOBAL_EXPEDITED}: a memory barrier on every running thread of every
+   * process registered with {@link #MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED}.
+   */
+  public static final int MEMBARRIER_CMD_GLOBAL_EXPEDITED = 1 << 1;
+
+  /** {@code MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED}: this process receives those barriers. */
+  public static final int MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = 1 << 2;
+
   /** {@code FUTEX_WAIT}: shared (no {@code FUTEX_PRIVATE_FLAG}), waiters are in other processes. */
   private static final long FUTEX_WAIT = 0;
 
@@ -201,6 +221,42 @@ public final class Libc {
           (long)
               wake.get()
                   .invokeExact(SYS_FUTEX, address, FUTEX_WAKE, (long) count, MemorySegment.NULL);
+    } catch (Throwable t) {
+      return UNSUPPORTED;
+    }
+  }
+
+  /** {@code long syscall(long n, ...)} called as (n, cmd, flags, cpu_id), linked on first use. */
+  private static final class Membarrier {
+    static final Optional<MethodHandle> HANDLE =
+        LINUX && SYS_MEMBARRIER != 0 && Libc.class.getModule().isNativeAccessEnabled()
+            ? link(
+                "syscall",
+                FunctionDescriptor.of(
+                    ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG),
+                Linker.Option.firstVariadicArg(1))
+            : Optional.empty();
+  }
+
+  /**
+   * Calls {@code membarrier(2)} with {@code cmd} and no flags.
+   *
+   * @param cmd one of the {@code MEMBARRIER_CMD_} constants
+   * @return the call's result (for {@link #MEMBARRIER_CMD_QUERY}, the supported commands), or
+   *     {@link #UNSUPPORTED} (-1) if it failed or cannot be called here (not Linux on x86-64 or
+   *     aarch64, no native access for this module)
+   */
+  public static long membarrier(int cmd) {
+    Optional<MethodHandle> handle = Membarrier.HANDLE;
+    if (handle.isEmpty()) {
+      return UNSUPPORTED;
+    }
+    try {
+      return (long) handle.get().invokeExact(SYS_MEMBARRIER, (long) cmd, 0L, 0L);
     } catch (Throwable t) {
       return UNSUPPORTED;
     }

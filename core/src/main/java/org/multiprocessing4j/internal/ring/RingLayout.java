@@ -10,7 +10,7 @@ package org.multiprocessing4j.internal.ring;
  *      0 ┌─ config: written once by the creator, before its name is shared ───────────────────┐
  *        │ int MAGIC │ int VERSION │ long CAPACITY │ long MAX_ITEMS │ long OVERFLOW_BUDGET      │
  *        │ long MAX_INLINE                                                                     │
- *    128 ├─ put lock (RobustLock: long owner │ int released event count) ─────────────────────┤
+ *    128 ├─ put lock (BiasedLock: a RobustLock, then its bias words) ─────────────────────────┤
  *    256 ├─ producers: long TAIL │ long PUT_COUNT │ long OVERFLOW_IN                          │
  *        │             journal: long J_TAIL │ long J_PUT_COUNT │ long J_OVERFLOW_IN           │
  *    384 ├─ take lock ────────────────────────────────────────────────────────────────────────┤
@@ -44,7 +44,7 @@ public final class RingLayout {
   public static final int MAGIC_VALUE = 0x4d503452;
 
   /** Bumped on any change of this layout or of its protocol. */
-  public static final int VERSION_VALUE = 2;
+  public static final int VERSION_VALUE = 3;
 
   /** One group of fields: two 64-byte cache lines. */
   public static final int LINE = 128;

@@ -28,6 +28,16 @@ import org.multiprocessing4j.internal.os.Libc;
  * condition true. The common case, a signal with no waiter, costs one read of a cache line that
  * nobody writes.
  *
+ * <h2>Asymmetric</h2>
+ *
+ * The signaller's fence may be left out where the waiter makes up for it: an asymmetric event
+ * count's waiters run a {@linkplain HeavyFence#heavy() heavy fence} between setting W and checking
+ * their condition, so a signaller whose condition store and read of the word the processor
+ * reordered has its store visible to the check, or its read sees W (the handshake of {@link
+ * HeavyFence}). The queues' item and room waits are asymmetric: their signallers are the holders of
+ * {@link BiasedLock}s, whose biased release has no fence. A waiter that only polls (a virtual
+ * thread, or no futexes) announces nothing and needs no fence: it checks again after each park.
+ *
  * <h2>Spinning</h2>
  *
  * Before it blocks, a waiter spins (see {@link Waiting}) for a budget that adapts per word and per
@@ -72,6 +82,9 @@ public final class EventCount {
   /** The shortest spin the adaptation goes down to, µs. */
   private final int minSpinMicros;
 
+  /** Whether signallers may skip the fence before their read of the word (see Asymmetric). */
+  private final boolean asymmetric;
+
   /**
    * Uses the int at {@code offset} of {@code memory} as the word; waiters spin for up to {@link
    * Waiting#SPIN_NANOS}.
@@ -92,6 +105,22 @@ public final class EventCount {
    * @param maxSpinNanos the longest spin before blocking
    */
   public EventCount(MemorySegment memory, long offset, long maxSpinNanos) {
+    this(memory, offset, maxSpinNanos, false);
+  }
+
+  /**
+   * Uses the int at {@code offset} of {@code memory} as the word; waiters spin for up to {@code
+   * maxSpinNanos}, adapting down to a sixteenth of it.
+   *
+   * @param memory shared memory; zero-filled is a valid initial state
+   * @param offset a 4-byte aligned offset
+   * @param maxSpinNanos the longest spin before blocking
+   * @param asymmetric whether a signaller may call {@link #signalAll()} after a plain release store
+   *     of its condition, with no fence between (a {@link BiasedLock}'s biased thread): waiters
+   *     then run a {@linkplain HeavyFence#heavy() heavy fence} before they check the condition and
+   *     block
+   */
+  public EventCount(MemorySegment memory, long offset, long maxSpinNanos, boolean asymmetric) {
     if ((offset & 3) != 0) {
       throw new IllegalArgumentException("futex word offset must be 4-byte aligned: " + offset);
     }
@@ -101,6 +130,7 @@ public final class EventCount {
     this.maxSpinMicros = (int) Math.min(Integer.MAX_VALUE / 2, Math.max(0, maxSpinNanos) / 1000);
     this.minSpinMicros = maxSpinMicros / 16;
     this.spinMicros = maxSpinMicros;
+    this.asymmetric = asymmetric;
   }
 
   /**
@@ -136,7 +166,13 @@ public final class EventCount {
       if (Thread.interrupted()) {
         throw new InterruptedException();
       }
-      int key = futex ? announceWaiter() : 0;
+      int key = 0;
+      if (futex) {
+        key = announceWaiter();
+        if (asymmetric) {
+          HeavyFence.heavy();
+        }
+      }
       if (condition.getAsBoolean()) {
         adaptSpin(System.nanoTime() - start <= maxSpinMicros * 1000L);
         return true;

@@ -97,11 +97,25 @@ public final class RobustLock {
    *     caller repairs what it may have left half done)
    */
   public int lockUninterruptibly() {
+    return uninterruptibly(this::lock);
+  }
+
+  /** A lock call with a timeout, as {@link #lock}. */
+  @FunctionalInterface
+  interface LockCall {
+    int lock(long timeoutNanos) throws InterruptedException;
+  }
+
+  /**
+   * Calls {@code lock} without a timeout until it returns; an interrupt does not end the wait but
+   * is kept (the thread's interrupt status is set again once the lock is held).
+   */
+  static int uninterruptibly(LockCall lock) {
     boolean interrupted = false;
     try {
       while (true) {
         try {
-          return lock(Waiting.FOREVER);
+          return lock.lock(Waiting.FOREVER);
         } catch (InterruptedException e) {
           interrupted = true;
         }

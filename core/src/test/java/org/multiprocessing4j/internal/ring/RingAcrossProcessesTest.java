@@ -26,7 +26,7 @@ import org.multiprocessing4j.JvmProcess;
 import org.multiprocessing4j.ShmCleanup;
 import org.multiprocessing4j.internal.shm.SegmentOwner;
 import org.multiprocessing4j.internal.shm.SharedSegment;
-import org.multiprocessing4j.internal.sync.RobustLock;
+import org.multiprocessing4j.internal.sync.BiasedLock;
 import org.multiprocessing4j.internal.sync.Waiting;
 
 /**
@@ -229,7 +229,9 @@ class RingAcrossProcessesTest {
    */
   static void killWhileHolding(JvmProcess child, MemorySegment ring, long lockOffset)
       throws Exception {
-    RobustLock lock = new RobustLock(ring, lockOffset);
+    // A BiasedLock's holder: the process holding its inner lock, or its biased thread's while
+    // inside.
+    BiasedLock lock = new BiasedLock(ring, lockOffset, "probe-" + lockOffset);
     long deadline = System.nanoTime() + BOUND_NANOS;
     while (System.nanoTime() < deadline) {
       signal("STOP", child.pid());
