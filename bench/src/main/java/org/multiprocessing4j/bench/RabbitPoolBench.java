@@ -72,6 +72,7 @@ import org.multiprocessing4j.rabbitmq.WorkerNode;
  * java --enable-native-access=ALL-UNNAMED -cp bench/target/multiprocessing4j-bench-0.1.0-SNAPSHOT.jar \
  *      org.multiprocessing4j.bench.RabbitPoolBench --uri "$uri" [--calls 500] [--tasks 1000] [--rounds 3] \
  *     [--warmup 10] [--broker-pid $(cat /tmp/broker/pid)] [--only ours|hop] [--threads true]
+ *     [--marks true]
  * .ci/rabbitmq.sh stop /tmp/broker
  * </pre>
  */
@@ -99,6 +100,7 @@ public final class RabbitPoolBench {
         case "--broker-pid" -> brokerPid = Long.parseLong(args[i + 1]);
         case "--only" -> only = args[i + 1];
         case "--threads" -> threads = Boolean.parseBoolean(args[i + 1]);
+        case "--marks" -> marks = Boolean.parseBoolean(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -134,6 +136,7 @@ public final class RabbitPoolBench {
       RawRpc dr = new RawRpc(serverConn, clientConn, false);
       for (int r = -warmup; r < rounds; r++) { // negative rounds warm up
         boolean last = r == rounds - 1;
+        round = r;
         // --only ours (or hop): that peer alone, to profile it (the other columns repeat its
         // figures)
         double[] o =
@@ -143,9 +146,9 @@ public final class RabbitPoolBench {
           o = h;
         }
         boolean one = oursOnly || hopOnly;
-        double[] w = one ? o : measure(calls, tasks, wq::call, false, "");
-        double[] d = one ? o : measure(calls, tasks, dr::call, false, "");
-        double[] l = one ? o : measure(calls, tasks, () -> ours(localPool), false, "");
+        double[] w = one ? o : measure(calls, tasks, wq::call, false, "raw work queue");
+        double[] d = one ? o : measure(calls, tasks, dr::call, false, "raw direct reply-to");
+        double[] l = one ? o : measure(calls, tasks, () -> ours(localPool), false, "local pool");
         if (r >= 0) {
           for (int k = 0; k < ROWS; k++) {
             local[k][r] = l[k];
@@ -280,6 +283,27 @@ public final class RabbitPoolBench {
   private static final boolean PROC = Files.isDirectory(Path.of("/proc/self/task"));
 
   private static @org.jspecify.annotations.Nullable ProcessHandle broker;
+
+  /**
+   * {@code --marks true}: print a line at the start and end of each phase, with the JVM's uptime in
+   * ms, to place {@code -XX:+PrintCompilation} or {@code -Xlog} lines (same clock) in their phase.
+   */
+  private static boolean marks;
+
+  /** The round being run: negative while warming up. */
+  private static int round;
+
+  private static void mark(String label, String what) {
+    if (marks) {
+      System.out.printf(
+          Locale.ROOT,
+          "#mark %d %s round %d %s%n",
+          java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime(),
+          label,
+          round,
+          what);
+    }
+  }
 
   /** {@code --threads true}: print each thread's wake-ups and CPU in the last pipelined phase. */
   private static boolean threads;
@@ -446,6 +470,7 @@ public final class RabbitPoolBench {
   private static double[] measure(int calls, int tasks, Call c, boolean last, String label)
       throws Exception {
     long[] nanos = new long[calls];
+    mark(label, "sequential");
     long sequential0 = switches()[0];
     for (int i = 0; i < calls; i++) {
       long t0 = System.nanoTime();
@@ -463,6 +488,7 @@ public final class RabbitPoolBench {
     long[] jvm0 = jitAndGcNanos();
     long[] cpu0 = cpuNanos();
     long allocated0 = allocatedBytes();
+    mark(label, "pipelined");
     long t0 = System.nanoTime();
     List<CompletableFuture<byte[]>> all = new ArrayList<>(tasks);
     for (int i = 0; i < tasks; i++) {
@@ -472,6 +498,7 @@ public final class RabbitPoolBench {
       x.get(120, TimeUnit.SECONDS);
     }
     double rate = tasks / ((System.nanoTime() - t0) / 1e9);
+    mark(label, "end");
     long allocated1 = allocatedBytes();
     long[] cpu1 = cpuNanos();
     long[] switches1 = switches();

@@ -18,6 +18,7 @@ import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -363,6 +364,56 @@ class RabbitPoolTest extends TestContexts {
       assertThat(seen.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("ab");
       assertThat(dependent.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("a");
     }
+  }
+
+  /**
+   * Two results no thread waits for, whose callbacks each wait for the other's (on latches, so no
+   * hand-off to a thread blocked in {@code get()} can help): whichever result is completed first,
+   * its callback blocks until the other result's callback has run, so the other result must be
+   * completed by another thread even when both arrived together and sat in the same queue of
+   * results. A single thread completing the pool's results one after another would block for good
+   * in the first callback: this test would time out.
+   */
+  @Test
+  void callbacksOfTwoResults_eachWaitForTheOther_noDeadlock() throws Exception {
+    try (ProcessPoolExecutor p = ctx.poolBuilder().poolName(pool()).workers(2).build()) {
+      Thread me = Thread.currentThread();
+      CountDownLatch aRan = new CountDownLatch(1);
+      CountDownLatch bRan = new CountDownLatch(1);
+      CompletableFuture<String> a =
+          p.submit(
+              () -> {
+                Thread.sleep(500); // both callbacks are attached before the results come
+                return "a";
+              });
+      CompletableFuture<String> b =
+          p.submit(
+              () -> {
+                Thread.sleep(500); // on the second worker: both results come back together
+                return "b";
+              });
+      CompletableFuture<String> afterA = a.thenApply(v -> meet(me, v, aRan, bRan));
+      CompletableFuture<String> afterB = b.thenApply(v -> meet(me, v, bRan, aRan));
+      assertThat(afterA.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("a");
+      assertThat(afterB.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("b");
+    }
+  }
+
+  /** Counts {@code mine} down, then waits for {@code theirs}; fails if it never opens. */
+  private static String meet(Thread test, String v, CountDownLatch mine, CountDownLatch theirs) {
+    if (Thread.currentThread() == test) {
+      throw new IllegalStateException("completed before its callback was attached");
+    }
+    mine.countDown();
+    try {
+      if (!theirs.await(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the other result's callback never ran");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    return v;
   }
 
   @Test

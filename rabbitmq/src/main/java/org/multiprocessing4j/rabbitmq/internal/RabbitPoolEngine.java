@@ -14,10 +14,12 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.TaskFunction;
@@ -403,22 +405,75 @@ final class RabbitPoolEngine implements PoolEngine {
     // (callbackOfOneResult_waitsForAnotherResultOfTheSamePool_noDeadlock). So a thread blocked in
     // this future's get() or join() completes it itself: it was to be woken anyway, so this costs
     // no wake-up of its own (a thread of its own cost one more per call, 21 to 47 µs of CPU in a
-    // probe on a loaded 2-core machine; docs/benchmarks.md, round 6). If none waits, a virtual
-    // thread of its own completes it.
+    // probe on a loaded 2-core machine; docs/benchmarks.md, round 6). If none waits, a completion
+    // runner completes it (see below).
     if (p.future.handOff(value, failure, this::checkTerminated)) {
       return;
     }
-    Thread.ofVirtual()
-        .name("mp4j-pool-complete")
-        .start(
-            () -> {
-              if (failure != null) {
-                p.future.completeExceptionally(failure);
-              } else {
-                p.future.complete(value);
-              }
-              checkTerminated();
-            });
+    outcomes.offer(new Outcome(p.future, value, failure));
+    if (free.get() == 0) {
+      startRunner();
+    }
+  }
+
+  private void startRunner() {
+    free.incrementAndGet();
+    Thread.ofVirtual().name("mp4j-pool-complete").start(this::completeOutcomes);
+  }
+
+  /** A result no thread waited for, to be completed by a completion runner. */
+  private record Outcome(
+      TaskFuture<Object> future, @Nullable Object value, @Nullable Throwable failure) {}
+
+  /*
+   * Completion runners
+   *
+   * A result that no thread waits for goes to outcomes; a runner (a virtual thread) completes
+   * those it finds, several per wake-up when they arrive together, and ends when it finds none.
+   * free counts the runners that will look at the queue again before they end: a runner is not
+   * free while it completes a future (user callbacks run then, and one may block, waiting for
+   * another result of this pool), so a result that arrives then starts a runner of its own, and no
+   * result waits behind a blocked callback. A runner that found the queue empty stops being free,
+   * then looks once more; the reply consumer offers a result, then reads free (both sequentially
+   * consistent): either the runner sees the result or the consumer sees no free runner and starts
+   * one.
+   */
+  private final ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger free = new AtomicInteger();
+
+  private void completeOutcomes() {
+    while (true) {
+      Outcome o = outcomes.poll();
+      if (o == null) {
+        free.decrementAndGet();
+        if (outcomes.isEmpty()) {
+          return;
+        }
+        free.incrementAndGet(); // offered meanwhile, maybe seeing this runner as free
+        continue;
+      }
+      free.decrementAndGet(); // user callbacks may block: a result arriving now needs a runner
+      boolean normal = false;
+      try {
+        Throwable failure = o.failure();
+        if (failure != null) {
+          o.future().completeExceptionally(failure);
+        } else {
+          o.future().complete(o.value());
+        }
+        checkTerminated();
+        normal = true;
+      } catch (RuntimeException e) { // not a dependent's (its failure stays in its future)
+        LOG.log(System.Logger.Level.WARNING, "completing a pool result: " + e);
+        normal = true;
+      } finally {
+        if (normal) {
+          free.incrementAndGet();
+        } else if (!outcomes.isEmpty() && free.get() == 0) {
+          startRunner(); // this runner ends with an Error: another takes the queue
+        }
+      }
+    }
   }
 
   // ------------------------------------------------------------------------------- lifecycle
