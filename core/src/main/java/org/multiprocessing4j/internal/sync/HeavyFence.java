@@ -19,12 +19,20 @@ import org.multiprocessing4j.internal.os.Libc;
  * handshakes, {@code -XX:+UseSystemMemoryBarrier}.)
  *
  * <p>Available on Linux 4.16 and later, with native access enabled for this module; the system
- * property {@code mp4j.bias=false} turns it off, and with it every use of the pattern (see {@link
- * BiasedLock}).
+ * property {@code mp4j.bias=false} keeps this process from relying on them as the fast side (no
+ * {@link BiasedLock} is biased to its threads), while it still runs them as the slow side.
  */
 public final class HeavyFence {
 
-  private static final boolean AVAILABLE = probe();
+  /** Whether the kernel runs heavy fences for this process. */
+  private static final boolean SUPPORTED = probe();
+
+  /**
+   * Whether this process may rely on them as the fast side. Turning that off does not turn off the
+   * slow side: other processes (children do not inherit the property) may still rely on them.
+   */
+  private static final boolean ENABLED =
+      SUPPORTED && !"false".equalsIgnoreCase(System.getProperty("mp4j.bias"));
 
   /** Whether this process receives heavy fences (registered). */
   private static volatile boolean registered;
@@ -32,18 +40,18 @@ public final class HeavyFence {
   private HeavyFence() {}
 
   private static boolean probe() {
-    if ("false".equalsIgnoreCase(System.getProperty("mp4j.bias"))) {
-      return false;
-    }
     long commands = Libc.membarrier(Libc.MEMBARRIER_CMD_QUERY);
     int needed =
         Libc.MEMBARRIER_CMD_GLOBAL_EXPEDITED | Libc.MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED;
     return commands >= 0 && (commands & needed) == needed;
   }
 
-  /** Returns whether heavy fences work here (and are not turned off). */
+  /**
+   * Returns whether this process may rely on heavy fences as the fast side: they work here, and the
+   * system property {@code mp4j.bias} is not {@code false}.
+   */
   public static boolean available() {
-    return AVAILABLE;
+    return ENABLED;
   }
 
   /**
@@ -57,7 +65,7 @@ public final class HeavyFence {
       return true;
     }
     synchronized (HeavyFence.class) {
-      if (!registered && AVAILABLE) {
+      if (!registered && ENABLED) {
         registered = Libc.membarrier(Libc.MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
       }
       return registered;
@@ -66,12 +74,13 @@ public final class HeavyFence {
 
   /**
    * The slow side's fence: returns once every running thread of every registered process has run a
-   * full memory barrier. Does nothing where heavy fences are not {@linkplain #available()
-   * available} (no process then relies on them). Costs a system call and, per CPU running a
-   * registered process, an interrupt: 0.4 to 3 µs on this project's machines.
+   * full memory barrier. Does nothing where the kernel does not run them (no process then relies on
+   * them); runs whatever this process's {@code mp4j.bias} says, since other processes may rely on
+   * them. Costs a system call and, per CPU running a registered process, an interrupt: 0.4 to 3 µs
+   * on this project's machines.
    */
   public static void heavy() {
-    if (AVAILABLE) {
+    if (SUPPORTED) {
       Libc.membarrier(Libc.MEMBARRIER_CMD_GLOBAL_EXPEDITED);
     }
   }
