@@ -237,9 +237,11 @@ class RingAcrossProcessesTest {
       signal("STOP", child.pid());
       await().atMost(CHILD_BOUND).until(() -> stopped(child.pid()));
       if (lock.holderPid() == child.pid()) {
+        // Killed while holding it. A contender of this process (a producer waiting for room
+        // takes the take lock over after a slice) may recover it at once, so its holder is not
+        // asserted after the kill: what the caller checks is what the repair left.
         child.kill();
         assertThat(child.join(CHILD_BOUND)).isTrue();
-        assertThat(lock.holderPid()).as("a dead process holds the lock").isEqualTo(child.pid());
         return;
       }
       signal("CONT", child.pid());
