@@ -72,8 +72,9 @@ public final class MpmcRingBuffer {
    * RobustLock that the thread which has been taking it alone (a queue's one producer, its one
    * consumer) takes and releases with plain stores, without the two compareAndSets per call whose
    * draining of the store buffer stalled each put and take on the record line's transfer between
-   * the cores (without them an unbounded queue moved 9 to 13 million Integers a second between two
-   * processes instead of 7 to 8); any other thread revokes the bias first. Threads of one process
+   * the cores (with no locks at all, a throwaway build moved about 10 million Integers a second
+   * between two processes against 7 with the CAS locks; the biased locks about 8: see
+   * docs/benchmarks.md); any other thread revokes the bias first. Threads of one process
    * contend for it like threads of different processes (a per-JVM ReentrantLock in front cost two
    * more atomic operations per call, a fifth of a put, and bought nothing).
    *
