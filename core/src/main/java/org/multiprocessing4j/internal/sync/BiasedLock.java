@@ -66,7 +66,10 @@ import org.multiprocessing4j.internal.os.ProcessIdentity;
  * clears BUSY and returns {@link RobustLock#RECOVERED}: the caller repairs as after any dead
  * holder. A revoker that dies leaves STATE at REVOKING, and the inner lock's next holder (which
  * gets RECOVERED from the inner lock) finishes the revocation. Without heavy fences (see {@link
- * HeavyFence#available()}) no thread is ever given the bias.
+ * HeavyFence#available()}) no thread is ever given the bias. A process with {@code mp4j.bias=false}
+ * is given none but still fences when it revokes. A process that cannot call membarrier(2) at all
+ * (no native access) revokes without the heavy fence, which a biased thread of another process can
+ * race with: an open gap (such a process should keep the lock from being biased).
  *
  * <p>Like RobustLock, only the thread that locked may unlock.
  */

@@ -18,13 +18,20 @@ import org.multiprocessing4j.internal.os.Libc;
  * relying on this. (The JVM itself uses {@code membarrier} in the same way for its own thread state
  * handshakes, {@code -XX:+UseSystemMemoryBarrier}.)
  *
- * <p>Available on Linux 4.16 and later, with native access enabled for this module; the system
- * property {@code mp4j.bias=false} turns it off, and with it every use of the pattern (see {@link
- * BiasedLock}).
+ * <p>Available on Linux 4.16 and later, with native access enabled for this module. The system
+ * property {@code mp4j.bias=false} turns off this process's fast sides (no lock of it is biased:
+ * {@link #available()} is false), not its slow sides: {@link #heavy()} still fences wherever the
+ * kernel can, because the processes a lock or queue is shared with may not have the property set,
+ * and their biased threads rely on this process's heavy fences as much as on their own.
  */
 public final class HeavyFence {
 
-  private static final boolean AVAILABLE = probe();
+  /** Whether membarrier(2) works here: {@link #heavy()} fences. */
+  private static final boolean SUPPORTED = probe();
+
+  /** Whether this process's threads may be the fast side: supported, and not turned off. */
+  private static final boolean AVAILABLE =
+      SUPPORTED && !"false".equalsIgnoreCase(System.getProperty("mp4j.bias"));
 
   /** Whether this process receives heavy fences (registered). */
   private static volatile boolean registered;
@@ -32,16 +39,16 @@ public final class HeavyFence {
   private HeavyFence() {}
 
   private static boolean probe() {
-    if ("false".equalsIgnoreCase(System.getProperty("mp4j.bias"))) {
-      return false;
-    }
     long commands = Libc.membarrier(Libc.MEMBARRIER_CMD_QUERY);
     int needed =
         Libc.MEMBARRIER_CMD_GLOBAL_EXPEDITED | Libc.MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED;
     return commands >= 0 && (commands & needed) == needed;
   }
 
-  /** Returns whether heavy fences work here (and are not turned off). */
+  /**
+   * Returns whether heavy fences work here and this process may rely on them as the fast side (not
+   * turned off by {@code mp4j.bias=false}).
+   */
   public static boolean available() {
     return AVAILABLE;
   }
@@ -66,13 +73,14 @@ public final class HeavyFence {
 
   /**
    * The slow side's fence: returns once every running thread of every registered process has run a
-   * full memory barrier. Does nothing where heavy fences are not {@linkplain #available()
-   * available} (no process then relies on them). Costs a system call and, per CPU running a
-   * registered process, an interrupt: 0.4 to 3 µs on this project's machines.
+   * full memory barrier. Fences whether or not this process may be the fast side ({@code
+   * mp4j.bias=false} turns off only that). Does nothing where membarrier(2) cannot be called. Costs
+   * a system call and, per CPU running a registered process, an interrupt: 0.4 to 3 µs on this
+   * project's machines.
+   *
+   * @return whether it fenced
    */
-  public static void heavy() {
-    if (AVAILABLE) {
-      Libc.membarrier(Libc.MEMBARRIER_CMD_GLOBAL_EXPEDITED);
-    }
+  public static boolean heavy() {
+    return SUPPORTED && Libc.membarrier(Libc.MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0;
   }
 }
