@@ -248,8 +248,12 @@ public final class BiasedLock {
     if (((int) INT.getAcquire(memory, offset + STATE) & PHASE) == REVOKING) {
       Libc.futexWake(busyAddress, Integer.MAX_VALUE);
     }
-    INT.setRelease(memory, offset + ACK, bias.state >>> 2);
+    // Forget the bias before acknowledging: once ACK is visible, another thread of this process
+    // may be given a new bias through this same LocalBias, which a later "thread = null" of ours
+    // would take from it (even while it holds the lock through the bias: its unlock would then
+    // release the inner lock, which it does not hold).
     bias.thread = null;
+    INT.setRelease(memory, offset + ACK, bias.state >>> 2);
   }
 
   private int lockSlow(long timeoutNanos) throws InterruptedException {
