@@ -66,7 +66,10 @@ import org.multiprocessing4j.internal.os.ProcessIdentity;
  * clears BUSY and returns {@link RobustLock#RECOVERED}: the caller repairs as after any dead
  * holder. A revoker that dies leaves STATE at REVOKING, and the inner lock's next holder (which
  * gets RECOVERED from the inner lock) finishes the revocation. Without heavy fences (see {@link
- * HeavyFence#available()}) no thread is ever given the bias.
+ * HeavyFence#available()}) no thread is ever given the bias. A process with {@code mp4j.bias=false}
+ * is given none but still fences when it revokes. A process that cannot call membarrier(2) at all
+ * (no native access) revokes without the heavy fence, which a biased thread of another process can
+ * race with: an open gap (such a process should keep the lock from being biased).
  *
  * <p>Like RobustLock, only the thread that locked may unlock.
  */
@@ -245,8 +248,12 @@ public final class BiasedLock {
     if (((int) INT.getAcquire(memory, offset + STATE) & PHASE) == REVOKING) {
       Libc.futexWake(busyAddress, Integer.MAX_VALUE);
     }
-    INT.setRelease(memory, offset + ACK, bias.state >>> 2);
+    // Forget the bias before acknowledging: once ACK is visible, another thread of this process
+    // may be given a new bias through this same LocalBias, which a later "thread = null" of ours
+    // would take from it (even while it holds the lock through the bias: its unlock would then
+    // release the inner lock, which it does not hold).
     bias.thread = null;
+    INT.setRelease(memory, offset + ACK, bias.state >>> 2);
   }
 
   private int lockSlow(long timeoutNanos) throws InterruptedException {

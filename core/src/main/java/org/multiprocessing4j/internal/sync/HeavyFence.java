@@ -18,20 +18,19 @@ import org.multiprocessing4j.internal.os.Libc;
  * relying on this. (The JVM itself uses {@code membarrier} in the same way for its own thread state
  * handshakes, {@code -XX:+UseSystemMemoryBarrier}.)
  *
- * <p>Available on Linux 4.16 and later, with native access enabled for this module; the system
- * property {@code mp4j.bias=false} keeps this process from relying on them as the fast side (no
- * {@link BiasedLock} is biased to its threads), while it still runs them as the slow side.
+ * <p>Available on Linux 4.16 and later, with native access enabled for this module. The system
+ * property {@code mp4j.bias=false} turns off this process's fast sides (no lock of it is biased:
+ * {@link #available()} is false), not its slow sides: {@link #heavy()} still fences wherever the
+ * kernel can, because the processes a lock or queue is shared with may not have the property set,
+ * and their biased threads rely on this process's heavy fences as much as on their own.
  */
 public final class HeavyFence {
 
-  /** Whether the kernel runs heavy fences for this process. */
+  /** Whether membarrier(2) works here: {@link #heavy()} fences. */
   private static final boolean SUPPORTED = probe();
 
-  /**
-   * Whether this process may rely on them as the fast side. Turning that off does not turn off the
-   * slow side: other processes (children do not inherit the property) may still rely on them.
-   */
-  private static final boolean ENABLED =
+  /** Whether this process's threads may be the fast side: supported, and not turned off. */
+  private static final boolean AVAILABLE =
       SUPPORTED && !"false".equalsIgnoreCase(System.getProperty("mp4j.bias"));
 
   /** Whether this process receives heavy fences (registered). */
@@ -47,11 +46,11 @@ public final class HeavyFence {
   }
 
   /**
-   * Returns whether this process may rely on heavy fences as the fast side: they work here, and the
-   * system property {@code mp4j.bias} is not {@code false}.
+   * Returns whether heavy fences work here and this process may rely on them as the fast side (not
+   * turned off by {@code mp4j.bias=false}).
    */
   public static boolean available() {
-    return ENABLED;
+    return AVAILABLE;
   }
 
   /**
@@ -65,7 +64,7 @@ public final class HeavyFence {
       return true;
     }
     synchronized (HeavyFence.class) {
-      if (!registered && ENABLED) {
+      if (!registered && AVAILABLE) {
         registered = Libc.membarrier(Libc.MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
       }
       return registered;
@@ -74,14 +73,14 @@ public final class HeavyFence {
 
   /**
    * The slow side's fence: returns once every running thread of every registered process has run a
-   * full memory barrier. Does nothing where the kernel does not run them (no process then relies on
-   * them); runs whatever this process's {@code mp4j.bias} says, since other processes may rely on
-   * them. Costs a system call and, per CPU running a registered process, an interrupt: 0.4 to 3 µs
-   * on this project's machines.
+   * full memory barrier. Fences whether or not this process may be the fast side ({@code
+   * mp4j.bias=false} turns off only that). Does nothing where membarrier(2) cannot be called. Costs
+   * a system call and, per CPU running a registered process, an interrupt: 0.4 to 3 µs on this
+   * project's machines.
+   *
+   * @return whether it fenced
    */
-  public static void heavy() {
-    if (SUPPORTED) {
-      Libc.membarrier(Libc.MEMBARRIER_CMD_GLOBAL_EXPEDITED);
-    }
+  public static boolean heavy() {
+    return SUPPORTED && Libc.membarrier(Libc.MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0;
   }
 }

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.multiprocessing4j.JvmProcess;
+import org.multiprocessing4j.ProcessOptions;
 import org.multiprocessing4j.ShmCleanup;
 import org.multiprocessing4j.internal.os.ProcessIdentity;
 import org.multiprocessing4j.internal.shm.SegmentOwner;
@@ -251,6 +252,33 @@ class BiasedLockTest {
       int threshold = (int) INT.getVolatile(m, THRESHOLD);
       cycle(lock, threshold);
       assertThat(lock.isBiasedToCurrentThread()).isTrue();
+    } finally {
+      child.kill();
+    }
+  }
+
+  /** Run with mp4j.bias=false: this process biases nothing, but still fences for the others. */
+  static void biasOff_stillFences() {
+    if (HeavyFence.available()) {
+      throw new AssertionError("mp4j.bias=false, yet this process may be given a bias");
+    }
+    if (!HeavyFence.heavy()) {
+      throw new AssertionError(
+          "mp4j.bias=false turned off the heavy fence: this process's revocations and queue waits"
+              + " would not fence against the biased threads of processes without the property");
+    }
+  }
+
+  @Test
+  void biasTurnedOffInOneProcess_itsHeavyFencesStillWork() throws Exception {
+    assumeHeavyFences();
+    JvmProcess child = new JvmProcess(BiasedLockTest::biasOff_stillFences);
+    child.setOptions(ProcessOptions.builder().systemProperty("mp4j.bias", "false").build());
+    child.start();
+    try {
+      assertThat(child.join(CHILD_BOUND)).isTrue();
+      assertThat(child.failure()).isEmpty();
+      assertThat(child.exitCode()).hasValue(0);
     } finally {
       child.kill();
     }

@@ -264,8 +264,12 @@ final class Publisher {
     if (o != null && o.closed == null && o.channel.isOpen()) {
       return o;
     }
+    Channel c = null;
     try {
-      Channel c = connection.createChannel();
+      c = connection.createChannel();
+      if (c == null) {
+        throw new IOException("no channel number is free on the connection");
+      }
       Open fresh = new Open(c);
       c.confirmSelect();
       c.addConfirmListener(
@@ -275,8 +279,19 @@ final class Publisher {
       c.addShutdownListener(fresh::shutDown);
       open = fresh;
       return fresh;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot open a channel to the broker: " + e, e);
+    } catch (IOException | ShutdownSignalException e) {
+      // A lost or closed connection throws AlreadyClosedException (a ShutdownSignalException):
+      // callers expect UncheckedIOException, as for a failed publish.
+      if (c != null) {
+        try {
+          c.abort();
+        } catch (IOException | RuntimeException ignored) {
+          // the channel failed already; nothing more to release
+        }
+      }
+      throw new UncheckedIOException(
+          "cannot open a channel to the broker: " + e,
+          e instanceof IOException io ? io : new IOException(e));
     }
   }
 }

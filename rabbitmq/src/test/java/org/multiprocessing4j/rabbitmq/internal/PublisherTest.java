@@ -1,6 +1,7 @@
 package org.multiprocessing4j.rabbitmq.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
@@ -87,6 +88,31 @@ class PublisherTest {
         threads.shutdownNow();
       }
       assertThat(lost.get()).as("some publishes raced with a closing channel").isPositive();
+    }
+  }
+
+  @Test
+  void publishAfterTheConnectionWasLost_throwsUncheckedIo(RabbitBroker.Broker broker)
+      throws Exception {
+    ConnectionFactory f = new ConnectionFactory();
+    f.setUri(broker.uri());
+    String queue = "mp4j-publisher-lost-test";
+    Connection connection = f.newConnection();
+    try {
+      try (Channel admin = connection.createChannel()) {
+        admin.queueDeclare(queue, false, false, true, null);
+      }
+      Publisher publisher = new Publisher(connection);
+      assertThat(publisher.publish(queue, new byte[8], false)).isTrue();
+      connection.abort();
+      // publish() promises UncheckedIOException when the connection or channel failed: callers
+      // (BrokerQueue, the pool) catch that, not the client library's AlreadyClosedException.
+      for (int i = 0; i < 2; i++) {
+        assertThatThrownBy(() -> publisher.publish(queue, new byte[8], false))
+            .isInstanceOf(UncheckedIOException.class);
+      }
+    } finally {
+      connection.abort();
     }
   }
 }
