@@ -117,7 +117,7 @@ public final class HeavyFenceTests {
       desc = "lost wake-up: the waiter would sleep on a condition already true")
   @State
   public static class AsymmetricEventCount extends Flags {
-    final EventCount event = new EventCount(m, 128L, 0L, true);
+    final EventCount event = new EventCount(m, 128L);
 
     @Actor
     public void waiter(ZZ_Result r) {

@@ -69,7 +69,8 @@ public final class MpmcRingBuffer {
    * 8-byte header, then moves TAIL; the consumer holding the take lock reads the header at HEAD
    * (a header word of 0 is no record yet), reads the record and frees it by moving HEAD. A producer
    * and a consumer never wait for each other's locks. Each lock is a BiasedLock in shared memory: a
-   * RobustLock that the thread which has been taking it alone (a queue's one producer, its one
+   * RobustLock that, with mp4j.bias=true (off by default: two producers and two consumers were
+   * slower with it), the thread which has been taking it alone (a queue's one producer, its one
    * consumer) takes and releases with plain stores, without the two compareAndSets per call whose
    * draining of the store buffer stalled each put and take on the record line's transfer between
    * the cores (with no locks at all, a throwaway build moved about 10 million Integers a second
@@ -222,8 +223,8 @@ public final class MpmcRingBuffer {
     this.putLock = new BiasedLock(mem, RingLayout.PUT_LOCK, segment.name() + "#put");
     this.takeLock = new BiasedLock(mem, RingLayout.TAKE_LOCK, segment.name() + "#take");
     // Asymmetric: a put or take by a lock's biased thread signals with no fence before it.
-    this.notEmpty = new EventCount(mem, RingLayout.NOT_EMPTY, Waiting.DATA_SPIN_NANOS, true);
-    this.notFull = new EventCount(mem, RingLayout.NOT_FULL, Waiting.DATA_SPIN_NANOS, true);
+    this.notEmpty = new EventCount(mem, RingLayout.NOT_EMPTY, Waiting.DATA_SPIN_NANOS, putLock);
+    this.notFull = new EventCount(mem, RingLayout.NOT_FULL, Waiting.DATA_SPIN_NANOS, takeLock);
   }
 
   /**

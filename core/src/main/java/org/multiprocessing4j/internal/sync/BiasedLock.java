@@ -68,8 +68,10 @@ import org.multiprocessing4j.internal.os.ProcessIdentity;
  * gets RECOVERED from the inner lock) finishes the revocation. Without heavy fences (see {@link
  * HeavyFence#available()}) no thread is ever given the bias. A process with {@code mp4j.bias=false}
  * is given none but still fences when it revokes. A process that cannot call membarrier(2) at all
- * (no native access) revokes without the heavy fence, which a biased thread of another process can
- * race with: an open gap (such a process should keep the lock from being biased).
+ * (a parent without native access) sets THRESHOLD to NEVER when it first uses the lock, so no bias
+ * is given from then on; a bias given before (the lock was biased before that process attached) it
+ * revokes without the fence by waiting for ACK instead of BUSY: until the biased thread locks or
+ * unlocks again, or its process dies.
  *
  * <p>Like RobustLock, only the thread that locked may unlock.
  */
@@ -83,6 +85,9 @@ public final class BiasedLock {
 
   /** The longest streak a lock whose bias was revoked often asks for. */
   static final int MAX_THRESHOLD = 1 << 20;
+
+  /** THRESHOLD of a lock that is never to be biased again (a process without heavy fences). */
+  static final int NEVER = -1;
 
   private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
   private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
@@ -145,6 +150,10 @@ public final class BiasedLock {
     this.offset = offset;
     this.busyAddress = memory.address() + offset + BUSY;
     this.local = localBias(key);
+    if (!HeavyFence.supported()) {
+      // This process cannot revoke a bias safely: no lock it uses is to be biased from now on.
+      INT.getAndSet(memory, offset + THRESHOLD, NEVER);
+    }
   }
 
   private static LocalBias localBias(String key) {
@@ -203,6 +212,11 @@ public final class BiasedLock {
       return;
     }
     inner.unlock();
+  }
+
+  /** Returns whether the lock is biased or its bias is being revoked (a volatile read). */
+  public boolean isBiased() {
+    return ((int) INT.getVolatile(memory, offset + STATE) & PHASE) != UNBIASED;
   }
 
   /** Returns the pid of the holder's process, or 0 if free. */
@@ -294,11 +308,15 @@ public final class BiasedLock {
     int revoking = (state & ~PHASE) | REVOKING;
     if (state != revoking) {
       INT.setVolatile(memory, offset + STATE, revoking);
-      INT.setRelease(memory, offset + THRESHOLD, Math.min(MAX_THRESHOLD, 2 * threshold()));
+      doubleThreshold();
     }
-    HeavyFence.heavy();
     long owner = (long) LONG.getAcquire(memory, offset + BIAS_OWNER);
-    int r = awaitNotBusy(owner, timeoutNanos);
+    // Without the heavy fence, BUSY = 0 proves nothing (the biased thread's store may still be on
+    // its way): wait instead until it has stepped aside, which it does on its next lock or unlock.
+    int r =
+        HeavyFence.heavy()
+            ? awaitNotBusy(owner, timeoutNanos)
+            : awaitAcknowledged(state >>> 2, owner, timeoutNanos);
     if (r != RobustLock.TIMED_OUT) {
       INT.setRelease(memory, offset + STATE, state & ~PHASE); // UNBIASED, same generation
     }
@@ -361,6 +379,9 @@ public final class BiasedLock {
       LONG.set(memory, offset + LAST_THREAD, thread);
     }
     int threshold = threshold();
+    if (threshold == NEVER) {
+      return;
+    }
     if (streak < threshold) {
       INT.set(memory, offset + STREAK, streak);
       return;
@@ -371,7 +392,7 @@ public final class BiasedLock {
         && (int) INT.getAcquire(memory, offset + ACK) != generation
         && ProcessIdentity.isAlive((long) LONG.getAcquire(memory, offset + BIAS_OWNER))) {
       // The last biased thread has not stepped aside (it has not locked since): ask for more.
-      INT.set(memory, offset + THRESHOLD, Math.min(MAX_THRESHOLD, 2 * threshold));
+      doubleThreshold();
       return;
     }
     if (!HeavyFence.registerThisProcess()) {
@@ -382,6 +403,41 @@ public final class BiasedLock {
     local.state = biased;
     local.thread = Thread.currentThread();
     INT.setRelease(memory, offset + STATE, biased);
+  }
+
+  /** Doubles THRESHOLD, unless it is NEVER. Call holding the inner lock. */
+  private void doubleThreshold() {
+    int raw = (int) INT.getAcquire(memory, offset + THRESHOLD);
+    if (raw != NEVER) { // a compareAndSet: a process without heavy fences may set NEVER meanwhile
+      int from = raw == 0 ? BIAS_AFTER : raw;
+      INT.compareAndSet(memory, offset + THRESHOLD, raw, Math.min(MAX_THRESHOLD, 2 * from));
+    }
+  }
+
+  /**
+   * Waits until the biased thread of {@code generation} has acknowledged stepping aside, or its
+   * process is dead: the revocation of a process that cannot run heavy fences.
+   */
+  private int awaitAcknowledged(int generation, long owner, long timeoutNanos)
+      throws InterruptedException {
+    long start = System.nanoTime();
+    long park = Waiting.PARK_MIN_NANOS;
+    while ((int) INT.getAcquire(memory, offset + ACK) != generation) {
+      if (!ProcessIdentity.isAlive(owner)) {
+        INT.setRelease(memory, offset + BUSY, 0);
+        return RobustLock.RECOVERED;
+      }
+      long remaining = Waiting.remaining(start, timeoutNanos);
+      if (remaining <= 0) {
+        return RobustLock.TIMED_OUT;
+      }
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
+      LockSupport.parkNanos(this, Math.min(remaining, park));
+      park = Math.min(park * 2, Waiting.PARK_MAX_NANOS);
+    }
+    return RobustLock.ACQUIRED;
   }
 
   private int threshold() {

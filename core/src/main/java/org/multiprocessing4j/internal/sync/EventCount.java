@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.internal.os.Libc;
 
 /**
@@ -35,8 +36,12 @@ import org.multiprocessing4j.internal.os.Libc;
  * their condition, so a signaller whose condition store and read of the word the processor
  * reordered has its store visible to the check, or its read sees W (the handshake of {@link
  * HeavyFence}). The queues' item and room waits are asymmetric: their signallers are the holders of
- * {@link BiasedLock}s, whose biased release has no fence. A waiter that only polls (a virtual
- * thread, or no futexes) announces nothing and needs no fence: it checks again after each park.
+ * {@link BiasedLock}s, whose biased release has no fence. A waiter runs the heavy fence only while
+ * that lock is biased (or being revoked): it reads the lock's state after setting W, and a bias
+ * given after that read is given under the inner lock, whose unlocking compareAndSet comes before
+ * the new biased thread's first fence-free signal and makes W visible to it. A waiter that only
+ * polls (a virtual thread, or no futexes) announces nothing and needs no fence: it checks again
+ * after each park.
  *
  * <h2>Spinning</h2>
  *
@@ -82,8 +87,11 @@ public final class EventCount {
   /** The shortest spin the adaptation goes down to, µs. */
   private final int minSpinMicros;
 
-  /** Whether signallers may skip the fence before their read of the word (see Asymmetric). */
-  private final boolean asymmetric;
+  /**
+   * The lock whose biased holder signals without a fence before its read of the word, or null (see
+   * Asymmetric).
+   */
+  private final @Nullable BiasedLock signallers;
 
   /**
    * Uses the int at {@code offset} of {@code memory} as the word; waiters spin for up to {@link
@@ -105,7 +113,7 @@ public final class EventCount {
    * @param maxSpinNanos the longest spin before blocking
    */
   public EventCount(MemorySegment memory, long offset, long maxSpinNanos) {
-    this(memory, offset, maxSpinNanos, false);
+    this(memory, offset, maxSpinNanos, null);
   }
 
   /**
@@ -115,12 +123,13 @@ public final class EventCount {
    * @param memory shared memory; zero-filled is a valid initial state
    * @param offset a 4-byte aligned offset
    * @param maxSpinNanos the longest spin before blocking
-   * @param asymmetric whether a signaller may call {@link #signalAll()} after a plain release store
-   *     of its condition, with no fence between (a {@link BiasedLock}'s biased thread): waiters
-   *     then run a {@linkplain HeavyFence#heavy() heavy fence} before they check the condition and
-   *     block
+   * @param signallers null, or the lock whose holders signal: its biased thread calls {@link
+   *     #signalAll()} after a plain release store of the condition, with no fence between, so while
+   *     it is biased, waiters run a {@linkplain HeavyFence#heavy() heavy fence} before they check
+   *     the condition and block
    */
-  public EventCount(MemorySegment memory, long offset, long maxSpinNanos, boolean asymmetric) {
+  public EventCount(
+      MemorySegment memory, long offset, long maxSpinNanos, @Nullable BiasedLock signallers) {
     if ((offset & 3) != 0) {
       throw new IllegalArgumentException("futex word offset must be 4-byte aligned: " + offset);
     }
@@ -130,7 +139,7 @@ public final class EventCount {
     this.maxSpinMicros = (int) Math.min(Integer.MAX_VALUE / 2, Math.max(0, maxSpinNanos) / 1000);
     this.minSpinMicros = maxSpinMicros / 16;
     this.spinMicros = maxSpinMicros;
-    this.asymmetric = asymmetric;
+    this.signallers = signallers;
   }
 
   /**
@@ -169,7 +178,8 @@ public final class EventCount {
       int key = 0;
       if (futex) {
         key = announceWaiter();
-        if (asymmetric) {
+        BiasedLock lock = signallers;
+        if (lock != null && lock.isBiased()) {
           HeavyFence.heavy();
         }
       }

@@ -18,20 +18,18 @@ import org.multiprocessing4j.internal.os.Libc;
  * relying on this. (The JVM itself uses {@code membarrier} in the same way for its own thread state
  * handshakes, {@code -XX:+UseSystemMemoryBarrier}.)
  *
- * <p>Available on Linux 4.16 and later, with native access enabled for this module. The system
- * property {@code mp4j.bias=false} turns off this process's fast sides (no lock of it is biased:
- * {@link #available()} is false), not its slow sides: {@link #heavy()} still fences wherever the
- * kernel can, because the processes a lock or queue is shared with may not have the property set,
- * and their biased threads rely on this process's heavy fences as much as on their own.
+ * <p>Available on Linux 4.16 and later, with native access enabled for this module. Off by default:
+ * the system property {@code mp4j.bias=true} turns on this process's fast sides (its threads may be
+ * given a lock's bias: {@link #available()}). The slow sides run whatever that property says:
+ * {@link #heavy()} still fences wherever the kernel can, because the processes a lock or queue is
+ * shared with may not have the property set, and their biased threads rely on this process's heavy
+ * fences as much as on their own. The property {@code mp4j.heavyFence=false} makes this process one
+ * without them (as one without native access), for tests and diagnosis.
  */
 public final class HeavyFence {
 
   /** Whether membarrier(2) works here: {@link #heavy()} fences. */
   private static final boolean SUPPORTED = probe();
-
-  /** Whether this process's threads may be the fast side: supported, and not turned off. */
-  private static final boolean AVAILABLE =
-      SUPPORTED && !"false".equalsIgnoreCase(System.getProperty("mp4j.bias"));
 
   /** Whether this process receives heavy fences (registered). */
   private static volatile boolean registered;
@@ -39,18 +37,27 @@ public final class HeavyFence {
   private HeavyFence() {}
 
   private static boolean probe() {
+    if ("false".equalsIgnoreCase(System.getProperty("mp4j.heavyFence"))) {
+      return false; // as a process without native access: for tests and diagnosis
+    }
     long commands = Libc.membarrier(Libc.MEMBARRIER_CMD_QUERY);
     int needed =
         Libc.MEMBARRIER_CMD_GLOBAL_EXPEDITED | Libc.MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED;
     return commands >= 0 && (commands & needed) == needed;
   }
 
+  /** Returns whether heavy fences work here ({@link #heavy()} fences). */
+  public static boolean supported() {
+    return SUPPORTED;
+  }
+
   /**
-   * Returns whether heavy fences work here and this process may rely on them as the fast side (not
-   * turned off by {@code mp4j.bias=false}).
+   * Returns whether heavy fences work here and this process may rely on them as the fast side
+   * (turned on by {@code mp4j.bias=true}).
    */
   public static boolean available() {
-    return AVAILABLE;
+    // Read each time (a lock's slow path only): tests turn it on for their own JVM.
+    return SUPPORTED && "true".equalsIgnoreCase(System.getProperty("mp4j.bias"));
   }
 
   /**
@@ -64,7 +71,7 @@ public final class HeavyFence {
       return true;
     }
     synchronized (HeavyFence.class) {
-      if (!registered && AVAILABLE) {
+      if (!registered && available()) {
         registered = Libc.membarrier(Libc.MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
       }
       return registered;
@@ -73,10 +80,10 @@ public final class HeavyFence {
 
   /**
    * The slow side's fence: returns once every running thread of every registered process has run a
-   * full memory barrier. Fences whether or not this process may be the fast side ({@code
-   * mp4j.bias=false} turns off only that). Does nothing where membarrier(2) cannot be called. Costs
-   * a system call and, per CPU running a registered process, an interrupt: 0.4 to 3 µs on this
-   * project's machines.
+   * full memory barrier. Fences whether or not this process may be the fast side ({@code mp4j.bias}
+   * turns on only that). Does nothing where membarrier(2) cannot be called. Costs a system call
+   * and, per CPU running a registered process, an interrupt: 0.4 to 3 µs on this project's
+   * machines.
    *
    * @return whether it fenced
    */

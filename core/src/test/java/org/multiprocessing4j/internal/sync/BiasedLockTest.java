@@ -14,7 +14,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.multiprocessing4j.JvmProcess;
@@ -52,6 +54,20 @@ class BiasedLockTest {
   void close() {
     owner.close();
   }
+
+  // The bias is off by default (mp4j.bias): on for this class's JVM and its children.
+  @BeforeAll
+  static void biasOn() {
+    System.setProperty("mp4j.bias", "true");
+  }
+
+  @AfterAll
+  static void biasOff() {
+    System.clearProperty("mp4j.bias");
+  }
+
+  static final ProcessOptions BIAS_ON =
+      ProcessOptions.builder().systemProperty("mp4j.bias", "true").build();
 
   static void assumeHeavyFences() {
     assumeThat(HeavyFence.available()).as("membarrier(2) works here").isTrue();
@@ -238,7 +254,9 @@ class BiasedLockTest {
     assumeHeavyFences();
     SharedSegment s = owner.create("b", 4096);
     MemorySegment m = s.memory();
-    JvmProcess child = new JvmProcess(BiasedLockTest::biasThenHoldUntilKilled, s.name()).start();
+    JvmProcess child = new JvmProcess(BiasedLockTest::biasThenHoldUntilKilled, s.name());
+    child.setOptions(BIAS_ON);
+    child.start();
     try {
       await().atMost(CHILD_BOUND).until(() -> (int) INT.getVolatile(m, LOCKED) == 1);
       BiasedLock lock = new BiasedLock(m, LOCK, s.name());
@@ -284,6 +302,59 @@ class BiasedLockTest {
     }
   }
 
+  static void withoutHeavyFences_lockThenCycle(String name) throws Exception {
+    if (HeavyFence.supported()) {
+      throw new AssertionError("mp4j.heavyFence=false did not take");
+    }
+    MemorySegment m = SharedSegment.attach(name).memory();
+    BiasedLock lock = new BiasedLock(m, LOCK, name); // sets NEVER
+    if (lock.lock(CHILD_BOUND_NANOS) != RobustLock.ACQUIRED) {
+      throw new AssertionError("not acquired");
+    }
+    INT.setVolatile(m, LOCKED, 1);
+    lock.unlock();
+    cycle(lock, 4 * BiasedLock.BIAS_AFTER);
+    if (lock.isBiasedToCurrentThread()) {
+      throw new AssertionError("a process without heavy fences was given the bias");
+    }
+  }
+
+  @Test
+  void processWithoutHeavyFences_forbidsTheBias_andRevokesByAcknowledgement() throws Exception {
+    assumeHeavyFences();
+    SharedSegment s = owner.create("b", 4096);
+    MemorySegment m = s.memory();
+    BiasedLock lock = new BiasedLock(m, LOCK, s.name());
+    cycle(lock, BiasedLock.BIAS_AFTER);
+    assertThat(lock.lock(0)).isEqualTo(RobustLock.ACQUIRED);
+    assertThat(lock.isHeldThroughBias()).isTrue();
+    JvmProcess child = new JvmProcess(BiasedLockTest::withoutHeavyFences_lockThenCycle, s.name());
+    child.setOptions(ProcessOptions.builder().systemProperty("mp4j.heavyFence", "false").build());
+    child.start();
+    try {
+      await()
+          .atMost(CHILD_BOUND)
+          .until(
+              () ->
+                  (int) INT.getVolatile(m, THRESHOLD) == BiasedLock.NEVER
+                      && ((int) INT.getVolatile(m, STATE) & 3) == 2);
+      // It waits for this thread to step aside, not for BUSY (which it cannot trust unfenced).
+      await()
+          .during(Duration.ofMillis(200))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> (int) INT.getVolatile(m, LOCKED) == 0);
+      lock.unlock(); // sees REVOKING: steps aside and acknowledges
+      await().atMost(CHILD_BOUND).until(() -> (int) INT.getVolatile(m, LOCKED) == 1);
+      assertThat(child.join(CHILD_BOUND)).isTrue();
+      assertThat(child.failure()).isEmpty();
+      assertThat(child.exitCode()).hasValue(0);
+      cycle(lock, 4 * BiasedLock.BIAS_AFTER);
+      assertThat(lock.isBiasedToCurrentThread()).as("NEVER: no bias again").isFalse();
+    } finally {
+      child.kill();
+    }
+  }
+
   static final int INCREMENTS = 20_000;
 
   /**
@@ -319,7 +390,9 @@ class BiasedLockTest {
     SharedSegment s = owner.create("b", 4096);
     List<JvmProcess> children = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      children.add(new JvmProcess(BiasedLockTest::incrementUnderLock, s.name()));
+      JvmProcess child = new JvmProcess(BiasedLockTest::incrementUnderLock, s.name());
+      child.setOptions(BIAS_ON);
+      children.add(child);
     }
     children.forEach(JvmProcess::start);
     try {
