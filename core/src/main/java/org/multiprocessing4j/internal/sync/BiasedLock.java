@@ -29,20 +29,22 @@ import org.multiprocessing4j.internal.os.ProcessIdentity;
  *
  * <h2>Design</h2>
  *
- * Quickly reacquirable locks (Dice, Moir and Scherer) across processes. A thread that takes the
- * inner lock {@link #THRESHOLD} times in a row, with nobody else taking it between, is given the
- * bias: STATE becomes BIASED with a new generation, and the thread remembers that generation in
- * this process (in the state every lock object of this process over that lock shares). From then on
- * it locks by storing BUSY = 1 and reading STATE: if STATE still holds its generation and BIASED,
- * it holds the lock; it unlocks by storing BUSY = 0. Any other thread takes the inner lock first,
- * then, if the lock is biased, revokes the bias: it stores REVOKING, runs a {@linkplain
- * HeavyFence#heavy() heavy fence}, and waits until BUSY reads 0. The fast side's "store BUSY, load
- * STATE" against the revoker's "store STATE, heavy fence, load BUSY" is {@link HeavyFence}'s
- * asymmetric Dekker handshake: either the biased thread sees REVOKING and steps out, or the revoker
- * sees BUSY = 1 and waits for the unlock. The biased thread's stores to BUSY are release stores and
- * the revoker's load of it an acquire load, so what the biased thread did inside is visible to the
- * revoker. A revocation doubles THRESHOLD (up to MAX_THRESHOLD), so a lock that threads keep taking
- * from each other stops being biased.
+ * Quickly reacquirable locks (Dice, Moir and Scherer) across processes, off unless the biased
+ * thread's process runs with {@code mp4j.bias=true} ({@link HeavyFence#available()}): measured, it
+ * sped up one producer and one consumer and slowed two of each (docs/benchmarks.md). A thread that
+ * takes the inner lock {@link #THRESHOLD} times in a row, with nobody else taking it between, is
+ * given the bias: STATE becomes BIASED with a new generation, and the thread remembers that
+ * generation in this process (in the state every lock object of this process over that lock
+ * shares). From then on it locks by storing BUSY = 1 and reading STATE: if STATE still holds its
+ * generation and BIASED, it holds the lock; it unlocks by storing BUSY = 0. Any other thread takes
+ * the inner lock first, then, if the lock is biased, revokes the bias: it stores REVOKING, runs a
+ * {@linkplain HeavyFence#heavy() heavy fence}, and waits until BUSY reads 0. The fast side's "store
+ * BUSY, load STATE" against the revoker's "store STATE, heavy fence, load BUSY" is {@link
+ * HeavyFence}'s asymmetric Dekker handshake: either the biased thread sees REVOKING and steps out,
+ * or the revoker sees BUSY = 1 and waits for the unlock. The biased thread's stores to BUSY are
+ * release stores and the revoker's load of it an acquire load, so what the biased thread did inside
+ * is visible to the revoker. A revocation doubles THRESHOLD (up to MAX_THRESHOLD), so a lock that
+ * threads keep taking from each other stops being biased.
  *
  * <p>A biased thread that finds its bias revoked (on its next lock or at its unlock) stores BUSY =
  * 0 and writes its generation to ACK: from then on it never writes BUSY again for that generation.

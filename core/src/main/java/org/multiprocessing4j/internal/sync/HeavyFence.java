@@ -31,6 +31,10 @@ public final class HeavyFence {
   /** Whether membarrier(2) works here: {@link #heavy()} fences. */
   private static final boolean SUPPORTED = probe();
 
+  /** Whether this process's threads may be the fast side: supported, and turned on. */
+  private static volatile boolean enabled =
+      SUPPORTED && "true".equalsIgnoreCase(System.getProperty("mp4j.bias"));
+
   /** Whether this process receives heavy fences (registered). */
   private static volatile boolean registered;
 
@@ -56,8 +60,12 @@ public final class HeavyFence {
    * (turned on by {@code mp4j.bias=true}).
    */
   public static boolean available() {
-    // Read each time (a lock's slow path only): tests turn it on for their own JVM.
-    return SUPPORTED && "true".equalsIgnoreCase(System.getProperty("mp4j.bias"));
+    return enabled;
+  }
+
+  /** Turns this process's fast sides on or off (for tests: the property is read once). */
+  static void enableForTests(boolean on) {
+    enabled = SUPPORTED && on;
   }
 
   /**

@@ -58,12 +58,12 @@ class BiasedLockTest {
   // The bias is off by default (mp4j.bias): on for this class's JVM and its children.
   @BeforeAll
   static void biasOn() {
-    System.setProperty("mp4j.bias", "true");
+    HeavyFence.enableForTests(true);
   }
 
   @AfterAll
   static void biasOff() {
-    System.clearProperty("mp4j.bias");
+    HeavyFence.enableForTests(false);
   }
 
   static final ProcessOptions BIAS_ON =
