@@ -68,12 +68,12 @@ import org.multiprocessing4j.internal.os.ProcessIdentity;
  * clears BUSY and returns {@link RobustLock#RECOVERED}: the caller repairs as after any dead
  * holder. A revoker that dies leaves STATE at REVOKING, and the inner lock's next holder (which
  * gets RECOVERED from the inner lock) finishes the revocation. Without heavy fences (see {@link
- * HeavyFence#available()}) no thread is ever given the bias. A process with {@code mp4j.bias=false}
- * is given none but still fences when it revokes. A process that cannot call membarrier(2) at all
- * (a parent without native access) sets THRESHOLD to NEVER when it first uses the lock, so no bias
- * is given from then on; a bias given before (the lock was biased before that process attached) it
- * revokes without the fence by waiting for ACK instead of BUSY: until the biased thread locks or
- * unlocks again, or its process dies.
+ * HeavyFence#available()}) no thread is ever given the bias. A process without {@code
+ * mp4j.bias=true} is given none but still fences when it revokes. A process that cannot call
+ * membarrier(2) at all (a parent without native access) sets THRESHOLD to NEVER when it first uses
+ * the lock, so no bias is given from then on; a bias given before (the lock was biased before that
+ * process attached) it revokes without the fence by waiting for ACK instead of BUSY: until the
+ * biased thread locks or unlocks again, or its process dies.
  *
  * <p>Like RobustLock, only the thread that locked may unlock.
  */
