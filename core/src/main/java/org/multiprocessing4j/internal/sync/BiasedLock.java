@@ -312,32 +312,37 @@ public final class BiasedLock {
       INT.setVolatile(memory, offset + STATE, revoking);
       doubleThreshold();
     }
-    long owner = (long) LONG.getAcquire(memory, offset + BIAS_OWNER);
     // Without the heavy fence, BUSY = 0 proves nothing (the biased thread's store may still be on
     // its way): wait instead until it has stepped aside, which it does on its next lock or unlock.
-    int r =
-        HeavyFence.heavy()
-            ? awaitNotBusy(owner, timeoutNanos)
-            : awaitAcknowledged(state >>> 2, owner, timeoutNanos);
+    int r = awaitBiasedThread(HeavyFence.heavy(), state >>> 2, timeoutNanos);
     if (r != RobustLock.TIMED_OUT) {
       INT.setRelease(memory, offset + STATE, state & ~PHASE); // UNBIASED, same generation
     }
     return r;
   }
 
-  /** Waits until BUSY reads 0, or its owner's process is dead (then clears it). */
-  private int awaitNotBusy(long owner, long timeoutNanos) throws InterruptedException {
+  /**
+   * Waits until the biased thread of {@code generation} is out: until BUSY reads 0 ({@code fenced}:
+   * after a heavy fence) or until it has acknowledged stepping aside (without one), or until its
+   * process is dead (then BUSY is cleared, and RECOVERED returned if it was inside).
+   */
+  private int awaitBiasedThread(boolean fenced, int generation, long timeoutNanos)
+      throws InterruptedException {
+    long owner = (long) LONG.getAcquire(memory, offset + BIAS_OWNER);
     long start = System.nanoTime();
     long nextLivenessCheck = start + RobustLock.LIVENESS_CHECK_NANOS;
-    boolean futex = Waiting.futexForCurrentThread();
+    boolean futex = fenced && Waiting.futexForCurrentThread(); // it wakes BUSY's waiters only
     long slice = Waiting.PARK_MIN_NANOS;
-    while ((int) INT.getAcquire(memory, offset + BUSY) != 0) {
+    while (fenced
+        ? (int) INT.getAcquire(memory, offset + BUSY) != 0
+        : (int) INT.getAcquire(memory, offset + ACK) != generation) {
       long now = System.nanoTime();
       if (now - nextLivenessCheck >= 0) {
         nextLivenessCheck = now + RobustLock.LIVENESS_CHECK_NANOS;
         if (!ProcessIdentity.isAlive(owner)) {
+          boolean inside = (int) INT.getAcquire(memory, offset + BUSY) != 0;
           INT.setRelease(memory, offset + BUSY, 0);
-          return RobustLock.RECOVERED;
+          return inside ? RobustLock.RECOVERED : RobustLock.ACQUIRED;
         }
       }
       long remaining = Waiting.remaining(start, timeoutNanos);
@@ -414,32 +419,6 @@ public final class BiasedLock {
       int from = raw == 0 ? BIAS_AFTER : raw;
       INT.compareAndSet(memory, offset + THRESHOLD, raw, Math.min(MAX_THRESHOLD, 2 * from));
     }
-  }
-
-  /**
-   * Waits until the biased thread of {@code generation} has acknowledged stepping aside, or its
-   * process is dead: the revocation of a process that cannot run heavy fences.
-   */
-  private int awaitAcknowledged(int generation, long owner, long timeoutNanos)
-      throws InterruptedException {
-    long start = System.nanoTime();
-    long park = Waiting.PARK_MIN_NANOS;
-    while ((int) INT.getAcquire(memory, offset + ACK) != generation) {
-      if (!ProcessIdentity.isAlive(owner)) {
-        INT.setRelease(memory, offset + BUSY, 0);
-        return RobustLock.RECOVERED;
-      }
-      long remaining = Waiting.remaining(start, timeoutNanos);
-      if (remaining <= 0) {
-        return RobustLock.TIMED_OUT;
-      }
-      if (Thread.interrupted()) {
-        throw new InterruptedException();
-      }
-      LockSupport.parkNanos(this, Math.min(remaining, park));
-      park = Math.min(park * 2, Waiting.PARK_MAX_NANOS);
-    }
-    return RobustLock.ACQUIRED;
   }
 
   private int threshold() {
