@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import org.multiprocessing4j.JvmProcess;
@@ -43,6 +44,7 @@ import org.multiprocessing4j.SimpleQueue;
  *     -cp bench/target/multiprocessing4j-bench-0.1.0-SNAPSHOT.jar \
  *     org.multiprocessing4j.bench.QueueThroughput [--items 1000000] [--kibItems 100000]
  *     [--pythonItems 100000] [--rounds 3] [--python python3]
+ *     [--parts one,two,threads,agrona,python]
  * </pre>
  */
 public final class QueueThroughput {
@@ -231,56 +233,49 @@ public final class QueueThroughput {
     double[] abq = new double[rounds];
     double[] agrona8 = new double[rounds];
     double[] agronaKib = new double[rounds];
+    // Which parts run (all by default): a series comparing two builds on one workload skips the
+    // rest. A part left out prints as 0 (ours) or n/a (a peer).
+    Set<String> parts =
+        Set.of(opts.getOrDefault("parts", "one,two,threads,agrona,python").split(","));
     try (MultiprocessingContext ctx = Multiprocessing.newLocalContext(ProcessOptions.defaults())) {
-      Rig one = new Rig(ctx, 1, 0);
-      try {
-        for (Kind k : Kind.values()) { // warm-up: the producer's and our code get compiled
-          one.round(k, items / 5, false);
-        }
-        one.round(Kind.SMALL, items / 5, true);
-        // Each round starts one workload later, so that none always runs first, right after the
-        // 1 KiB round (100 MB of garbage in both processes). With a fixed order the Integer Queue,
-        // always first, trailed SimpleQueue in 3 runs of 4; with the two swapped it led in 3 of 4
-        // and tied in one (docs/benchmarks.md, 2026-11-28).
-        for (int r = 0; r < rounds; r++) {
-          for (int w = 0; w < 4; w++) {
-            switch ((r + w) % 4) {
-              case 0 -> small[r] = one.round(Kind.SMALL, items, false);
-              case 1 -> simple[r] = one.round(Kind.SMALL, items, true);
-              case 2 -> bytes8[r] = one.round(Kind.BYTES8, items, false);
-              default -> kib[r] = one.round(Kind.KIB, kibItems, false) * 1024 / 1e6;
-            }
+      if (parts.contains("one")) {
+        oneToOne(ctx, items, kibItems, rounds, small, simple, bytes8, kib);
+      }
+      if (parts.contains("two")) {
+        Rig twoByTwo = new Rig(ctx, 2, 2);
+        try {
+          twoByTwo.round(Kind.SMALL, items / 10, false);
+          for (int r = 0; r < rounds; r++) {
+            two[r] = twoByTwo.round(Kind.SMALL, items / 2, false);
           }
+        } finally {
+          twoByTwo.stop();
         }
-      } finally {
-        one.stop();
       }
-      Rig twoByTwo = new Rig(ctx, 2, 2);
-      try {
-        twoByTwo.round(Kind.SMALL, items / 10, false);
+      if (parts.contains("threads")) {
+        threads(items);
         for (int r = 0; r < rounds; r++) {
-          two[r] = twoByTwo.round(Kind.SMALL, items / 2, false);
+          abq[r] = threads(items);
         }
-      } finally {
-        twoByTwo.stop();
       }
-      threads(items);
-      for (int r = 0; r < rounds; r++) {
-        abq[r] = threads(items);
-      }
-      AgronaRing.Rig agrona = new AgronaRing.Rig(ctx);
-      try {
-        agrona.round(items / 5, 8); // warm-up
-        agrona.round(kibItems / 5, 1024);
-        for (int r = 0; r < rounds; r++) {
-          agrona8[r] = agrona.round(items, 8);
-          agronaKib[r] = agrona.round(kibItems, 1024) * 1024 / 1e6;
+      if (parts.contains("agrona")) {
+        AgronaRing.Rig agrona = new AgronaRing.Rig(ctx);
+        try {
+          agrona.round(items / 5, 8); // warm-up
+          agrona.round(kibItems / 5, 1024);
+          for (int r = 0; r < rounds; r++) {
+            agrona8[r] = agrona.round(items, 8);
+            agronaKib[r] = agrona.round(kibItems, 1024) * 1024 / 1e6;
+          }
+        } finally {
+          agrona.stop();
         }
-      } finally {
-        agrona.stop();
       }
     }
-    double[] py = python(python, pythonItems, Math.min(kibItems, pythonItems), rounds);
+    double[] py =
+        parts.contains("python")
+            ? python(python, pythonItems, Math.min(kibItems, pythonItems), rounds)
+            : new double[5];
 
     System.out.printf(
         Locale.ROOT,
@@ -306,6 +301,42 @@ public final class QueueThroughput {
     System.out.println("|---|---:|---:|---:|");
     Report.rateRow("1 → 1, 8-byte items/s", Report.median(bytes8), Report.median(agrona8));
     Report.rateRow("1 → 1, 1 KiB items, MB/s", Report.median(kib), Report.median(agronaKib));
+  }
+
+  /** The four 1 → 1 workloads, {@code rounds} rounds each after a warm-up round. */
+  private static void oneToOne(
+      MultiprocessingContext ctx,
+      int items,
+      int kibItems,
+      int rounds,
+      double[] small,
+      double[] simple,
+      double[] bytes8,
+      double[] kib)
+      throws InterruptedException {
+    Rig one = new Rig(ctx, 1, 0);
+    try {
+      for (Kind k : Kind.values()) { // warm-up: the producer's and our code get compiled
+        one.round(k, items / 5, false);
+      }
+      one.round(Kind.SMALL, items / 5, true);
+      // Each round starts one workload later, so that none always runs first, right after the
+      // 1 KiB round (100 MB of garbage in both processes). With a fixed order the Integer Queue,
+      // always first, trailed SimpleQueue in 3 runs of 4; with the two swapped it led in 3 of 4
+      // and tied in one (docs/benchmarks.md, 2026-11-28).
+      for (int r = 0; r < rounds; r++) {
+        for (int w = 0; w < 4; w++) {
+          switch ((r + w) % 4) {
+            case 0 -> small[r] = one.round(Kind.SMALL, items, false);
+            case 1 -> simple[r] = one.round(Kind.SMALL, items, true);
+            case 2 -> bytes8[r] = one.round(Kind.BYTES8, items, false);
+            default -> kib[r] = one.round(Kind.KIB, kibItems, false) * 1024 / 1e6;
+          }
+        }
+      }
+    } finally {
+      one.stop();
+    }
   }
 
   private static final String PYTHON =
