@@ -69,8 +69,7 @@ public final class MpmcRingBuffer {
    * 8-byte header, then moves TAIL; the consumer holding the take lock reads the header at HEAD
    * (a header word of 0 is no record yet), reads the record and frees it by moving HEAD. A producer
    * and a consumer never wait for each other's locks. Each lock is a BiasedLock in shared memory: a
-   * RobustLock that, with mp4j.bias=true (off by default: two producers and two consumers were
-   * slower with it), the thread which has been taking it alone (a queue's one producer, its one
+   * RobustLock that, unless mp4j.bias=false, the thread which has been taking it alone (a queue's one producer, its one
    * consumer) takes and releases with plain stores, without the two compareAndSets per call whose
    * draining of the store buffer stalled each put and take on the record line's transfer between
    * the cores (with no locks at all, a throwaway build moved about 10 million Integers a second

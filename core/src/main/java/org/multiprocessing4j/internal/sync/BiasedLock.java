@@ -29,9 +29,10 @@ import org.multiprocessing4j.internal.os.ProcessIdentity;
  *
  * <h2>Design</h2>
  *
- * Quickly reacquirable locks (Dice, Moir and Scherer) across processes, off unless the biased
- * thread's process runs with {@code mp4j.bias=true} ({@link HeavyFence#available()}): measured, it
- * sped up one producer and one consumer and slowed two of each (docs/benchmarks.md). A thread that
+ * Quickly reacquirable locks (Dice, Moir and Scherer) across processes, on unless the biased
+ * thread's process runs with {@code mp4j.bias=false} ({@link HeavyFence#available()}): measured, it
+ * sped up one producer and one consumer and left two of each as they were (docs/benchmarks.md,
+ * "Biased locks"; an earlier series on a slower machine had two of each slower). A thread that
  * takes the inner lock {@link #THRESHOLD} times in a row, with nobody else taking it between, is
  * given the bias: STATE becomes BIASED with a new generation, and the thread remembers that
  * generation in this process (in the state every lock object of this process over that lock
@@ -69,7 +70,7 @@ import org.multiprocessing4j.internal.os.ProcessIdentity;
  * holder. A revoker that dies leaves STATE at REVOKING, and the inner lock's next holder (which
  * gets RECOVERED from the inner lock) finishes the revocation. Without heavy fences (see {@link
  * HeavyFence#available()}) no thread is ever given the bias. A process without {@code
- * mp4j.bias=true} is given none but still fences when it revokes. A process that cannot call
+ * mp4j.bias=false} is given none but still fences when it revokes. A process that cannot call
  * membarrier(2) at all (a parent without native access) sets THRESHOLD to NEVER when it first uses
  * the lock, so no bias is given from then on; a bias given before (the lock was biased before that
  * process attached) it revokes without the fence by waiting for ACK instead of BUSY: until the

@@ -18,13 +18,13 @@ import org.multiprocessing4j.internal.os.Libc;
  * relying on this. (The JVM itself uses {@code membarrier} in the same way for its own thread state
  * handshakes, {@code -XX:+UseSystemMemoryBarrier}.)
  *
- * <p>Available on Linux 4.16 and later, with native access enabled for this module. Off by default:
- * the system property {@code mp4j.bias=true} turns on this process's fast sides (its threads may be
- * given a lock's bias: {@link #available()}). The slow sides run whatever that property says:
- * {@link #heavy()} still fences wherever the kernel can, because the processes a lock or queue is
- * shared with may not have the property set, and their biased threads rely on this process's heavy
- * fences as much as on their own. The property {@code mp4j.heavyFence=false} makes this process one
- * without them (as one without native access), for tests and diagnosis.
+ * <p>Available on Linux 4.16 and later, with native access enabled for this module. The system
+ * property {@code mp4j.bias=false} turns off this process's fast sides (its threads are then never
+ * given a lock's bias: {@link #available()}); they are on by default. The slow sides run whatever
+ * that property says: {@link #heavy()} still fences wherever the kernel can, because the processes
+ * a lock or queue is shared with may not have the property set, and their biased threads rely on
+ * this process's heavy fences as much as on their own. The property {@code mp4j.heavyFence=false}
+ * makes this process one without them (as one without native access), for tests and diagnosis.
  */
 public final class HeavyFence {
 
@@ -33,7 +33,7 @@ public final class HeavyFence {
 
   /** Whether this process's threads may be the fast side: supported, and turned on. */
   private static volatile boolean enabled =
-      SUPPORTED && "true".equalsIgnoreCase(System.getProperty("mp4j.bias"));
+      SUPPORTED && !"false".equalsIgnoreCase(System.getProperty("mp4j.bias"));
 
   /** Whether this process receives heavy fences (registered). */
   private static volatile boolean registered;
@@ -57,7 +57,7 @@ public final class HeavyFence {
 
   /**
    * Returns whether heavy fences work here and this process may rely on them as the fast side
-   * (turned on by {@code mp4j.bias=true}).
+   * (unless {@code mp4j.bias=false}).
    */
   public static boolean available() {
     return enabled;

@@ -55,15 +55,19 @@ class BiasedLockTest {
     owner.close();
   }
 
-  // The bias is off by default (mp4j.bias): on for this class's JVM and its children.
+  // The bias is on by default, unless mp4j.bias=false: on for this class's JVM and its children
+  // whatever the build's JVM was started with.
+  private static boolean biasBefore;
+
   @BeforeAll
   static void biasOn() {
+    biasBefore = HeavyFence.available();
     HeavyFence.enableForTests(true);
   }
 
   @AfterAll
-  static void biasOff() {
-    HeavyFence.enableForTests(false);
+  static void biasRestored() {
+    HeavyFence.enableForTests(biasBefore);
   }
 
   static final ProcessOptions BIAS_ON =
