@@ -18,11 +18,9 @@ import org.jspecify.annotations.Nullable;
  * {@code [first, last]} of counters taken, with the newest timestamp among them, holds what a map
  * entry per nonce held before: a sender whose messages come in order costs one run, extended in
  * place (no allocation, no lookup), where a {@code LinkedHashMap<Nonce, Long>} kept three objects
- * per message (about 100 bytes) for the whole maximum age (a day by default), every one of them
- * copied by the young collections it survived (the bench JVM's GC threads took 10 to 17 µs per
- * pipelined task of {@code RabbitPoolBench}, docs/benchmarks.md, round 8). Counters that arrive out
- * of order, or with gaps (a sender that also writes to other queues), make more runs, which merge
- * when the gaps fill.
+ * per message (about 100 bytes) for the whole maximum age (a day by default), up to a million per
+ * context (docs/benchmarks.md, round 8). Counters that arrive out of order, or with gaps (a sender
+ * that also writes to other queues), make more runs, which merge when the gaps fill.
  *
  * <p>Forgetting: a message older than the maximum age is rejected by {@link Envelope#open} before
  * it gets here, so a run whose newest message is older than that can never match again and is
