@@ -53,7 +53,8 @@ import org.multiprocessing4j.rabbitmq.WorkerNode;
  * <p>For reference, a local {@link ProcessPoolExecutor} of 1 worker does the same calls: the cost
  * of the hop from a node to its worker JVM alone.
  *
- * <p>Latency: {@code --calls} sequential calls per round, p50 and p99 in microseconds. Throughput:
+ * <p>Latency: {@code --calls} sequential calls per round, p50 and p99 in microseconds, and the
+ * calls per second they made (calls ÷ elapsed: the issue's messages/s for round trips). Throughput:
  * {@code --tasks} submitted at once from one thread, then every answer awaited, tasks/s. Each
  * figure is the median of {@code --rounds} rounds after {@code --warmup} warm-up rounds (default
  * 10). Warm-up matters more for ours than for the raw peers: the client library's code is hot after
@@ -196,13 +197,15 @@ public final class RabbitPoolBench {
       "CPU µs per pipelined task: this JVM's JIT compiler threads",
       "CPU µs per pipelined task: this JVM's GC threads",
       "wake-ups per sequential call: this JVM",
-      "KB allocated per pipelined task: this JVM"
+      "KB allocated per pipelined task: this JVM",
+      "sequential calls/s (calls ÷ elapsed)"
     };
-    for (int k = 0; k < ROWS; k++) {
+    for (int row = 0; row < ROWS; row++) {
+      int k = row < 2 ? row : row == 2 ? CALL_RATE : row - 1; // calls/s after p50 and p99
       if ((k == 5 || k == 9) && broker == null) {
         continue; // no --broker-pid
       }
-      if (k >= 7 && !PROC) {
+      if (k >= 7 && k != CALL_RATE && !PROC) {
         continue; // no /proc: not Linux
       }
       double o = Report.median(ours[k]);
@@ -214,11 +217,14 @@ public final class RabbitPoolBench {
       // JVMs" rows hold the idle node worker's rare wake-ups)
       boolean wholeNumbers =
           k < 3 + CPU_ROWS
-              || (k >= 3 + CPU_ROWS + SWITCH_ROWS && k < ROWS - LATENCY_ROWS - ALLOCATION_ROWS);
+              || k == CALL_RATE
+              || (k >= 3 + CPU_ROWS + SWITCH_ROWS
+                  && k < ROWS - LATENCY_ROWS - ALLOCATION_ROWS - CALL_RATE_ROWS);
+      boolean rate = k == 2 || k == CALL_RATE; // more is better: the peer's ÷ ours
       double zero = wholeNumbers ? 0.5 : 0.05;
-      double rw = w < zero ? Double.NaN : k != 2 ? o / w : w / o;
-      double rh = h < zero ? Double.NaN : k != 2 ? o / h : h / o;
-      double rd = d < zero ? Double.NaN : k != 2 ? o / d : d / o;
+      double rw = w < zero ? Double.NaN : !rate ? o / w : w / o;
+      double rh = h < zero ? Double.NaN : !rate ? o / h : h / o;
+      double rd = d < zero ? Double.NaN : !rate ? o / d : d / o;
       System.out.printf(
           Locale.ROOT,
           wholeNumbers
@@ -277,8 +283,17 @@ public final class RabbitPoolBench {
   /** The very last row: the heap this JVM allocated per pipelined task, in KB. */
   private static final int ALLOCATION_ROWS = 1;
 
+  /**
+   * Stored last, printed after the p99 row: sequential calls per second of the latency phase (calls
+   * ÷ its elapsed time), the issue's "messages/s" for RPC round trips.
+   */
+  private static final int CALL_RATE_ROWS = 1;
+
   private static final int ROWS =
-      3 + CPU_ROWS + SWITCH_ROWS + JVM_ROWS + LATENCY_ROWS + ALLOCATION_ROWS;
+      3 + CPU_ROWS + SWITCH_ROWS + JVM_ROWS + LATENCY_ROWS + ALLOCATION_ROWS + CALL_RATE_ROWS;
+
+  /** The sequential calls/s row's index. */
+  private static final int CALL_RATE = ROWS - 1;
 
   private static final boolean PROC = Files.isDirectory(Path.of("/proc/self/task"));
 
@@ -465,13 +480,15 @@ public final class RabbitPoolBench {
    * JVMs, of the broker and of the three together (everything each process did meanwhile: on a
    * shared machine only the broker's other clients add to it, and here it has none), then the
    * voluntary context switches per pipelined task of the same three processes, then the CPU µs per
-   * pipelined task of this JVM's JIT compiler threads and of its GC threads.
+   * pipelined task of this JVM's JIT compiler threads and of its GC threads, this JVM's wake-ups
+   * per sequential call, its KB allocated per pipelined task, and the sequential calls/s.
    */
   private static double[] measure(int calls, int tasks, Call c, boolean last, String label)
       throws Exception {
     long[] nanos = new long[calls];
     mark(label, "sequential");
     long sequential0 = switches()[0];
+    long sequentialStart = System.nanoTime();
     for (int i = 0; i < calls; i++) {
       long t0 = System.nanoTime();
       byte[] back = c.call().get(60, TimeUnit.SECONDS);
@@ -480,6 +497,7 @@ public final class RabbitPoolBench {
         throw new IllegalStateException("a wrong answer: " + back.length + " bytes");
       }
     }
+    double callRate = calls / ((System.nanoTime() - sequentialStart) / 1e9);
     double sequentialSwitches = (switches()[0] - sequential0) / (double) calls;
     Arrays.sort(nanos);
     boolean perThread = threads && last && PROC;
@@ -524,7 +542,8 @@ public final class RabbitPoolBench {
       (jvm1[0] - jvm0[0]) / 1e3 / tasks,
       (jvm1[1] - jvm0[1]) / 1e3 / tasks,
       sequentialSwitches,
-      (allocated1 - allocated0) / 1024.0 / tasks
+      (allocated1 - allocated0) / 1024.0 / tasks,
+      callRate
     };
   }
 

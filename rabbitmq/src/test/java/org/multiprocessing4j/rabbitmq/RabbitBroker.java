@@ -75,8 +75,12 @@ public final class RabbitBroker
   @Override
   public void afterEach(ExtensionContext context) throws InterruptedException {
     for (JvmProcess p : JvmProcess.activeChildren()) {
-      p.kill();
-      p.join();
+      try {
+        p.kill();
+        p.join();
+      } catch (IllegalStateException closed) {
+        // closed meanwhile by its owner (a pool terminating on a thread of its own): gone already
+      }
     }
   }
 

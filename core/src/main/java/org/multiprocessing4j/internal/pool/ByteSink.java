@@ -47,6 +47,14 @@ final class ByteSink {
     return Arrays.copyOf(buf, size);
   }
 
+  /**
+   * Returns the bytes written: the buffer itself when they fill it exactly (no copy; nothing may be
+   * written to this sink after), else a copy.
+   */
+  byte[] toByteArrayNoCopyIfFull() {
+    return size == buf.length ? buf : Arrays.copyOf(buf, size);
+  }
+
   private void ensure(int more) {
     int need = size + more;
     if (need < 0) {

@@ -187,11 +187,13 @@ final class TaskCodec {
       shape = idAndBlock.toByteArray();
       shapeRef.set(shape); // the same for every instance of a lambda class
     }
-    ByteSink s = new ByteSink(shape.length + 16 + 16 * n);
+    // sized once: a task capturing a 1 KiB array grew its buffer twice, then copied it out
+    long size = 1L + shape.length + ValueCodec.simpleListSize(args);
+    ByteSink s = new ByteSink((int) Math.min(Integer.MAX_VALUE - 8, size));
     s.putByte(LAMBDA | flag);
     s.putBytes(shape); // its id, then its names as a block
     ValueCodec.writeList(s, Arrays.asList(args), "a captured value");
-    return s.toByteArray();
+    return s.toByteArrayNoCopyIfFull();
   }
 
   /** A worker's decoder: remembers stateless tasks and lambda deserializers. Single-threaded. */

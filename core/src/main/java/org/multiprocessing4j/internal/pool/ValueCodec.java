@@ -94,6 +94,29 @@ final class ValueCodec {
     return true;
   }
 
+  /**
+   * Returns at least how many bytes {@link #writeList} writes for {@code items}, all of them {@link
+   * #isSimple}: exactly as many unless a string is not ASCII or the list packs (every element an
+   * Integer, or every one a Long), for a buffer sized once instead of grown.
+   */
+  static long simpleListSize(Object[] items) {
+    long n = 1 + 4;
+    for (Object v : items) {
+      n +=
+          switch (v) {
+            case null -> 1;
+            case Boolean b -> 1;
+            case Integer i -> 1 + 4;
+            case Long l -> 1 + 8;
+            case Double d -> 1 + 8;
+            case String s -> 1 + 4 + 3L * s.length();
+            case byte[] b -> 1 + 4 + b.length;
+            default -> 0;
+          };
+    }
+    return n;
+  }
+
   static boolean isSimple(@Nullable Object v) {
     return v == null
         || v instanceof Integer

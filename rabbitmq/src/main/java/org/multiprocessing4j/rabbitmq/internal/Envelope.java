@@ -5,8 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -47,7 +45,7 @@ final class Envelope {
   static final long MAX_CLOCK_SKEW_MILLIS = 5 * 60_000L;
   private static final byte[] MAGIC = {'M', 'P', '4', 'J'};
   private static final byte VERSION = 1;
-  private static final int MAX_REMEMBERED_NONCES = 1_000_000;
+  private static final int MAX_REMEMBERED_RUNS = 1_000_000;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final long maxAgeMillis;
@@ -89,13 +87,8 @@ final class Envelope {
     }
   }
 
-  /**
-   * Nonce to its message's timestamp. Guarded by itself. The key was a string of the nonce's 16
-   * bytes: a string's hash of a fixed prefix and a counter repeats every few counter values (31 ×
-   * one byte equals the next byte's 31), so tens of thousands of nonces filled the table's bins
-   * into trees ({@code HashMap.treeifyBin} in JFR samples of {@code RabbitPoolBench}, 2026-11-28).
-   */
-  private final LinkedHashMap<Nonce, Long> seen = new LinkedHashMap<>();
+  /** The nonces taken within the maximum age. Guarded by itself. */
+  private final ReplayMemory taken;
 
   /** A message's nonce: its sender's random prefix and its counter, as two big-endian longs. */
   record Nonce(long prefix, long counter) {}
@@ -103,6 +96,7 @@ final class Envelope {
   Envelope(byte[] key, long maxAgeMillis) {
     SecretKeySpec spec = new SecretKeySpec(key, "HmacSHA256");
     this.maxAgeMillis = maxAgeMillis;
+    this.taken = new ReplayMemory(maxAgeMillis, MAX_REMEMBERED_RUNS);
     RANDOM.nextBytes(noncePrefix);
     this.signers =
         ThreadLocal.withInitial(
@@ -284,17 +278,9 @@ final class Envelope {
    */
   void accept(Opened m, boolean redelivered) throws Rejected {
     long now = System.currentTimeMillis();
-    synchronized (seen) {
-      var it = seen.entrySet().iterator();
-      while (it.hasNext()) {
-        Map.Entry<Nonce, Long> e = it.next();
-        if (seen.size() > MAX_REMEMBERED_NONCES || e.getValue() < now - maxAgeMillis) {
-          it.remove();
-        } else {
-          break;
-        }
-      }
-      if (seen.putIfAbsent(m.nonce(), m.millis()) != null && !redelivered) {
+    Nonce n = m.nonce();
+    synchronized (taken) {
+      if (!taken.add(n.prefix(), n.counter(), m.millis(), now) && !redelivered) {
         throw new Rejected("a replay: this process already took a message with the same nonce");
       }
     }
