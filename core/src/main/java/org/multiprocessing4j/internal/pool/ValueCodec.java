@@ -95,9 +95,10 @@ final class ValueCodec {
   }
 
   /**
-   * Returns at least how many bytes {@link #writeList} writes for {@code items}, all of them {@link
-   * #isSimple}: exactly as many unless a string is not ASCII or the list packs (every element an
-   * Integer, or every one a Long), for a buffer sized once instead of grown.
+   * Returns how many bytes {@link #writeList} writes for {@code items}, all of them {@link
+   * #isSimple}, or more: a string counts 3 bytes a char (UTF-8's most), and a list that packs
+   * (every element an Integer, or every one a Long) writes fewer. For a buffer sized once instead
+   * of grown.
    */
   static long simpleListSize(Object[] items) {
     long n = 1 + 4;
