@@ -69,14 +69,14 @@ public final class MpmcRingBuffer {
    * 8-byte header, then moves TAIL; the consumer holding the take lock reads the header at HEAD
    * (a header word of 0 is no record yet), reads the record and frees it by moving HEAD. A producer
    * and a consumer never wait for each other's locks. Each lock is a BiasedLock in shared memory: a
-   * RobustLock that, unless mp4j.bias=false, the thread which has been taking it alone (a queue's one producer, its one
-   * consumer) takes and releases with plain stores, without the two compareAndSets per call whose
-   * draining of the store buffer stalled each put and take on the record line's transfer between
-   * the cores (with no locks at all, a throwaway build moved about 10 million Integers a second
-   * between two processes against 7 with the CAS locks; the biased locks about 8: see
-   * docs/benchmarks.md); any other thread revokes the bias first. Threads of one process
-   * contend for it like threads of different processes (a per-JVM ReentrantLock in front cost two
-   * more atomic operations per call, a fifth of a put, and bought nothing).
+   * RobustLock that, unless mp4j.bias=false, the thread which has been taking it alone (a queue's
+   * one producer, its one consumer) takes and releases with plain stores, without the two
+   * compareAndSets per call whose draining of the store buffer stalled each put and take on the
+   * record line's transfer between the cores (with no locks at all, a throwaway build moved about
+   * 10 million Integers a second between two processes against 7 with the CAS locks; the biased
+   * locks about 8: see docs/benchmarks.md); any other thread revokes the bias first. Threads of
+   * one process contend for it like threads of different processes (a per-JVM ReentrantLock in
+   * front cost two more atomic operations per call, a fifth of a put, and bought nothing).
    *
    * Why the header publishes, not TAIL: a consumer then reads only lines it must read anyway (the
    * record's), as Agrona's consumers do. With TAIL as the commit, a consumer that keeps up read the
@@ -105,19 +105,19 @@ public final class MpmcRingBuffer {
    *
    * Memory ordering. Producer: journal -> 0 into the next header word -> record bytes (plain) ->
    * header (setRelease: the commit) -> TAIL, counts (setRelease) -> unlock (a CAS, or the biased
-   * thread's release store) -> NOT_EMPTY.signalAll (getVolatile). Consumer: header at HEAD (getAcquire) -> record bytes
-   * (plain) -> journal -> HEAD (setRelease) -> counts. The release of the header pairs with the
-   * consumer's acquire of it, so a consumer that sees a header sees every record byte and the 0
-   * after the record (the publication hole jcstress tests guard). A record that does not fit before
-   * the end is written at 0 and published by the release of the PADDING header before it, so its
-   * own header is written plain. Between the commit and the read of the event count word (Dekker;
-   * see EventCount) there is the full fence of the unlock CAS, or, after a biased unlock, no fence:
-   * NOT_EMPTY and NOT_FULL are asymmetric event counts, whose waiters run a heavy fence
-   * (membarrier) before they check and sleep, which makes the commit visible to their check or
-   * their announcement visible to the signaller (see HeavyFence). Symmetric on the consumer side
-   * with HEAD and NOT_FULL. PUT_COUNT and TAKE_COUNT lag the commits by one operation at most (a take can even
-   * come before its put's PUT_COUNT store); sizes are approximate while others operate, as in
-   * Python.
+   * thread's release store) -> NOT_EMPTY.signalAll (getVolatile). Consumer: header at HEAD
+   * (getAcquire) -> record bytes (plain) -> journal -> HEAD (setRelease) -> counts. The release of
+   * the header pairs with the consumer's acquire of it, so a consumer that sees a header sees every
+   * record byte and the 0 after the record (the publication hole jcstress tests guard). A record
+   * that does not fit before the end is written at 0 and published by the release of the PADDING
+   * header before it, so its own header is written plain. Between the commit and the read of the
+   * event count word (Dekker; see EventCount) there is the full fence of the unlock CAS, or, after
+   * a biased unlock, no fence: NOT_EMPTY and NOT_FULL are asymmetric event counts, whose waiters
+   * run a heavy fence (membarrier) before they check and sleep, which makes the commit visible to
+   * their check or their announcement visible to the signaller (see HeavyFence). Symmetric on the
+   * consumer side with HEAD and NOT_FULL. PUT_COUNT and TAKE_COUNT lag the commits by one operation
+   * at most (a take can even come before its put's PUT_COUNT store); sizes are approximate while
+   * others operate, as in Python.
    *
    * Failure. The commit point of a put is the release store of its record's header (of the
    * PADDING header before it, if any); of a take, the store to HEAD.
@@ -136,17 +136,18 @@ public final class MpmcRingBuffer {
    *    repaired by the take lock's next holder; a producer waiting for room takes the lock over
    *    itself (awaitRoom): with the ring empty, no consumer would.
    *  - A process killed while blocked in a wait holds nothing (see EventCount).
-   *  In every case the next locker takes the dead holder's lock over (RobustLock, or BiasedLock
-   *  for a biased holder, within ~10 ms of contending) and repairs: the journal (J_TAIL, J_PUT_COUNT, J_OVERFLOW_IN, written in that
-   *  order before the commit) tells what the dead holder's commit implies. J_TAIL == TAIL: its
-   *  TAIL store happened (or it died before journalling, and the journal is the last completed
-   *  put's), so the counts are set from the journal. J_TAIL != TAIL: it committed if the header
-   *  word at TAIL is no longer 0 (then TAIL and the counts are set from the journal), otherwise the
-   *  journal is set back to the counts (J_TAIL is written first, so a journal whose counts are new
-   *  always has a new J_TAIL). OVERFLOW_IN and J_OVERFLOW_IN are written only by a put of an
-   *  overflow record (an inline put leaves both alone, two stores and a load fewer per item), so
-   *  outside a put J_OVERFLOW_IN == OVERFLOW_IN, which is what the repair of an inline put relies
-   *  on. The consumer side is the same with J_HEAD, whose commit is the HEAD store itself.
+   *  In every case the next locker takes the dead holder's lock over (RobustLock, or BiasedLock for
+   *  a biased holder, within ~10 ms of contending) and repairs: the journal (J_TAIL, J_PUT_COUNT,
+   *  J_OVERFLOW_IN, written in that order before the commit) tells what the dead holder's commit
+   *  implies. J_TAIL == TAIL: its TAIL store happened (or it died before journalling, and the
+   *  journal is the last completed put's), so the counts are set from the journal. J_TAIL != TAIL:
+   *  it committed if the header word at TAIL is no longer 0 (then TAIL and the counts are set from
+   *  the journal), otherwise the journal is set back to the counts (J_TAIL is written first, so a
+   *  journal whose counts are new always has a new J_TAIL). OVERFLOW_IN and J_OVERFLOW_IN are
+   *  written only by a put of an overflow record (an inline put leaves both alone, two stores and a
+   *  load fewer per item), so outside a put J_OVERFLOW_IN == OVERFLOW_IN, which is what the repair
+   *  of an inline put relies on. The consumer side is the same with J_HEAD, whose commit is the
+   *  HEAD store itself.
    *
    * References. Michael & Scott, "Simple, Fast, and Practical Non-Blocking and Blocking
    * Concurrent Queue Algorithms" (1996); Agrona's ManyToOneRingBuffer and RecordDescriptor; the
