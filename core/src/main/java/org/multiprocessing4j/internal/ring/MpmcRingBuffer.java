@@ -220,8 +220,10 @@ public final class MpmcRingBuffer {
     this.maxItems = (long) LONG.getAcquire(mem, MAX_ITEMS);
     this.overflowBudget = (long) LONG.getAcquire(mem, OVERFLOW_BUDGET);
     this.maxInline = (long) LONG.getAcquire(mem, MAX_INLINE);
-    this.putLock = new BiasedLock(mem, RingLayout.PUT_LOCK, segment.name() + "#put");
-    this.takeLock = new BiasedLock(mem, RingLayout.TAKE_LOCK, segment.name() + "#take");
+    this.putLock =
+        new BiasedLock(mem, RingLayout.PUT_LOCK, segment.name() + "#put", segment.path());
+    this.takeLock =
+        new BiasedLock(mem, RingLayout.TAKE_LOCK, segment.name() + "#take", segment.path());
     // Asymmetric: a put or take by a lock's biased thread signals with no fence before it.
     this.notEmpty = new EventCount(mem, RingLayout.NOT_EMPTY, Waiting.DATA_SPIN_NANOS, putLock);
     this.notFull = new EventCount(mem, RingLayout.NOT_FULL, Waiting.DATA_SPIN_NANOS, takeLock);

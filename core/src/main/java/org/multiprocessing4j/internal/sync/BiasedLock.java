@@ -3,6 +3,8 @@ package org.multiprocessing4j.internal.sync;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
@@ -123,21 +125,42 @@ public final class BiasedLock {
    * {@code thread} and find it is not theirs, whatever value they see.
    */
   private static final class LocalBias {
+    final @Nullable Path file; // the file the lock lives in, or null
     @Nullable Thread thread;
     int state; // STATE while the bias holds: generation << 2 | BIASED
     boolean heldFast; // the biased thread holds the lock through its bias
+
+    LocalBias(@Nullable Path file) {
+      this.file = file;
+    }
+
+    /**
+     * Whether no lock object can need this entry again: nothing is biased to this process through
+     * it, or the thread it is biased to has ended (a lock object of any thread of this process then
+     * revokes that bias as another process would), or the lock's file is gone (its queue was
+     * released: no handle attaches to it again).
+     */
+    boolean forgettable() {
+      Thread t = thread;
+      return t == null || !t.isAlive() || (file != null && !Files.exists(file));
+    }
   }
 
   /**
    * LocalBias by lock key, held strongly: a biased thread's bias must outlive the lock objects it
    * was used through (a queue handle that arrives with each job is attached anew each time).
-   * Entries without a bias are dropped once there are many (a lock object that still uses one then
-   * only loses its bias, which any other would also cost it).
+   * {@linkplain LocalBias#forgettable() Forgettable} entries are dropped each time LOCAL_PURGE more
+   * keys were added (a lock object that still uses one then only loses its bias, which any other
+   * would also cost it), so that a process that makes and uses many short-lived queues does not
+   * keep an entry, and a thread, for each of them.
    */
   private static final Map<String, LocalBias> LOCAL = new HashMap<>();
 
-  /** How many entries LOCAL holds before those without a bias are dropped. */
-  private static final int LOCAL_PURGE = 256;
+  /** How many keys are added to LOCAL between two purges of its forgettable entries. */
+  static final int LOCAL_PURGE = 256;
+
+  /** Keys added to LOCAL so far. Guarded by LOCAL. */
+  private static long added;
 
   /**
    * Uses {@link #LENGTH} bytes at {@code offset} of {@code memory}.
@@ -148,28 +171,48 @@ public final class BiasedLock {
    *     and the offset, say)
    */
   public BiasedLock(MemorySegment memory, long offset, String key) {
+    this(memory, offset, key, null);
+  }
+
+  /**
+   * Uses {@link #LENGTH} bytes at {@code offset} of {@code memory}, which maps {@code file}.
+   *
+   * @param memory shared memory; zero-filled means unlocked and unbiased
+   * @param offset an 8-byte aligned offset
+   * @param key names the lock in this process, the same for every mapping of it
+   * @param file the file {@code memory} maps, or null: once it is gone, this process may forget its
+   *     side of the lock's bias (see LOCAL)
+   */
+  public BiasedLock(MemorySegment memory, long offset, String key, @Nullable Path file) {
     this.inner = new RobustLock(memory, offset);
     this.memory = memory;
     this.offset = offset;
     this.busyAddress = memory.address() + offset + BUSY;
-    this.local = localBias(key);
+    this.local = localBias(key, file);
     if (!HeavyFence.supported()) {
       // This process cannot revoke a bias safely: no lock it uses is to be biased from now on.
       INT.getAndSet(memory, offset + THRESHOLD, NEVER);
     }
   }
 
-  private static LocalBias localBias(String key) {
+  private static LocalBias localBias(String key, @Nullable Path file) {
     synchronized (LOCAL) {
       LocalBias bias = LOCAL.get(key);
       if (bias == null) {
-        if (LOCAL.size() >= LOCAL_PURGE && LOCAL.size() % LOCAL_PURGE == 0) {
-          LOCAL.values().removeIf(b -> b.thread == null);
+        if (++added % LOCAL_PURGE == 0) {
+          LOCAL.values().removeIf(LocalBias::forgettable);
         }
-        bias = new LocalBias();
+        bias = new LocalBias(file);
         LOCAL.put(key, bias);
       }
       return bias;
+    }
+  }
+
+  /** Returns whether this process keeps bias state for the lock named {@code key} (for tests). */
+  static boolean remembers(String key) {
+    synchronized (LOCAL) {
+      return LOCAL.containsKey(key);
     }
   }
 

@@ -8,6 +8,8 @@ import static org.awaitility.Awaitility.await;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,6 +105,64 @@ class BiasedLockTest {
     lock.unlock();
     assertThat(lock.holderPid()).isZero();
     assertThat(lock.toString()).contains("biased to pid " + ProcessHandle.current().pid());
+  }
+
+  @Test
+  void biasState_ofLocksWhoseFileIsGoneOrWhoseThreadEnded_isForgotten_ofLiveOnesKept()
+      throws Exception {
+    assumeHeavyFences();
+    int n = BiasedLock.LOCAL_PURGE;
+    SharedSegment s = owner.create("b", (long) BiasedLock.LENGTH * (n + 2));
+    MemorySegment m = s.memory();
+    Path kept = Files.createTempFile("mp4j-bias", ".kept");
+    Path gone = Files.createTempFile("mp4j-bias", ".gone");
+    try {
+      String prefix = s.name() + "-forget-";
+      BiasedLock live = new BiasedLock(m, 0, prefix + "kept", kept);
+      cycle(live, BiasedLock.BIAS_AFTER + 4);
+      assertThat(live.isBiasedToCurrentThread()).isTrue();
+      for (int i = 1; i < n / 2; i++) { // biased to this live thread, over a file then removed
+        BiasedLock lock = new BiasedLock(m, (long) BiasedLock.LENGTH * i, prefix + i, gone);
+        cycle(lock, BiasedLock.BIAS_AFTER + 4);
+        assertThat(lock.isBiasedToCurrentThread()).isTrue();
+      }
+      Thread ended = // biased to a thread that then ends, over a file that stays
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    BiasedLock lock =
+                        new BiasedLock(
+                            m, (long) BiasedLock.LENGTH * (n / 2), prefix + "ended", kept);
+                    try {
+                      cycle(lock, BiasedLock.BIAS_AFTER + 4);
+                    } catch (InterruptedException e) {
+                      throw new AssertionError(e);
+                    }
+                    assertThat(lock.isBiasedToCurrentThread()).isTrue();
+                  });
+      ended.join();
+      Files.delete(gone);
+      assertThat(BiasedLock.remembers(prefix + 1)).isTrue();
+      assertThat(BiasedLock.remembers(prefix + "ended")).isTrue();
+
+      for (int i = 0; i < n; i++) { // enough new keys for a purge, none of them biased
+        new BiasedLock(m, (long) BiasedLock.LENGTH * (n / 2 + 1), prefix + "unbiased-" + i);
+      }
+
+      assertThat(BiasedLock.remembers(prefix + 1)).as("its file is gone").isFalse();
+      assertThat(BiasedLock.remembers(prefix + (n / 2 - 1))).as("its file is gone").isFalse();
+      assertThat(BiasedLock.remembers(prefix + "ended")).as("its thread ended").isFalse();
+      assertThat(BiasedLock.remembers(prefix + "kept")).as("live thread, file there").isTrue();
+      // and the kept lock's bias still works through a new object over it
+      BiasedLock again = new BiasedLock(m, 0, prefix + "kept", kept);
+      assertThat(again.isBiasedToCurrentThread()).isTrue();
+      assertThat(again.lock(0)).isEqualTo(RobustLock.ACQUIRED);
+      assertThat(again.isHeldThroughBias()).isTrue();
+      again.unlock();
+    } finally {
+      Files.deleteIfExists(kept);
+      Files.deleteIfExists(gone);
+    }
   }
 
   @Test
