@@ -71,12 +71,13 @@ import org.multiprocessing4j.internal.os.ProcessIdentity;
  * clears BUSY and returns {@link RobustLock#RECOVERED}: the caller repairs as after any dead
  * holder. A revoker that dies leaves STATE at REVOKING, and the inner lock's next holder (which
  * gets RECOVERED from the inner lock) finishes the revocation. Without heavy fences (see {@link
- * HeavyFence#available()}) no thread is ever given the bias. A process without {@code
- * mp4j.bias=false} is given none but still fences when it revokes. A process that cannot call
- * membarrier(2) at all (a parent without native access) sets THRESHOLD to NEVER when it first uses
- * the lock, so no bias is given from then on; a bias given before (the lock was biased before that
- * process attached) it revokes without the fence by waiting for ACK instead of BUSY: until the
- * biased thread locks or unlocks again, or its process dies.
+ * HeavyFence#available()}) no thread is ever given the bias. A process run with {@code
+ * mp4j.bias=false} is given none, but still fences when it revokes and its turns end the other
+ * threads' streaks. A process that cannot call membarrier(2) at all (a parent without native
+ * access) sets THRESHOLD to NEVER when it first uses the lock, so no bias is given from then on; a
+ * bias given before (the lock was biased before that process attached) it revokes without the fence
+ * by waiting for ACK instead of BUSY: until the biased thread locks or unlocks again, or its
+ * process dies.
  *
  * <p>Like RobustLock, only the thread that locked may unlock.
  */
@@ -416,8 +417,9 @@ public final class BiasedLock {
    * once the streak reaches THRESHOLD and the last biased thread (if any) has stepped aside.
    */
   private void countStreak(int state) {
-    if (!HeavyFence.available()) {
-      return;
+    int threshold = threshold();
+    if (threshold == NEVER) {
+      return; // no streak earns a bias: nothing to count
     }
     long me = ProcessIdentity.selfToken();
     long thread = Thread.currentThread().threadId();
@@ -429,12 +431,10 @@ public final class BiasedLock {
       LONG.set(memory, offset + LAST_OWNER, me);
       LONG.set(memory, offset + LAST_THREAD, thread);
     }
-    int threshold = threshold();
-    if (threshold == NEVER) {
-      return;
-    }
-    if (streak < threshold) {
-      INT.set(memory, offset + STREAK, streak);
+    // A thread that may not take a bias (mp4j.bias=false) still counts: its turns end others'
+    // streaks, which mean that nobody else took the lock between.
+    if (streak < threshold || !HeavyFence.available()) {
+      INT.set(memory, offset + STREAK, Math.min(streak, threshold));
       return;
     }
     INT.set(memory, offset + STREAK, 0);

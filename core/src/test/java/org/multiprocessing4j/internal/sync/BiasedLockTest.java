@@ -366,6 +366,37 @@ class BiasedLockTest {
     }
   }
 
+  /** Run with mp4j.bias=false: takes and releases the lock once. */
+  static void biasOff_lockOnce(String name) throws Exception {
+    BiasedLock lock = new BiasedLock(SharedSegment.attach(name).memory(), LOCK, name);
+    if (lock.lock(CHILD_BOUND_NANOS) != RobustLock.ACQUIRED) {
+      throw new AssertionError("not acquired");
+    }
+    lock.unlock();
+  }
+
+  @Test
+  void turnOfAProcessWithTheBiasOff_endsAnotherThreadsStreak() throws Exception {
+    assumeHeavyFences();
+    SharedSegment s = owner.create("b", 4096);
+    BiasedLock lock = new BiasedLock(s.memory(), LOCK, s.name());
+    cycle(lock, BiasedLock.BIAS_AFTER - 1);
+    JvmProcess child = new JvmProcess(BiasedLockTest::biasOff_lockOnce, s.name());
+    child.setOptions(ProcessOptions.builder().systemProperty("mp4j.bias", "false").build());
+    child.start();
+    try {
+      assertThat(child.join(CHILD_BOUND)).isTrue();
+      assertThat(child.failure()).isEmpty();
+      assertThat(child.exitCode()).hasValue(0);
+    } finally {
+      child.kill();
+    }
+    cycle(lock, 1);
+    assertThat(lock.isBiasedToCurrentThread()).as("the child took the lock between").isFalse();
+    cycle(lock, BiasedLock.BIAS_AFTER - 1);
+    assertThat(lock.isBiasedToCurrentThread()).as("a streak of its own since").isTrue();
+  }
+
   static void withoutHeavyFences_lockThenCycle(String name) throws Exception {
     if (HeavyFence.supported()) {
       throw new AssertionError("mp4j.heavyFence=false did not take");
