@@ -339,6 +339,18 @@ class BiasedLockTest {
     }
   }
 
+  /** Starts {@code child} and waits for it to end without a failure; kills it if it does not. */
+  static void runToSuccess(JvmProcess child) throws InterruptedException {
+    child.start();
+    try {
+      assertThat(child.join(CHILD_BOUND)).isTrue();
+      assertThat(child.failure()).isEmpty();
+      assertThat(child.exitCode()).hasValue(0);
+    } finally {
+      child.kill();
+    }
+  }
+
   /** Run with mp4j.bias=false: this process biases nothing, but still fences for the others. */
   static void biasOff_stillFences() {
     if (HeavyFence.available()) {
@@ -356,14 +368,7 @@ class BiasedLockTest {
     assumeHeavyFences();
     JvmProcess child = new JvmProcess(BiasedLockTest::biasOff_stillFences);
     child.setOptions(ProcessOptions.builder().systemProperty("mp4j.bias", "false").build());
-    child.start();
-    try {
-      assertThat(child.join(CHILD_BOUND)).isTrue();
-      assertThat(child.failure()).isEmpty();
-      assertThat(child.exitCode()).hasValue(0);
-    } finally {
-      child.kill();
-    }
+    runToSuccess(child);
   }
 
   /** Run with mp4j.bias=false: takes and releases the lock once. */
@@ -383,14 +388,7 @@ class BiasedLockTest {
     cycle(lock, BiasedLock.BIAS_AFTER - 1);
     JvmProcess child = new JvmProcess(BiasedLockTest::biasOff_lockOnce, s.name());
     child.setOptions(ProcessOptions.builder().systemProperty("mp4j.bias", "false").build());
-    child.start();
-    try {
-      assertThat(child.join(CHILD_BOUND)).isTrue();
-      assertThat(child.failure()).isEmpty();
-      assertThat(child.exitCode()).hasValue(0);
-    } finally {
-      child.kill();
-    }
+    runToSuccess(child);
     cycle(lock, 1);
     assertThat(lock.isBiasedToCurrentThread()).as("the child took the lock between").isFalse();
     cycle(lock, BiasedLock.BIAS_AFTER - 1);
