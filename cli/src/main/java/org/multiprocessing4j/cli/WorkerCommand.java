@@ -25,6 +25,11 @@ import picocli.CommandLine.ParentCommand;
  * {@code java -cp app.jar:cli/target/multiprocessing4j-cli-<version>.jar
  * org.multiprocessing4j.cli.Mp4j worker ...}, or set {@code MP4J_CLASSPATH} for the {@code mp4j}
  * script.
+ *
+ * <p>Nothing reconnects: a node that loses its broker connection (a broker restart, a network
+ * failure) stops, its tasks having gone back to the broker, and the command exits 1 saying so. Run
+ * it under a supervisor that restarts it on failure (docs/rabbitmq.md, "When the broker connection
+ * is lost").
  */
 @Command(
     name = "worker",
@@ -38,6 +43,11 @@ import picocli.CommandLine.ParentCommand;
           + " from the command line. The tasks' classes must be on the class path: run with"
           + " MP4J_CLASSPATH=app.jar ./mp4j worker ..., or java -cp app.jar:<mp4j-cli jar>"
           + " org.multiprocessing4j.cli.Mp4j worker ...",
+      "Nothing reconnects: when the broker connection is lost (the broker restarts, the network"
+          + " fails), the tasks in progress go back to the broker for other nodes, and the node"
+          + " exits 1. Run it under a supervisor that restarts it on failure (a systemd unit with"
+          + " Restart=on-failure, or: while ! ./mp4j worker ...; do sleep 5; done); see"
+          + " docs/rabbitmq.md.",
     })
 final class WorkerCommand implements Callable<Integer> {
 
@@ -156,7 +166,12 @@ final class WorkerCommand implements Callable<Integer> {
       stop.await();
       watcher.interrupt();
       if (node.isStopped()) {
-        root.err().println("mp4j worker: the node lost its broker connection and stopped");
+        root.err()
+            .println(
+                "mp4j worker: the node lost its broker connection and stopped; nothing reconnects"
+                    + " it (its unfinished tasks went back to the broker, for other nodes): run"
+                    + " mp4j worker under a supervisor that restarts it on failure (see"
+                    + " docs/rabbitmq.md, \"When the broker connection is lost\")");
         return Mp4j.FAILED;
       }
       root.out().println("mp4j worker: stopping, letting tasks in progress finish");

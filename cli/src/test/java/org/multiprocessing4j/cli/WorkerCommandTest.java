@@ -1,9 +1,7 @@
 package org.multiprocessing4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,12 +17,14 @@ import org.multiprocessing4j.rabbitmq.RabbitContext;
 
 /**
  * {@code mp4j worker}: bad input is a usage error at once; on a real broker (the one of {@code
- * MP4J_AMQP_URI}, which CI sets) a worker JVM serves a pool and stops on SIGTERM with exit code 0.
+ * MP4J_AMQP_URI}, which CI sets) a worker JVM serves a pool and stops on SIGTERM with exit code 0,
+ * and one whose broker connection is lost exits 1 saying that nothing reconnects it.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class WorkerCommandTest {
 
   private static final String KEY = "worker-command-test-key-32-bytes";
+  private static final String NAMESPACE = "mp4j-cli-test";
 
   @TempDir Path dir;
 
@@ -76,50 +76,69 @@ class WorkerCommandTest {
     assertThat(r.err()).contains("cannot connect");
   }
 
-  @Test
-  void worker_servesAPoolThenStopsOnSigterm_exitCodeZero() throws Exception {
-    String uri = System.getenv("MP4J_AMQP_URI");
-    if (uri == null && !"1".equals(System.getenv("MP4J_REQUIRE_BROKER"))) {
-      Assumptions.abort("no broker: set MP4J_AMQP_URI");
-    }
-    assertThat(uri).as("MP4J_REQUIRE_BROKER=1 but MP4J_AMQP_URI is not set").isNotNull();
-    String pool = "cli" + System.nanoTime();
+  /** Starts {@code mp4j worker} of {@code pool} with one process, in a JVM of its own. */
+  private Child worker(String brokerUri, String pool) throws Exception {
     ProcessBuilder pb =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Mp4j.class.getName(),
-                "worker",
-                "--broker",
-                uri,
-                "--pool",
-                pool,
-                "--namespace",
-                "mp4j-cli-test",
-                "--processes",
-                "1")
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("worker.log").toFile());
+        Child.builder(
+            List.of(),
+            "worker",
+            "--broker",
+            brokerUri,
+            "--pool",
+            pool,
+            "--namespace",
+            NAMESPACE,
+            "--processes",
+            "1");
     pb.environment().put("MP4J_AUTHKEY", KEY);
-    Process worker = pb.start();
+    return new Child(pb, dir.resolve("worker.log"));
+  }
+
+  /** Submits a task to {@code pool} and checks that a worker process of {@code node} ran it. */
+  private static void assertServedBy(Child node, String uri, String pool) throws Exception {
     try (RabbitContext ctx =
-            RabbitContext.builder().uri(uri).authKey(KEY).namespace("mp4j-cli-test").build();
+            RabbitContext.builder().uri(uri).authKey(KEY).namespace(NAMESPACE).build();
         ProcessPoolExecutor client = ctx.poolBuilder().poolName(pool).workers(0).build()) {
       CompletableFuture<Long> parent =
           client.submit(() -> ProcessHandle.current().parent().orElseThrow().pid());
-      assertThat(parent.get(90, TimeUnit.SECONDS)).isEqualTo(worker.pid());
-      worker.destroy(); // SIGTERM
-      assertThat(worker.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      String log = Files.readString(dir.resolve("worker.log"), StandardCharsets.UTF_8);
-      assertThat(worker.exitValue()).as(log).isZero();
+      assertThat(parent.get(90, TimeUnit.SECONDS)).isEqualTo(node.process().pid());
+    }
+  }
+
+  @Test
+  void worker_servesAPoolThenStopsOnSigterm_exitCodeZero() throws Exception {
+    String uri = Child.brokerUri();
+    String pool = "cli" + System.nanoTime();
+    try (Child worker = worker(uri, pool)) {
+      assertServedBy(worker, uri, pool);
+
+      worker.process().destroy(); // SIGTERM
+
+      int exit = worker.exitCode(Duration.ofSeconds(60));
+      String log = worker.log();
+      assertThat(exit).as(log).isZero();
       assertThat(log).contains("serving pool " + pool).contains("stopped after 1 tasks");
-    } finally {
-      if (worker.isAlive()) {
-        worker.destroyForcibly();
-        await().atMost(Duration.ofSeconds(30)).until(() -> !worker.isAlive());
-      }
+    }
+  }
+
+  @Test
+  void worker_brokerConnectionLost_exitsOneSayingNothingReconnects() throws Exception {
+    String uri = Child.brokerUri();
+    String pool = "cli-lost" + System.nanoTime();
+    try (CuttableProxy proxy = new CuttableProxy(uri);
+        Child worker = worker(proxy.uri(), pool)) {
+      assertServedBy(worker, uri, pool); // serving through the proxy
+
+      proxy.cut(); // as a network failure or a broker restart does
+
+      int exit = worker.exitCode(Duration.ofSeconds(60));
+      String log = worker.log();
+      assertThat(exit).as(log).isEqualTo(Mp4j.FAILED);
+      assertThat(log)
+          .contains("lost its broker connection")
+          .contains("nothing reconnects")
+          .contains("supervisor")
+          .doesNotContain("stopped after");
     }
   }
 }

@@ -120,7 +120,7 @@ public final class MessageQueue extends Scenario {
       String uri = broker.uri();
       if (uri == null) {
         out.println("no RabbitMQ broker: " + broker.problem());
-        out.println("to run this demo, " + DemoBroker.HOW_TO);
+        out.println("to run this demo, " + broker.advice());
         return Outcome.of(false, "not run: no RabbitMQ broker (" + broker.problem() + ")");
       }
       byte[] key = new byte[32];
@@ -135,7 +135,8 @@ public final class MessageQueue extends Scenario {
     }
   }
 
-  private static Outcome judge(List<String> lines) {
+  /** Judges the lines {@link Program#run} returned, whatever the context. */
+  static Outcome judge(List<String> lines) {
     Set<String> eatenItems = new HashSet<>();
     Set<String> consumerPids = new HashSet<>();
     Set<String> producerPids = new HashSet<>();

@@ -81,7 +81,10 @@ import org.multiprocessing4j.rabbitmq.internal.Settings;
  *   <li>{@code cancel(true)} completes the future at once and tells every node serving then: the
  *       node running the task kills that worker process (and starts a new one); such a node that
  *       receives the task later drops it. A node that joins after the cancellation may still run
- *       the task; its result is dropped.
+ *       the task; its result is dropped. The cancellation is published without a broker confirm
+ *       (the future does not wait for the broker): should the broker lose it (its connection
+ *       failing at that moment), the future is still cancelled, but the task runs to its end on its
+ *       node and that result is dropped.
  *   <li>A task timeout counts on the node, from when the task starts there; {@link
  *       org.multiprocessing4j.ProcessPoolExecutor.Builder#retries retries} run again a task whose
  *       worker process died, on any node.

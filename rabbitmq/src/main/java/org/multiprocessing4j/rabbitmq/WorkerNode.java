@@ -8,12 +8,15 @@ import java.time.Duration;
  * org.multiprocessing4j.ProcessPoolExecutor}), until closed. Made by {@link
  * RabbitContext#workerNode(String, int)}; the command {@code mp4j worker} runs one.
  *
- * <p>Across processes: the node takes at most as many tasks from the broker as it has worker
- * processes, and acknowledges a task only once its result is in the submitter's reply queue, so a
- * node that dies (or is killed) mid-task gives its unfinished tasks back to the broker, which hands
- * them to other nodes. A task whose worker process dies (a crash, {@code System.exit}) is not given
- * back: its submitter receives a {@link org.multiprocessing4j.WorkerDiedException}, as from a local
- * pool, so a task that kills its worker cannot kill every node in turn.
+ * <p>Across processes: the node takes at most one task more than it has worker processes from the
+ * broker (the extra one waits in the node for a free process), and acknowledges a task only once
+ * its result is in the submitter's reply queue, so a node that dies (or is killed) mid-task gives
+ * its unfinished tasks back to the broker, which hands them to other nodes. Nothing reconnects: a
+ * node that loses its broker connection (a broker restart, a network failure) gives its tasks back
+ * the same way and stops by itself ({@link #isStopped()}); run it under a supervisor that starts it
+ * again. A task whose worker process dies (a crash, {@code System.exit}) is not given back: its
+ * submitter receives a {@link org.multiprocessing4j.WorkerDiedException}, as from a local pool, so
+ * a task that kills its worker cannot kill every node in turn.
  *
  * <p>Security: every task is authenticated (its HMAC, age and nonce checked) before anything in it
  * is read; an unsigned, forged, altered, stale or replayed task is rejected (logged and counted in

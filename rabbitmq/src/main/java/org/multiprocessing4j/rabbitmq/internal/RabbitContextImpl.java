@@ -371,7 +371,8 @@ final class RabbitContextImpl implements RabbitContext, PoolEngineFactory {
         what
             + " has no RabbitMQ form yet: use it from a local context"
             + " (Multiprocessing.local()) for processes on one host; RabbitMQ contexts have"
-            + " queues, lock(), semaphore(), boundedSemaphore(), event() and process() so far");
+            + " queues, lock(), semaphore(), boundedSemaphore(), event(), process() and process"
+            + " pools (pool(n), poolBuilder(), workerNode) so far");
   }
 
   private TokenQueue tokens(int permits) {
