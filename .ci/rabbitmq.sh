@@ -93,8 +93,15 @@ RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}
 EOF
   # setsid: the broker outlives this script, in a session of its own.
   # Its session id (the pid setsid keeps) lets stop end it even if it failed before writing its
-  # pid file.
-  (set -a && . "$dir/env" && exec setsid "$RABBIT_BIN/rabbitmq-server" >"$dir/log/console.log" 2>&1 </dev/null) &
+  # pid file. Descriptors above 2 are closed first: the broker must not keep a caller's open files
+  # (a lock held with flock around this script would otherwise be held by the broker until it stops).
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+    done
+    set -a && . "$dir/env" && exec setsid "$RABBIT_BIN/rabbitmq-server" >"$dir/log/console.log" 2>&1 </dev/null
+  ) &
   echo $! >"$dir/session"
   local deadline=$((SECONDS + 120))
   until (exec 3<>"/dev/tcp/127.0.0.1/$node_port") 2>/dev/null; do

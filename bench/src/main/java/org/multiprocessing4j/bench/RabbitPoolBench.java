@@ -172,6 +172,14 @@ public final class RabbitPoolBench {
             "the worker-process peer acked " + wh.acked() + " of " + submitted + " requests");
       }
     }
+    // A pool's task queue is durable and outlives its submitters and nodes (either may come back):
+    // this run's pool is not coming back, so its queue and cancel exchange go, and a series of
+    // runs on one broker does not pile them up.
+    try (Connection c = f.newConnection();
+        Channel ch = c.createChannel()) {
+      ch.queueDelete("mp4j.pool." + pool + ".tasks");
+      ch.exchangeDelete("mp4j.pool." + pool + ".cancel");
+    }
     System.out.printf(
         Locale.ROOT,
         "%n1 KiB each way, one worker, one submitting thread; median of %d rounds of %d calls"
