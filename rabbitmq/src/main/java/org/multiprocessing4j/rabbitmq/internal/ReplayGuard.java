@@ -45,13 +45,14 @@ final class ReplayGuard {
    *                  closed, so the broker has it back) goes straight to `released`.
    *
    * Accepting a nonce seen before: allowed once if the broker marked it redelivered and it is in
-   * `released` (the entry is consumed); otherwise it is a replay. One race is waited out: the
-   * broker requeues a closed channel's messages before it sends that channel's close, and they
-   * travel on other channels' streams, so a redelivery may reach another channel of this
-   * connection before the client has read the close. A redelivered nonce still held by an open
-   * holder here is therefore given up to HANDBACK_WAIT_MILLIS for that holder to close (then it
-   * is released: allowed) or to settle it (a replay). Only that case waits: an attacker's copy of
-   * a message we are still working on costs the consumer that wait, then is rejected.
+   * `released` (the entry is consumed); otherwise it is a replay. One race is waited out: when
+   * the broker closes a channel, the requeued messages go out on other channels' streams, and a
+   * redelivery may reach another channel of this connection before the client has read the
+   * close (RedeliveredToTheSameContextTest's waiting-thread case lost its item in 14 of 30 runs
+   * without the wait, 2026-11-29). A redelivered nonce still held by an open holder here is
+   * therefore given up to HANDBACK_WAIT_MILLIS for that holder to close (then it is released:
+   * allowed) or to settle it (a replay). Only that case waits: an attacker's copy of a message we
+   * are still working on costs the consumer that wait, then is rejected.
    *
    * What this does not cover: another context, in particular another process, never saw the
    * nonce, so a copy that reaches it is taken there once. A message released here and then taken
