@@ -60,9 +60,13 @@ import org.multiprocessing4j.rabbitmq.internal.Settings;
  *       gives the item to another consumer: no item is lost to a crash.
  *   <li>Every message is signed with HMAC-SHA256 under the {@link Builder#authKey(byte[]) shared
  *       key}, with a nonce and a timestamp; a message that is unsigned, forged, truncated, too old,
- *       or a replay of one this process already took is rejected (dropped from the queue and
- *       logged) before any of it is deserialized, and the consumer keeps waiting for a good one.
- *       Deserialization goes through an allow-list filter ({@link Builder#allowClasses}).
+ *       or a copy of one this context already took is rejected (dropped from the queue and logged)
+ *       before any of it is deserialized, and the consumer keeps waiting for a good one. A copy is
+ *       taken again only when it is a message this context gave back to the broker unfinished (a
+ *       channel that closed holding it, a node that stopped), not merely because the broker marks
+ *       it redelivered. Each context remembers its own: a copy that reaches another context, or
+ *       another process, that never took the message is not detected there. Deserialization goes
+ *       through an allow-list filter ({@link Builder#allowClasses}).
  * </ul>
  *
  * <h2>Distributed process pools</h2>

@@ -44,7 +44,9 @@ import org.multiprocessing4j.UndecodableValueException;
  * A taker's items not yet acked (taken or buffered) return to the queue when its channel or
  * connection closes, in particular when this process dies. When a get ends without an item, the
  * thread's consumer is cancelled and whatever it had buffered is handed back, so no item waits in
- * the buffer of a thread that is not asking for one.
+ * the buffer of a thread that is not asking for one. Buffered items were never accepted, so they
+ * come back as new; a taken item comes back to this context as a replay unless its taker's {@link
+ * ReplayGuard.Holder} released it: the channel's shutdown, or {@link Taker#close}, does that.
  */
 final class BrokerQueue {
 
@@ -161,7 +163,7 @@ final class BrokerQueue {
       Object value;
       try {
         var opened = context.envelope.open(name, d.body());
-        context.envelope.accept(opened, d.redelivered());
+        context.envelope.accept(opened, t.holder, d.tag(), d.redelivered());
         t.held.add(d.tag());
         try {
           value = context.codec.decode(opened.tag(), opened.payload(), context, loader());
@@ -252,6 +254,12 @@ final class BrokerQueue {
     }
   }
 
+  /** Returns the channel a thread takes items on, or null if it has none, for tests. */
+  @Nullable Channel channelForTest(Thread owner) {
+    Taker t = takers.get(owner);
+    return t == null ? null : t.channel;
+  }
+
   private Taker taker() {
     Thread me = Thread.currentThread();
     Taker t = takers.get(me);
@@ -285,7 +293,10 @@ final class BrokerQueue {
       this.redelivered = redelivered;
     }
 
-    /** Set by the broker (a publisher cannot set it): the item went back to the queue unacked. */
+    /**
+     * Set by the broker: the item went back to the queue unacked, from whoever held it (a client
+     * that can read the queue can have it set on a copy: see {@link ReplayGuard}).
+     */
     boolean redelivered() {
       return redelivered;
     }
@@ -319,12 +330,14 @@ final class BrokerQueue {
     final Channel channel;
     final LinkedBlockingQueue<Object> buffer = new LinkedBlockingQueue<>();
     final ArrayDeque<Long> held = new ArrayDeque<>(); // guarded by this
+    final ReplayGuard.Holder holder; // what the replay check knows of the items held
     private @Nullable String consumerTag; // owner thread only
     private @Nullable CountDownLatch cancelled; // owner thread only
 
     Taker(Thread owner, Channel channel) {
       this.owner = owner;
       this.channel = channel;
+      this.holder = context.envelope.holder(channel);
     }
 
     synchronized void ackHeld() {
@@ -346,6 +359,8 @@ final class BrokerQueue {
       } catch (IOException | RuntimeException e) {
         // The channel is gone: the broker hands the item to another consumer (a duplicate).
         LOG.log(System.Logger.Level.DEBUG, "could not acknowledge an item of " + name + ": " + e);
+      } finally {
+        holder.settled(tag); // handled: a copy that comes back now is a replay
       }
     }
 
@@ -425,6 +440,7 @@ final class BrokerQueue {
     }
 
     void close() {
+      holder.close(); // before the close: the broker may redeliver what it held at once
       try {
         if (channel.isOpen()) {
           channel.close();

@@ -27,9 +27,11 @@ import org.jspecify.annotations.Nullable;
  *
  * The queue name is inside the MAC, so a message copied into another queue is rejected. A message
  * older than the maximum age, or more than {@link #MAX_CLOCK_SKEW_MILLIS} in the future, is
- * rejected; so is a nonce this process already accepted within the maximum age (a replay). The
- * nonce is recorded when a message is accepted for a taker, not when it is merely delivered, so an
- * item handed back to the broker unread (a consumer's get timed out) is not mistaken for a replay.
+ * rejected; so is a nonce this context already accepted within the maximum age (a replay), unless
+ * this context itself gave that message back to the broker ({@link ReplayGuard}: the broker's
+ * {@code redelivered} flag alone proves nothing). The nonce is recorded when a message is accepted
+ * for a taker, not when it is merely delivered, so an item handed back to the broker unread (a
+ * consumer's get timed out) is not mistaken for a replay.
  *
  * <p>A nonce is 8 random bytes drawn once per envelope (per context) followed by a counter: what
  * replay detection needs is that no two messages share one, not that it cannot be guessed (the MAC
@@ -45,7 +47,6 @@ final class Envelope {
   static final long MAX_CLOCK_SKEW_MILLIS = 5 * 60_000L;
   private static final byte[] MAGIC = {'M', 'P', '4', 'J'};
   private static final byte VERSION = 1;
-  private static final int MAX_REMEMBERED_RUNS = 1_000_000;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final long maxAgeMillis;
@@ -87,8 +88,8 @@ final class Envelope {
     }
   }
 
-  /** The nonces taken within the maximum age. Guarded by itself. */
-  private final ReplayMemory taken;
+  /** The nonces taken, and the messages given back. */
+  private final ReplayGuard replays;
 
   /** A message's nonce: its sender's random prefix and its counter, as two big-endian longs. */
   record Nonce(long prefix, long counter) {}
@@ -96,7 +97,7 @@ final class Envelope {
   Envelope(byte[] key, long maxAgeMillis) {
     SecretKeySpec spec = new SecretKeySpec(key, "HmacSHA256");
     this.maxAgeMillis = maxAgeMillis;
-    this.taken = new ReplayMemory(maxAgeMillis, MAX_REMEMBERED_RUNS);
+    this.replays = new ReplayGuard(maxAgeMillis);
     RANDOM.nextBytes(noncePrefix);
     this.signers =
         ThreadLocal.withInitial(
@@ -268,22 +269,36 @@ final class Envelope {
   }
 
   /**
-   * Records an opened message as taken.
+   * Records an opened message as taken by a consumer that does not acknowledge by hand (auto-ack):
+   * this context never gives such a message back, so any copy of it is a replay.
    *
-   * @param redelivered the broker's redelivered flag: the message went back to its queue unacked (a
-   *     closed channel, a consumer timeout) and may come to the process that took it before; only
-   *     the broker sets the flag, so a copy injected by a publisher is still a replay
-   * @throws Rejected if this process already took a message with the same nonce and the broker does
-   *     not say it is a redelivery (a replay)
+   * @throws Rejected if this context already took a message with the same nonce (a replay)
    */
-  void accept(Opened m, boolean redelivered) throws Rejected {
-    long now = System.currentTimeMillis();
-    Nonce n = m.nonce();
-    synchronized (taken) {
-      if (!taken.add(n.prefix(), n.counter(), m.millis(), now) && !redelivered) {
-        throw new Rejected("a replay: this process already took a message with the same nonce");
-      }
-    }
+  void accept(Opened m) throws Rejected {
+    replays.accept(m.nonce(), m.millis(), null, 0, false);
+  }
+
+  /**
+   * Records an opened message as taken, and held by {@code holder} until the consumer settles or
+   * releases it.
+   *
+   * @param holder the holder of the channel the message arrived on ({@link #holder})
+   * @param tag the message's delivery tag on that channel
+   * @param redelivered the broker's redelivered flag: necessary for a nonce seen before to be taken
+   *     again, not sufficient (anyone who can read the queue can have the broker set it)
+   * @throws Rejected if this context already took a message with the same nonce and did not give it
+   *     back to the broker (a replay)
+   */
+  void accept(Opened m, ReplayGuard.Holder holder, long tag, boolean redelivered) throws Rejected {
+    replays.accept(m.nonce(), m.millis(), holder, tag, redelivered);
+  }
+
+  /**
+   * Returns a holder for the messages a consumer accepts on {@code channel} and acknowledges by
+   * hand; it releases them all when the channel shuts down.
+   */
+  ReplayGuard.Holder holder(com.rabbitmq.client.Channel channel) {
+    return replays.holder(channel);
   }
 
   /**

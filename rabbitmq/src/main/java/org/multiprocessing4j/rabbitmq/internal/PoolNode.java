@@ -64,6 +64,7 @@ final class PoolNode implements WorkerNode {
   private final ProcessPoolExecutor local;
   private final byte[] settingsForm; // what each task carries to the worker processes
   private final Channel taskChannel; // guarded by itself for acks
+  private final ReplayGuard.Holder holder; // the accepted tasks not yet acked, for the replay check
   private final Channel cancelChannel;
   private final String consumerTag;
   private final Map<String, CompletableFuture<byte[]>> running = new ConcurrentHashMap<>();
@@ -103,6 +104,7 @@ final class PoolNode implements WorkerNode {
       this.taskChannel = ctx.openChannel();
       RabbitPoolEngine.declareShared(ctx, taskChannel, poolName);
       taskChannel.basicQos(prefetch(processes));
+      this.holder = ctx.envelope.holder(taskChannel);
       this.cancelChannel = ctx.openChannel();
       cancelChannel.exchangeDeclare(cancelExchange, BuiltinExchangeType.FANOUT, false);
       String mine = cancelChannel.queueDeclare("", false, true, true, null).getQueue();
@@ -157,7 +159,7 @@ final class PoolNode implements WorkerNode {
       if (m.tag() != PoolMessages.TASK) {
         throw new Envelope.Rejected("not a task (codec tag " + m.tag() + ")");
       }
-      ctx.envelope.accept(m, d.getEnvelope().isRedeliver());
+      ctx.envelope.accept(m, holder, deliveryTag, d.getEnvelope().isRedeliver());
       task = PoolMessages.readTask(m.payloadBuffer());
     } catch (Envelope.Expired e) {
       ctx.rejected(taskQueue, e.getMessage());
@@ -402,7 +404,7 @@ final class PoolNode implements WorkerNode {
       if (m.tag() != PoolMessages.CANCEL) {
         throw new Envelope.Rejected("not a cancellation (codec tag " + m.tag() + ")");
       }
-      ctx.envelope.accept(m, false);
+      ctx.envelope.accept(m); // auto-ack: never given back
       c = PoolMessages.readCancel(m.payloadBuffer());
     } catch (Envelope.Rejected | PoolMessages.Malformed e) {
       ctx.rejected(cancelExchange, e.getMessage());
@@ -427,6 +429,7 @@ final class PoolNode implements WorkerNode {
   }
 
   private void ack(long deliveryTag) {
+    holder.settled(deliveryTag); // done with: a copy that comes back is a replay
     synchronized (taskChannel) {
       try {
         if (taskChannel.isOpen()) {
@@ -439,6 +442,7 @@ final class PoolNode implements WorkerNode {
   }
 
   private void nack(long deliveryTag) {
+    holder.released(deliveryTag); // before the nack: its redelivery here must find it released
     synchronized (taskChannel) {
       try {
         if (taskChannel.isOpen()) {
@@ -495,6 +499,7 @@ final class PoolNode implements WorkerNode {
       } finally {
         silenced = true;
         local.shutdownNow();
+        holder.close(); // before the close: the broker may redeliver to another node here at once
         closeQuietly(taskChannel); // unacknowledged tasks go back to the broker
         closeQuietly(cancelChannel);
         ctx.forget(this);

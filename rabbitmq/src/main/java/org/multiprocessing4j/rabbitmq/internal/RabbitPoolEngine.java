@@ -347,7 +347,7 @@ final class RabbitPoolEngine implements PoolEngine {
       if (m.tag() != PoolMessages.RESULT) {
         throw new Envelope.Rejected("not a result (codec tag " + m.tag() + ")");
       }
-      ctx.envelope.accept(m, d.getEnvelope().isRedeliver());
+      ctx.envelope.accept(m); // the reply queue is auto-ack: nothing here is ever given back
       PoolMessages.Result r = PoolMessages.readResult(m.payloadBuffer());
       Pending p = pending.get(r.id());
       if (p != null) {

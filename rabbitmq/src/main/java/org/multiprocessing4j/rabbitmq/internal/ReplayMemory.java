@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The nonces a process accepted within the maximum message age, kept as runs of counters per
- * sender: what {@link Envelope#accept} checks a message against to reject a replay.
+ * sender: what {@link ReplayGuard} checks a message against to reject a replay.
  *
  * <p>A nonce is a sender's random prefix and its counter ({@link Envelope.Nonce}), and one sender's
  * messages to one receiver mostly carry consecutive counters (a context numbers every message it
@@ -29,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  * needed, never less. Over the cap after a sweep (a flood of out-of-order counters), the runs with
  * the oldest newest message go first, as the oldest nonces did before.
  *
- * <p>Not thread-safe: the envelope calls it under its own lock.
+ * <p>Not thread-safe: the guard calls it under its own lock.
  */
 final class ReplayMemory {
 

@@ -85,9 +85,9 @@ class EnvelopeTest {
     Envelope.Opened b = envelope.open(QUEUE, again);
     assertThat(b.payload()).isEqualTo(a.payload());
     assertThat(b.nonce()).isNotEqualTo(a.nonce());
-    envelope.accept(a, false);
-    envelope.accept(b, false); // not a replay of the first
-    assertThatThrownBy(() -> envelope.accept(envelope.open(QUEUE, again.clone()), false))
+    envelope.accept(a);
+    envelope.accept(b); // not a replay of the first
+    assertThatThrownBy(() -> envelope.accept(envelope.open(QUEUE, again.clone())))
         .isInstanceOf(Envelope.Rejected.class)
         .hasMessageContaining("replay");
     assertThatThrownBy(() -> envelope.open(QUEUE + ".other", envelope.reseal(QUEUE, first)))

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.multiprocessing4j.ProcessQueue;
+import org.multiprocessing4j.QueueEmptyException;
 import org.multiprocessing4j.UndecodableValueException;
 import org.multiprocessing4j.rabbitmq.RabbitBroker;
 import org.multiprocessing4j.rabbitmq.RabbitContext;
@@ -73,6 +74,14 @@ class ForgedMessageTest {
     ch.waitForConfirmsOrDie(10_000);
   }
 
+  /** Puts an item and takes it off the broker with the raw client: a genuine message, captured. */
+  private byte[] captured(ProcessQueue<String> q, String item) throws Exception {
+    q.put(item);
+    GetResponse captured = ch.basicGet(nameOf(q), true);
+    assertThat(captured).isNotNull();
+    return captured.getBody();
+  }
+
   private static byte[] serialized(Object o) throws IOException {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     try (ObjectOutputStream out = new ObjectOutputStream(b)) {
@@ -85,11 +94,7 @@ class ForgedMessageTest {
   void get_badMessagesInjected_rejectedAndConsumerKeepsServing() throws Exception {
     ProcessQueue<String> q = ctx.queue();
     String name = nameOf(q);
-    // A genuine message, captured off the broker for the replay.
-    q.put("first");
-    GetResponse captured = ch.basicGet(name, true);
-    assertThat(captured).isNotNull();
-    byte[] good = captured.getBody();
+    byte[] good = captured(q, "first");
 
     byte[] bomb = serialized(new Bomb());
     Envelope right = new Envelope(KEY, Duration.ofDays(1).toMillis());
@@ -111,6 +116,38 @@ class ForgedMessageTest {
     assertThat(ctx.rejectedMessages() - before).isEqualTo(6);
     assertThat(Bomb.detonated).as("a rejected message was deserialized").isFalse();
     assertThat(q.qsize()).isZero(); // rejected messages are dropped, not requeued
+  }
+
+  /**
+   * A replay laundered through the broker: a copy of a message this process took, fetched by
+   * another client without an ack and handed back by closing its channel, comes back marked
+   * redelivered. The flag is the broker's, but this process never gave that message back, so the
+   * copy is a replay all the same (issue 6, gap G1).
+   */
+  @Test
+  void get_copyOfATakenMessageRedeliveredByTheBroker_rejectedAsAReplay() throws Exception {
+    ProcessQueue<String> q = ctx.queue();
+    String name = nameOf(q);
+    byte[] good = captured(q, "first");
+    inject(name, good);
+    assertThat(q.get(Duration.ofSeconds(30))).isEqualTo("first"); // the genuine one, taken
+    long before = ctx.rejectedMessages();
+
+    inject(name, good); // the copy ...
+    for (int hop = 0; hop < 2; hop++) { // ... taken unacked and handed back, twice
+      try (Channel thief = raw.createChannel()) {
+        GetResponse r = thief.basicGet(name, false);
+        assertThat(r).isNotNull();
+        assertThat(r.getBody()).isEqualTo(good);
+        assertThat(r.getEnvelope().isRedeliver()).isEqualTo(hop > 0);
+      } // the channel closes with the delivery unacked: the broker requeues it as redelivered
+    }
+
+    assertThatThrownBy(() -> q.get(Duration.ofSeconds(3))).isInstanceOf(QueueEmptyException.class);
+    assertThat(ctx.rejectedMessages() - before).isEqualTo(1);
+    assertThat(q.qsize()).isZero();
+    q.put("next"); // the consumer keeps serving
+    assertThat(q.get(Duration.ofSeconds(30))).isEqualTo("next");
   }
 
   /** Even a correctly signed message is read only through the allow-list. */

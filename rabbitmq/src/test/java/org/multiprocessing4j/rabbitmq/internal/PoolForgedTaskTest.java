@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.GetResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectOutputStream;
@@ -58,6 +59,19 @@ class PoolForgedTaskTest {
     }
   }
 
+  /** Waits until a file exists, then returns its name: a task that holds a worker until told. */
+  record Gate(String path) implements TaskCallable<String> {
+    @Serial private static final long serialVersionUID = 1L;
+
+    @Override
+    public String call() throws InterruptedException {
+      while (!Files.exists(Path.of(path))) {
+        Thread.sleep(10);
+      }
+      return "opened";
+    }
+  }
+
   @TempDir Path dir;
   private RabbitContext ctx;
   private Connection raw;
@@ -89,13 +103,17 @@ class PoolForgedTaskTest {
   }
 
   private static byte[] task(Object callable) throws IOException {
+    return task("injected", callable);
+  }
+
+  private static byte[] task(String id, Object callable) throws IOException {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     try (ObjectOutputStream out = new ObjectOutputStream(b)) {
       out.writeObject(callable);
     }
     // the reply queue does not exist: the node must log it and go on, not fail
     return PoolMessages.write(
-        new PoolMessages.Task("injected", "mp4j-forged.no-such-reply-queue", -1, b.toByteArray()));
+        new PoolMessages.Task(id, "mp4j-forged.no-such-reply-queue", -1, b.toByteArray()));
   }
 
   @Test
@@ -130,6 +148,55 @@ class PoolForgedTaskTest {
       // A task counts once the broker confirmed its answer, which may come after the client has it.
       await().atMost(Duration.ofSeconds(30)).until(() -> node.tasksCompleted() == 2);
       assertThat(node.tasksCompleted()).isEqualTo(2);
+    }
+  }
+
+  /**
+   * A captured task laundered through the broker: a copy injected, fetched by another client
+   * without an ack and handed back by closing its channel, so that the broker delivers it marked
+   * redelivered. The node never gave that task back, so the copy is a replay: it does not run a
+   * second time, and the node goes on serving (issue 6, gap G1).
+   */
+  @Test
+  void workerNode_capturedTaskRedeliveredByTheBroker_notRunAgainAndNodeServesOn() throws Exception {
+    String pool = "laundered" + System.nanoTime();
+    String queue = "mp4j-forged.pool." + pool + ".tasks";
+    Path marks = dir.resolve("marks");
+    String path = marks.toString();
+    String gate = dir.resolve("gate").toString();
+    try (WorkerNode node = ctx.workerNode(pool, 1);
+        ProcessPoolExecutor client = ctx.poolBuilder().poolName(pool).workers(0).build()) {
+      Envelope right = new Envelope(KEY, Duration.ofDays(1).toMillis());
+      byte[] genuine = right.seal(queue, PoolMessages.TASK, task(new Mark(path, "genuine")));
+      inject(queue, genuine);
+      await().atMost(Duration.ofSeconds(60)).until(() -> node.tasksCompleted() == 1);
+      long before = ctx.rejectedMessages();
+
+      // Two gated tasks fill the node's prefetch (processes + 1), so the copy waits in the queue.
+      inject(queue, right.seal(queue, PoolMessages.TASK, task("gate-1", new Gate(gate))));
+      inject(queue, right.seal(queue, PoolMessages.TASK, task("gate-2", new Gate(gate))));
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> ch.queueDeclarePassive(queue).getMessageCount() == 0);
+      inject(queue, genuine);
+      for (int hop = 0; hop < 2; hop++) {
+        try (Channel thief = raw.createChannel()) {
+          GetResponse r = thief.basicGet(queue, false);
+          assertThat(r).isNotNull();
+          assertThat(r.getBody()).isEqualTo(genuine);
+          assertThat(r.getEnvelope().isRedeliver()).isEqualTo(hop > 0);
+        } // closed unacked: the broker requeues the copy, marked redelivered
+      }
+      Files.writeString(Path.of(gate), "open");
+      await().atMost(Duration.ofSeconds(60)).until(() -> node.tasksCompleted() >= 3);
+
+      assertThat(client.submit(new Mark(path, "after")).get(60, TimeUnit.SECONDS))
+          .isEqualTo("after");
+      assertThat(Files.readAllLines(marks))
+          .as("the genuine task ran once; its laundered copy never")
+          .containsExactly("genuine", "after");
+      assertThat(ctx.rejectedMessages() - before).isEqualTo(1);
+      await().atMost(Duration.ofSeconds(30)).until(() -> node.tasksCompleted() == 4);
     }
   }
 
