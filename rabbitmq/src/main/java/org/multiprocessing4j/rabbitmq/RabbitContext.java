@@ -1,7 +1,6 @@
 package org.multiprocessing4j.rabbitmq;
 
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +11,7 @@ import org.multiprocessing4j.JoinableQueue;
 import org.multiprocessing4j.MultiprocessingContext;
 import org.multiprocessing4j.ProcessQueue;
 import org.multiprocessing4j.SimpleQueue;
+import org.multiprocessing4j.rabbitmq.internal.BrokerUri;
 import org.multiprocessing4j.rabbitmq.internal.RabbitContexts;
 import org.multiprocessing4j.rabbitmq.internal.Settings;
 
@@ -244,24 +244,24 @@ public interface RabbitContext extends MultiprocessingContext {
      * Sets the broker's address, as an {@code amqp://} or {@code amqps://} URI with optional
      * credentials and virtual host ({@code amqp://user:pass@host:5672/%2F}; the default virtual
      * host {@code /} is written {@code %2F}, since a bare trailing slash names the empty one).
-     * Required.
+     * Required. The URI is checked here, so that a mistake fails at this call rather than
+     * connecting somewhere else: the RabbitMQ client reads it with {@link java.net.URI}, which
+     * finds no host in a name with an underscore ({@code my_host}), and would then connect to
+     * localhost:5672 without a word. Reserved characters in the user name or password are
+     * percent-encoded ({@code @} as {@code %40}, {@code :} as {@code %3A}), or given with {@link
+     * #credentials}.
      *
      * @param uri the URI
      * @return this builder
-     * @throws IllegalArgumentException if it is not an {@code amqp} or {@code amqps} URI
+     * @throws IllegalArgumentException if it is not an {@code amqp} or {@code amqps} URI, or has no
+     *     host that {@link java.net.URI} reads (none, or a name with {@code _} or other characters
+     *     a host name cannot have), a port that is not a number or not from 1 to 65535, more than
+     *     one path segment, or user info other than {@code user} or {@code user:password}; the
+     *     message says which, and never shows the password
      */
     public Builder uri(String uri) {
       Objects.requireNonNull(uri, "uri");
-      String scheme;
-      try {
-        scheme = URI.create(uri).getScheme();
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("not a valid URI: \"" + uri + "\"", e);
-      }
-      if (!"amqp".equals(scheme) && !"amqps".equals(scheme)) {
-        throw new IllegalArgumentException(
-            "the broker URI must start with amqp:// or amqps://, got: \"" + uri + "\"");
-      }
+      BrokerUri.check(uri);
       this.uri = uri;
       return this;
     }

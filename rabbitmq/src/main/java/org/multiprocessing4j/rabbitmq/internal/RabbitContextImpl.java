@@ -97,7 +97,11 @@ final class RabbitContextImpl implements RabbitContext, PoolEngineFactory {
         f.useSslProtocol(SSLContext.getDefault());
         f.enableHostnameVerification();
       }
-    } catch (GeneralSecurityException | java.net.URISyntaxException e) {
+    } catch (java.net.URISyntaxException e) {
+      // Not e.getMessage(), nor e as the cause: both quote the whole URI, password included.
+      throw new IllegalArgumentException(
+          "cannot use the broker URI " + s.redactedUri() + ": " + e.getReason());
+    } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException(
           "cannot use the broker URI " + s.redactedUri() + ": " + e.getMessage(), e);
     }

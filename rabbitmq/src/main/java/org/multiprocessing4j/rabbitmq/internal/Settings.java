@@ -83,7 +83,7 @@ public record Settings(
 
   /** The URI without its password, for messages. */
   String redactedUri() {
-    return uri.replaceAll("://([^:/@]*):[^@/]*@", "://$1:***@");
+    return BrokerUri.redact(uri);
   }
 
   @Override
