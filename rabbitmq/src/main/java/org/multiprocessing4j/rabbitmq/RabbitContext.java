@@ -457,8 +457,9 @@ public interface RabbitContext extends MultiprocessingContext {
      *
      * @return a new context, connected
      * @throws IllegalStateException if no URI or no key was given
-     * @throws UncheckedIOException if the broker cannot be reached or refuses the credentials; the
-     *     message says which
+     * @throws UncheckedIOException if the broker cannot be reached, refuses the login, or has no
+     *     virtual host of the URI's name, or does not let the user use it; the message says which
+     *     and what to do, and never shows the password
      */
     public RabbitContext build() {
       String u = uri;

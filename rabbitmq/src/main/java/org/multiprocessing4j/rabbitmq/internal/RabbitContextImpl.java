@@ -124,14 +124,7 @@ final class RabbitContextImpl implements RabbitContext, PoolEngineFactory {
     try {
       return f.newConnection("mp4j " + s.namespace() + " pid " + ProcessHandle.current().pid());
     } catch (IOException | TimeoutException e) {
-      throw new UncheckedIOException(
-          "cannot connect to the RabbitMQ broker at "
-              + s.redactedUri()
-              + ": "
-              + e
-              + ". Is it running, and are the address, credentials and virtual host right?"
-              + " (The default virtual host is written %2F.)",
-          e instanceof IOException io ? io : new IOException(e));
+      throw ConnectFailure.of(s, f, e);
     }
   }
 
