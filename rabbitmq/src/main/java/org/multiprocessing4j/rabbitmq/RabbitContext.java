@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.JoinableQueue;
 import org.multiprocessing4j.MultiprocessingContext;
@@ -97,7 +98,9 @@ import org.multiprocessing4j.rabbitmq.internal.Settings;
  * queue, travels with what is needed to reach the broker (URI, credentials and the key: these stay
  * on this host, on channels private to its user), and attaches in the child through a connection of
  * that child. A queue sent through a queue of this context travels without secrets and attaches to
- * the receiving process's own context.
+ * the receiving process's own context. The child connects on its own, so with TLS it needs the
+ * broker's CA in its own trust store; a handle of a context built with {@link
+ * Builder#sslContext(javax.net.ssl.SSLContext)} cannot go to a child at all (see there).
  *
  * <p>Closing the context deletes the queues it created from the broker (other processes' handles of
  * them then throw {@link IllegalStateException}), kills the processes it started that still run,
@@ -229,6 +232,7 @@ public interface RabbitContext extends MultiprocessingContext {
     private @Nullable String username;
     private @Nullable String password;
     private boolean tls;
+    private @Nullable SSLContext sslContext;
     private byte @Nullable [] authKey;
     private String namespace = "mp4j";
     private int prefetch = 1;
@@ -280,14 +284,42 @@ public interface RabbitContext extends MultiprocessingContext {
     }
 
     /**
-     * Turns TLS on or off. An {@code amqps://} URI turns it on by itself. With TLS on, the server's
-     * certificate is checked against the JVM's default trust store.
+     * Turns TLS on or off. An {@code amqps://} URI or an {@link #sslContext(SSLContext)} turns it
+     * on by itself. With TLS on, the server's certificate is checked against the JVM's default
+     * trust store (unless an {@code SSLContext} is given), and the URI's host must be one the
+     * certificate names. Processes this context starts ({@link #process}, a pool's worker
+     * processes) and other hosts connect on their own: they need the broker's CA in their own
+     * default trust store. A child JVM inherits this one's environment, not its system properties,
+     * so set {@code -Djavax.net.ssl.trustStore=...} through {@code JAVA_TOOL_OPTIONS} (or install
+     * the CA in the JDK's {@code cacerts}).
      *
      * @param tls whether to connect with TLS
      * @return this builder
      */
     public Builder tls(boolean tls) {
       this.tls = tls;
+      return this;
+    }
+
+    /**
+     * Connects with TLS through {@code context}: its trust managers check the broker's certificate
+     * (a private CA's, for example) and its key managers give a client certificate if the broker
+     * asks for one. Implies {@link #tls(boolean) tls(true)}; the URI's host must still be one the
+     * certificate names.
+     *
+     * <p>An {@code SSLContext} cannot travel to another process. So a handle of this context
+     * (queue, lock, semaphore, event) cannot be sent to another process with the settings to
+     * connect, captured by a {@link #process} target or sent through a local queue: that throws
+     * {@link IllegalStateException} saying so, rather than a child failing its TLS handshake. A
+     * handle sent through a queue of this context still works: it attaches to the receiver's own
+     * context. For children that connect by themselves, use {@link #tls(boolean)} with the JVM's
+     * trust store instead.
+     *
+     * @param context an initialized {@code SSLContext}
+     * @return this builder
+     */
+    public Builder sslContext(SSLContext context) {
+      this.sslContext = Objects.requireNonNull(context, "context");
       return this;
     }
 
@@ -477,7 +509,8 @@ public interface RabbitContext extends MultiprocessingContext {
               u,
               username,
               password,
-              tls || u.startsWith("amqps:"),
+              tls || sslContext != null || u.startsWith("amqps:"),
+              sslContext != null,
               k.clone(),
               namespace,
               prefetch,
@@ -486,7 +519,7 @@ public interface RabbitContext extends MultiprocessingContext {
               List.copyOf(allowed),
               maxMessageAge.toMillis(),
               (int) Math.min(Integer.MAX_VALUE, heartbeat.toSeconds()));
-      return RabbitContexts.create(s);
+      return RabbitContexts.create(s, sslContext);
     }
   }
 }

@@ -7,6 +7,7 @@ import com.rabbitmq.client.PossibleAuthenticationFailureException;
 import com.rabbitmq.client.ShutdownSignalException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -55,6 +56,22 @@ final class ConnectFailure {
           + ", which most often means that it refused the credentials. Check the user name and"
           + " password (in the URI, or given with credentials()); the broker's log says more";
     }
+    SSLException tls = tlsFailure(e);
+    if (tls != null) {
+      boolean plainPort = String.valueOf(tls.getMessage()).contains("unrecognized SSL message");
+      return "the TLS handshake with "
+          + at
+          + " failed ("
+          + tls
+          + "). "
+          + (plainPort
+              ? "Is that port the broker's TLS listener? amqps:// and tls(true) need that one"
+                  + " (5671 by default), not the plain AMQP port. "
+              : "")
+          + "The broker's certificate must be trusted, by an SSLContext given with"
+          + " sslContext(...) or by the JVM's trust store (-Djavax.net.ssl.trustStore=...), and"
+          + " must name the URI's host";
+    }
     AMQP.Connection.@Nullable Close close = closeReason(e);
     if (close != null && close.getReplyCode() == AMQP.NOT_ALLOWED) {
       String why = close.getReplyText();
@@ -100,6 +117,16 @@ final class ConnectFailure {
       if (t instanceof ShutdownSignalException sse
           && sse.getReason() instanceof AMQP.Connection.Close c) {
         return c;
+      }
+    }
+    return null;
+  }
+
+  /** The TLS failure among the causes, if there is one. */
+  private static @Nullable SSLException tlsFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SSLException ssl) {
+        return ssl;
       }
     }
     return null;

@@ -77,24 +77,28 @@ final class RabbitContextImpl implements RabbitContext, PoolEngineFactory {
   private final Thread exitHook;
   private volatile boolean closed;
 
-  RabbitContextImpl(Settings settings, boolean owner) {
+  RabbitContextImpl(Settings settings, boolean owner, @Nullable SSLContext ssl) {
     this.settings = settings;
     this.owner = owner;
     this.envelope = new Envelope(settings.authKey(), settings.maxAgeMillis());
     this.codec = new Codec(settings.allowed());
-    this.connection = connect(settings);
+    this.connection = connect(settings, ssl);
     this.publisher = new Publisher(connection);
     this.processes = owner ? Multiprocessing.newLocalContext(ProcessOptions.defaults()) : null;
     this.exitHook = new Thread(this::atExit, "mp4j-rabbitmq-exit");
     Runtime.getRuntime().addShutdownHook(exitHook);
   }
 
-  private static Connection connect(Settings s) {
+  private static Connection connect(Settings s, @Nullable SSLContext ssl) {
+    if (ssl == null && s.customSslContext()) {
+      // Another process, or this one after the owner closed: the builder's SSLContext is not here.
+      throw new IllegalStateException(QueueRef.CUSTOM_SSL_CONTEXT_STAYS);
+    }
     ConnectionFactory f = new ConnectionFactory();
     try {
       f.setUri(s.uri());
       if (s.tls()) {
-        f.useSslProtocol(SSLContext.getDefault());
+        f.useSslProtocol(ssl != null ? ssl : SSLContext.getDefault());
         f.enableHostnameVerification();
       }
     } catch (java.net.URISyntaxException e) {
