@@ -309,11 +309,12 @@ public interface RabbitContext extends MultiprocessingContext {
      *
      * <p>An {@code SSLContext} cannot travel to another process. So a handle of this context
      * (queue, lock, semaphore, event) cannot be sent to another process with the settings to
-     * connect, captured by a {@link #process} target or sent through a local queue: that throws
-     * {@link IllegalStateException} saying so, rather than a child failing its TLS handshake. A
-     * handle sent through a queue of this context still works: it attaches to the receiver's own
-     * context. For children that connect by themselves, use {@link #tls(boolean)} with the JVM's
-     * trust store instead.
+     * connect, captured by a {@link #process} target or sent through a local queue: writing it
+     * throws {@link IllegalStateException} saying so (which a process start or a local put reports
+     * as an {@link org.multiprocessing4j.UnserializableValueException} with that message), rather
+     * than a child failing its TLS handshake. A handle sent through a queue of this context still
+     * works: it attaches to the receiver's own context. For children that connect by themselves,
+     * use {@link #tls(boolean)} with the JVM's trust store instead.
      *
      * @param context an initialized {@code SSLContext}
      * @return this builder

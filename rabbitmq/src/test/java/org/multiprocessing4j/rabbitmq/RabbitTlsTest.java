@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.multiprocessing4j.JvmProcess;
 import org.multiprocessing4j.ProcessQueue;
+import org.multiprocessing4j.UnserializableValueException;
 
 /**
  * TLS on a broker of its own, started with {@code .ci/rabbitmq.sh start --tls} (a CA and a server
@@ -161,8 +162,10 @@ class RabbitTlsTest {
                 p.start();
                 p.join();
               })
-          .hasStackTraceContaining("built with sslContext(...) cannot go to another process")
-          .hasStackTraceContaining("JAVA_TOOL_OPTIONS");
+          .isInstanceOf(UnserializableValueException.class)
+          .hasMessageContaining("built with sslContext(...) cannot go to another process")
+          .hasMessageContaining("JAVA_TOOL_OPTIONS")
+          .hasRootCauseInstanceOf(IllegalStateException.class);
       assertThat(JvmProcess.activeChildren()).isEmpty();
     }
   }
