@@ -4,6 +4,11 @@
 #   .ci/rabbitmq.sh install      install Debian's rabbitmq-server if it is missing (needs root)
 #   .ci/rabbitmq.sh start DIR    start a broker whose files all live in DIR (created), on free
 #                                ports of 127.0.0.1; wait until it serves AMQP; print its amqp URI
+#   .ci/rabbitmq.sh start --tls DIR
+#                                the same, plus a TLS listener on another free port of 127.0.0.1
+#                                (the plain one stays): makes with openssl a CA (DIR/tls/ca.pem)
+#                                and a server certificate for localhost and 127.0.0.1 signed by
+#                                it; prints the amqps URI (DIR/uri), the plain one in DIR/amqp-uri
 #   .ci/rabbitmq.sh stop DIR     stop the broker started in DIR, and its epmd; idempotent
 #
 # The broker runs as the calling user from /usr/lib/rabbitmq/bin (the /usr/sbin wrappers switch to
@@ -47,8 +52,33 @@ ctl() {
   (set -a && . "$dir/env" && "$RABBIT_BIN/rabbitmqctl" "$@")
 }
 
+# A CA and a server certificate for localhost and 127.0.0.1, in $1 (for tests: valid 7 days).
+make_certificates() {
+  local tls=$1
+  command -v openssl >/dev/null || die "openssl is not installed: it makes the TLS certificates (apt-get install -y openssl)"
+  mkdir -p "$tls"
+  (
+    cd "$tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 7 -subj "/CN=mp4j test CA" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+      -keyout ca.key -out ca.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -sha256 -subj "/CN=localhost" \
+      -keyout server.key -out server.csr 2>/dev/null
+    printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" "basicConstraints=CA:FALSE" \
+      "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" >server.ext
+    openssl x509 -req -sha256 -days 7 -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+      -extfile server.ext -out server.pem 2>/dev/null
+    chmod 600 ca.key server.key
+  ) || die "openssl could not make the certificates in $tls"
+}
+
 start_broker() {
-  local dir=${1:?usage: rabbitmq.sh start DIR}
+  local tls=""
+  if [ "${1:-}" = "--tls" ]; then
+    tls=yes
+    shift
+  fi
+  local dir=${1:?usage: rabbitmq.sh start [--tls] DIR}
   [ -x "$RABBIT_BIN/rabbitmq-server" ] || die "rabbitmq-server is not installed: run '.ci/rabbitmq.sh install' as root (or apt-get install -y rabbitmq-server)"
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
@@ -59,6 +89,19 @@ start_broker() {
     chmod 400 "$dir/home/.erlang.cookie"
   fi
   : >"$dir/rabbitmq.conf"
+  local tls_port=""
+  if [ -n "$tls" ]; then
+    make_certificates "$dir/tls"
+    tls_port=$(free_port 20000 40000)
+    cat >"$dir/rabbitmq.conf" <<EOF
+listeners.ssl.default = 127.0.0.1:$tls_port
+ssl_options.cacertfile = $dir/tls/ca.pem
+ssl_options.certfile = $dir/tls/server.pem
+ssl_options.keyfile = $dir/tls/server.key
+ssl_options.verify = verify_none
+ssl_options.fail_if_no_peer_cert = false
+EOF
+  fi
   : >"$dir/rabbitmq-env.conf"
   echo "[]." >"$dir/enabled_plugins"
   local node_port dist_port epmd_port name
@@ -117,6 +160,17 @@ EOF
     die "the broker did not finish starting (log: $dir/log)"
   fi
   local uri="amqp://guest:guest@127.0.0.1:$node_port/%2F"
+  echo "$uri" >"$dir/amqp-uri"
+  if [ -n "$tls" ]; then
+    until (exec 3<>"/dev/tcp/127.0.0.1/$tls_port") 2>/dev/null; do
+      if [ $SECONDS -ge $deadline ]; then
+        stop_broker "$dir" || true
+        die "the broker did not open its TLS port $tls_port (log: $dir/log)"
+      fi
+      sleep 0.2
+    done
+    uri="amqps://guest:guest@127.0.0.1:$tls_port/%2F"
+  fi
   echo "$uri" >"$dir/uri"
   echo "$uri"
 }
@@ -158,7 +212,7 @@ stop_broker() {
 
 case "${1:-}" in
   install) install_broker ;;
-  start) start_broker "${2:-}" ;;
+  start) shift; start_broker "$@" ;;
   stop) stop_broker "${2:-}" ;;
-  *) die "usage: rabbitmq.sh install | start DIR | stop DIR" ;;
+  *) die "usage: rabbitmq.sh install | start [--tls] DIR | stop DIR" ;;
 esac

@@ -1,17 +1,18 @@
 package org.multiprocessing4j.rabbitmq;
 
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.JoinableQueue;
 import org.multiprocessing4j.MultiprocessingContext;
 import org.multiprocessing4j.ProcessQueue;
 import org.multiprocessing4j.SimpleQueue;
+import org.multiprocessing4j.rabbitmq.internal.BrokerUri;
 import org.multiprocessing4j.rabbitmq.internal.RabbitContexts;
 import org.multiprocessing4j.rabbitmq.internal.Settings;
 
@@ -104,7 +105,9 @@ import org.multiprocessing4j.rabbitmq.internal.Settings;
  * queue, travels with what is needed to reach the broker (URI, credentials and the key: these stay
  * on this host, on channels private to its user), and attaches in the child through a connection of
  * that child. A queue sent through a queue of this context travels without secrets and attaches to
- * the receiving process's own context.
+ * the receiving process's own context. The child connects on its own, so with TLS it needs the
+ * broker's CA in its own trust store; a handle of a context built with {@link
+ * Builder#sslContext(javax.net.ssl.SSLContext)} cannot go to a child at all (see there).
  *
  * <p>Closing the context deletes the queues it created from the broker (other processes' handles of
  * them then throw {@link IllegalStateException}), kills the processes it started that still run,
@@ -236,6 +239,7 @@ public interface RabbitContext extends MultiprocessingContext {
     private @Nullable String username;
     private @Nullable String password;
     private boolean tls;
+    private @Nullable SSLContext sslContext;
     private byte @Nullable [] authKey;
     private String namespace = "mp4j";
     private int prefetch = 1;
@@ -251,24 +255,24 @@ public interface RabbitContext extends MultiprocessingContext {
      * Sets the broker's address, as an {@code amqp://} or {@code amqps://} URI with optional
      * credentials and virtual host ({@code amqp://user:pass@host:5672/%2F}; the default virtual
      * host {@code /} is written {@code %2F}, since a bare trailing slash names the empty one).
-     * Required.
+     * Required. The URI is checked here, so that a mistake fails at this call rather than
+     * connecting somewhere else: the RabbitMQ client reads it with {@link java.net.URI}, which
+     * finds no host in a name with an underscore ({@code my_host}), and would then connect to
+     * localhost:5672 without a word. Reserved characters in the user name or password are
+     * percent-encoded ({@code @} as {@code %40}, {@code :} as {@code %3A}), or given with {@link
+     * #credentials}.
      *
      * @param uri the URI
      * @return this builder
-     * @throws IllegalArgumentException if it is not an {@code amqp} or {@code amqps} URI
+     * @throws IllegalArgumentException if it is not an {@code amqp} or {@code amqps} URI, or has no
+     *     host that {@link java.net.URI} reads (none, or a name with {@code _} or other characters
+     *     a host name cannot have), a port that is not a number or not from 1 to 65535, more than
+     *     one path segment, or user info other than {@code user} or {@code user:password}; the
+     *     message says which, and never shows the password
      */
     public Builder uri(String uri) {
       Objects.requireNonNull(uri, "uri");
-      String scheme;
-      try {
-        scheme = URI.create(uri).getScheme();
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("not a valid URI: \"" + uri + "\"", e);
-      }
-      if (!"amqp".equals(scheme) && !"amqps".equals(scheme)) {
-        throw new IllegalArgumentException(
-            "the broker URI must start with amqp:// or amqps://, got: \"" + uri + "\"");
-      }
+      BrokerUri.check(uri);
       this.uri = uri;
       return this;
     }
@@ -287,14 +291,43 @@ public interface RabbitContext extends MultiprocessingContext {
     }
 
     /**
-     * Turns TLS on or off. An {@code amqps://} URI turns it on by itself. With TLS on, the server's
-     * certificate is checked against the JVM's default trust store.
+     * Turns TLS on or off. An {@code amqps://} URI or an {@link #sslContext(SSLContext)} turns it
+     * on by itself. With TLS on, the server's certificate is checked against the JVM's default
+     * trust store (unless an {@code SSLContext} is given), and the URI's host must be one the
+     * certificate names. Processes this context starts ({@link #process}, a pool's worker
+     * processes) and other hosts connect on their own: they need the broker's CA in their own
+     * default trust store. A child JVM inherits this one's environment, not its system properties,
+     * so set {@code -Djavax.net.ssl.trustStore=...} through {@code JAVA_TOOL_OPTIONS} (or install
+     * the CA in the JDK's {@code cacerts}).
      *
      * @param tls whether to connect with TLS
      * @return this builder
      */
     public Builder tls(boolean tls) {
       this.tls = tls;
+      return this;
+    }
+
+    /**
+     * Connects with TLS through {@code context}: its trust managers check the broker's certificate
+     * (a private CA's, for example) and its key managers give a client certificate if the broker
+     * asks for one. Implies {@link #tls(boolean) tls(true)}; the URI's host must still be one the
+     * certificate names.
+     *
+     * <p>An {@code SSLContext} cannot travel to another process. So a handle of this context
+     * (queue, lock, semaphore, event) cannot be sent to another process with the settings to
+     * connect, captured by a {@link #process} target or sent through a local queue: writing it
+     * throws {@link IllegalStateException} saying so (which a process start or a local put reports
+     * as an {@link org.multiprocessing4j.UnserializableValueException} with that message), rather
+     * than a child failing its TLS handshake. A handle sent through a queue of this context still
+     * works: it attaches to the receiver's own context. For children that connect by themselves,
+     * use {@link #tls(boolean)} with the JVM's trust store instead.
+     *
+     * @param context an initialized {@code SSLContext}
+     * @return this builder
+     */
+    public Builder sslContext(SSLContext context) {
+      this.sslContext = Objects.requireNonNull(context, "context");
       return this;
     }
 
@@ -464,8 +497,9 @@ public interface RabbitContext extends MultiprocessingContext {
      *
      * @return a new context, connected
      * @throws IllegalStateException if no URI or no key was given
-     * @throws UncheckedIOException if the broker cannot be reached or refuses the credentials; the
-     *     message says which
+     * @throws UncheckedIOException if the broker cannot be reached, refuses the login, or has no
+     *     virtual host of the URI's name, or does not let the user use it; the message says which
+     *     and what to do, and never shows the password
      */
     public RabbitContext build() {
       String u = uri;
@@ -483,7 +517,8 @@ public interface RabbitContext extends MultiprocessingContext {
               u,
               username,
               password,
-              tls || u.startsWith("amqps:"),
+              tls || sslContext != null || u.startsWith("amqps:"),
+              sslContext != null,
               k.clone(),
               namespace,
               prefetch,
@@ -492,7 +527,7 @@ public interface RabbitContext extends MultiprocessingContext {
               List.copyOf(allowed),
               maxMessageAge.toMillis(),
               (int) Math.min(Integer.MAX_VALUE, heartbeat.toSeconds()));
-      return RabbitContexts.create(s);
+      return RabbitContexts.create(s, sslContext);
     }
   }
 }

@@ -20,6 +20,26 @@ record QueueRef(String name, Kind kind, int maxsize, @Nullable Settings settings
     implements Serializable {
   @Serial private static final long serialVersionUID = 1L;
 
+  /**
+   * Refuses settings whose TLS needs the builder's {@code SSLContext}, which cannot travel: the
+   * receiving process could not connect. Runs when the handle is written (its writeReplace makes
+   * this record) and when it is read.
+   */
+  QueueRef {
+    if (settings != null && settings.customSslContext()) {
+      throw new IllegalStateException(CUSTOM_SSL_CONTEXT_STAYS);
+    }
+  }
+
+  static final String CUSTOM_SSL_CONTEXT_STAYS =
+      "a handle of a RabbitMQ context built with sslContext(...) cannot go to another process"
+          + " with the settings to connect (captured by a process target, sent through a local"
+          + " queue): an SSLContext cannot travel, so that process could not reach the broker."
+          + " Build the context with tls(true) or an amqps:// URI and the JVM's trust store"
+          + " instead (-Djavax.net.ssl.trustStore=...; child JVMs get it through JAVA_TOOL_OPTIONS"
+          + " in their environment), or send the handle through a queue of this context, where it"
+          + " attaches to the receiving process's own context";
+
   /** The public type of a queue. */
   enum Kind {
     QUEUE,

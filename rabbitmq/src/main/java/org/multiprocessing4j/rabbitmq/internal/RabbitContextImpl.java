@@ -77,27 +77,35 @@ final class RabbitContextImpl implements RabbitContext, PoolEngineFactory {
   private final Thread exitHook;
   private volatile boolean closed;
 
-  RabbitContextImpl(Settings settings, boolean owner) {
+  RabbitContextImpl(Settings settings, boolean owner, @Nullable SSLContext ssl) {
     this.settings = settings;
     this.owner = owner;
     this.envelope = new Envelope(settings.authKey(), settings.maxAgeMillis());
     this.codec = new Codec(settings.allowed());
-    this.connection = connect(settings);
+    this.connection = connect(settings, ssl);
     this.publisher = new Publisher(connection);
     this.processes = owner ? Multiprocessing.newLocalContext(ProcessOptions.defaults()) : null;
     this.exitHook = new Thread(this::atExit, "mp4j-rabbitmq-exit");
     Runtime.getRuntime().addShutdownHook(exitHook);
   }
 
-  private static Connection connect(Settings s) {
+  private static Connection connect(Settings s, @Nullable SSLContext ssl) {
+    if (ssl == null && s.customSslContext()) {
+      // Another process, or this one after the owner closed: the builder's SSLContext is not here.
+      throw new IllegalStateException(QueueRef.CUSTOM_SSL_CONTEXT_STAYS);
+    }
     ConnectionFactory f = new ConnectionFactory();
     try {
       f.setUri(s.uri());
       if (s.tls()) {
-        f.useSslProtocol(SSLContext.getDefault());
+        f.useSslProtocol(ssl != null ? ssl : SSLContext.getDefault());
         f.enableHostnameVerification();
       }
-    } catch (GeneralSecurityException | java.net.URISyntaxException e) {
+    } catch (java.net.URISyntaxException e) {
+      // Not e.getMessage(), nor e as the cause: both quote the whole URI, password included.
+      throw new IllegalArgumentException(
+          "cannot use the broker URI " + s.redactedUri() + ": " + e.getReason());
+    } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException(
           "cannot use the broker URI " + s.redactedUri() + ": " + e.getMessage(), e);
     }
@@ -120,14 +128,7 @@ final class RabbitContextImpl implements RabbitContext, PoolEngineFactory {
     try {
       return f.newConnection("mp4j " + s.namespace() + " pid " + ProcessHandle.current().pid());
     } catch (IOException | TimeoutException e) {
-      throw new UncheckedIOException(
-          "cannot connect to the RabbitMQ broker at "
-              + s.redactedUri()
-              + ": "
-              + e
-              + ". Is it running, and are the address, credentials and virtual host right?"
-              + " (The default virtual host is written %2F.)",
-          e instanceof IOException io ? io : new IOException(e));
+      throw ConnectFailure.of(s, f, e);
     }
   }
 

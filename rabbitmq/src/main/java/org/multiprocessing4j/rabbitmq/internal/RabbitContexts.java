@@ -2,6 +2,8 @@ package org.multiprocessing4j.rabbitmq.internal;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
+import org.jspecify.annotations.Nullable;
 import org.multiprocessing4j.rabbitmq.RabbitContext;
 
 /**
@@ -21,7 +23,18 @@ public final class RabbitContexts {
    * @return the context
    */
   public static RabbitContext create(Settings settings) {
-    RabbitContextImpl c = new RabbitContextImpl(settings, true);
+    return create(settings, null);
+  }
+
+  /**
+   * Connects a new context that owns the queues it creates, with TLS through {@code ssl}.
+   *
+   * @param settings the builder's choices
+   * @param ssl the builder's SSLContext, or null for the JVM's default one
+   * @return the context
+   */
+  public static RabbitContext create(Settings settings, @Nullable SSLContext ssl) {
+    RabbitContextImpl c = new RabbitContextImpl(settings, true, ssl);
     ATTACHED.putIfAbsent(settings.identity(), c);
     return c;
   }
@@ -30,7 +43,7 @@ public final class RabbitContexts {
   static RabbitContextImpl attach(Settings settings) {
     return ATTACHED.compute(
         settings.identity(),
-        (k, c) -> c != null && !c.isClosed() ? c : new RabbitContextImpl(settings, false));
+        (k, c) -> c != null && !c.isClosed() ? c : new RabbitContextImpl(settings, false, null));
   }
 
   static void forget(RabbitContextImpl c) {

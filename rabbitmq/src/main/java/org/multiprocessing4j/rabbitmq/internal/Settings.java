@@ -18,6 +18,8 @@ import org.jspecify.annotations.Nullable;
  * @param username overrides the URI's user, or null
  * @param password overrides the URI's password, or null
  * @param tls whether to use TLS
+ * @param customSslContext whether TLS goes through an {@code SSLContext} the builder was given,
+ *     which stays in the process that built the context (see {@link QueueRef})
  * @param authKey the HMAC key
  * @param namespace prefix of queue names
  * @param prefetch unacknowledged items per consuming thread
@@ -33,6 +35,7 @@ public record Settings(
     @Nullable String username,
     @Nullable String password,
     boolean tls,
+    boolean customSslContext,
     byte[] authKey,
     String namespace,
     int prefetch,
@@ -66,6 +69,7 @@ public record Settings(
         String.valueOf(username),
         String.valueOf(password),
         String.valueOf(tls),
+        String.valueOf(customSslContext),
         namespace,
         String.valueOf(prefetch),
         String.valueOf(quorum),
@@ -83,7 +87,7 @@ public record Settings(
 
   /** The URI without its password, for messages. */
   String redactedUri() {
-    return uri.replaceAll("://([^:/@]*):[^@/]*@", "://$1:***@");
+    return BrokerUri.redact(uri);
   }
 
   @Override

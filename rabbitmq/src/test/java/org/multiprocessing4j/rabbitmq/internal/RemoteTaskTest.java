@@ -25,7 +25,18 @@ class RemoteTaskTest {
   private static final Settings SETTINGS =
       new Settings(
           "amqp://guest:guest@127.0.0.1:1/%2F",
-          null, null, false, new byte[32], "mp4j-test", 100, false, false, List.of(), 60_000L, 5);
+          null,
+          null,
+          false,
+          false,
+          new byte[32],
+          "mp4j-test",
+          100,
+          false,
+          false,
+          List.of(),
+          60_000L,
+          5);
 
   private static byte[] userTask(TaskCallable<?> task) {
     return new Codec(List.of(RemoteTask.SERIALIZED_LAMBDA)).encode(task).bytes();
