@@ -7,9 +7,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -76,16 +82,26 @@ class WorkerCommandTest {
     assertThat(r.err()).contains("cannot connect");
   }
 
-  @Test
-  void worker_servesAPoolThenStopsOnSigterm_exitCodeZero() throws Exception {
+  /**
+   * The broker of {@code MP4J_AMQP_URI}; aborts the test when there is none (and none is required).
+   */
+  private static String brokerUri() {
     String uri = System.getenv("MP4J_AMQP_URI");
     if (uri == null && !"1".equals(System.getenv("MP4J_REQUIRE_BROKER"))) {
       Assumptions.abort("no broker: set MP4J_AMQP_URI");
     }
     assertThat(uri).as("MP4J_REQUIRE_BROKER=1 but MP4J_AMQP_URI is not set").isNotNull();
-    String pool = "cli" + System.nanoTime();
-    ProcessBuilder pb =
-        new ProcessBuilder(
+    return uri;
+  }
+
+  /**
+   * Starts {@code mp4j worker} in a JVM of its own, on this test's class path, logging to a file.
+   */
+  private Process startWorker(String uri, String pool, String log, String... more)
+      throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED",
                 "-cp",
@@ -99,11 +115,29 @@ class WorkerCommandTest {
                 "--namespace",
                 "mp4j-cli-test",
                 "--processes",
-                "1")
+                "1"));
+    command.addAll(List.of(more));
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
             .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("worker.log").toFile());
+            .redirectOutput(dir.resolve(log).toFile());
     pb.environment().put("MP4J_AUTHKEY", KEY);
-    Process worker = pb.start();
+    return pb.start();
+  }
+
+  /** Kills a worker JVM the test left running (it ends its own worker processes as it goes). */
+  private static void cleanUp(Process worker) {
+    if (worker.isAlive()) {
+      worker.destroyForcibly();
+      await().atMost(Duration.ofSeconds(30)).until(() -> !worker.isAlive());
+    }
+  }
+
+  @Test
+  void worker_servesAPoolThenStopsOnSigterm_exitCodeZero() throws Exception {
+    String uri = brokerUri();
+    String pool = "cli" + System.nanoTime();
+    Process worker = startWorker(uri, pool, "worker.log");
     try (RabbitContext ctx =
             RabbitContext.builder().uri(uri).authKey(KEY).namespace("mp4j-cli-test").build();
         ProcessPoolExecutor client = ctx.poolBuilder().poolName(pool).workers(0).build()) {
@@ -116,10 +150,121 @@ class WorkerCommandTest {
       assertThat(worker.exitValue()).as(log).isZero();
       assertThat(log).contains("serving pool " + pool).contains("stopped after 1 tasks");
     } finally {
-      if (worker.isAlive()) {
-        worker.destroyForcibly();
-        await().atMost(Duration.ofSeconds(30)).until(() -> !worker.isAlive());
+      cleanUp(worker);
+    }
+  }
+
+  /**
+   * The task of the test below, run in a worker process of some {@code mp4j worker}: records its
+   * run as an empty file {@code runs/<n>-<node-pid>-<random>} under {@code dir}, waits while {@code
+   * hold-<node-pid>} exists (so the test can catch that node mid-task), works 100 ms, and returns
+   * {@code [n * n, node pid]}.
+   */
+  static List<Long> loggedTask(String dir, int n) throws Exception {
+    long node = ProcessHandle.current().parent().orElseThrow().pid();
+    Files.createFile(
+        Path.of(dir, "runs", n + "-" + node + "-" + UUID.randomUUID().toString().replace("-", "")));
+    Path hold = Path.of(dir, "hold-" + node);
+    while (Files.exists(hold)) {
+      Thread.sleep(10);
+    }
+    Thread.sleep(100);
+    return List.of((long) n * n, node);
+  }
+
+  /** Every run so far, as a "{@code n-node}" string (once per run). */
+  private List<String> runs() throws Exception {
+    try (Stream<Path> files = Files.list(dir.resolve("runs"))) {
+      return files
+          .map(f -> f.getFileName().toString())
+          .map(name -> name.substring(0, name.lastIndexOf('-')))
+          .toList();
+    }
+  }
+
+  /** The tasks that ran on node {@code pid}, once per run. */
+  private Set<Integer> runsOn(long pid) throws Exception {
+    String suffix = "-" + pid;
+    return runs().stream()
+        .filter(r -> r.endsWith(suffix))
+        .map(r -> Integer.parseInt(r.substring(0, r.length() - suffix.length())))
+        .collect(Collectors.toSet());
+  }
+
+  /**
+   * Nodes come and go while work runs: a second {@code mp4j worker} joins mid-run and takes a share
+   * of the tasks; then the first one is sent SIGTERM while its process runs a task ({@code --grace
+   * 0}: that task goes back to the broker at once) and exits 0. Every task completes with its right
+   * value; the one given back ran again on the node that joined.
+   */
+  @Test
+  void worker_joinsMidRunThenFirstStopsOnSigtermMidTask_everyTaskCompletes() throws Exception {
+    String uri = brokerUri();
+    String pool = "cli" + System.nanoTime();
+    String d = dir.toString();
+    Files.createDirectory(dir.resolve("runs"));
+    int tasks = 60;
+    Process first = startWorker(uri, pool, "first.log", "--grace", "0");
+    Process second = null;
+    try (RabbitContext ctx =
+            RabbitContext.builder().uri(uri).authKey(KEY).namespace("mp4j-cli-test").build();
+        ProcessPoolExecutor client = ctx.poolBuilder().poolName(pool).workers(0).build()) {
+      List<CompletableFuture<List<Long>>> futures = new ArrayList<>();
+      for (int i = 0; i < tasks; i++) {
+        int n = i;
+        futures.add(client.submit(() -> loggedTask(d, n)));
+      }
+      await().atMost(Duration.ofSeconds(90)).until(() -> done(futures) >= 5);
+      assertThat(done(futures)).as("the second node is not there yet").isLessThan(tasks / 2);
+      second = startWorker(uri, pool, "second.log", "--grace", "0");
+      long secondPid = second.pid();
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .until(() -> futures.stream().anyMatch(f -> f.isDone() && f.join().get(1) == secondPid));
+
+      Path hold = dir.resolve("hold-" + first.pid());
+      Files.writeString(hold, "");
+      Set<Integer> before = runsOn(first.pid()); // taken after the hold: every later run is held
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> runsOn(first.pid()).size() > before.size());
+      Set<Integer> held = new HashSet<>(runsOn(first.pid()));
+      held.removeAll(before);
+      assertThat(held).as("one task held on the first node").hasSize(1);
+      int caught = held.iterator().next();
+      first.destroy(); // SIGTERM while that task runs
+      assertThat(first.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      String log = Files.readString(dir.resolve("first.log"), StandardCharsets.UTF_8);
+      assertThat(first.exitValue()).as(log).isZero();
+      assertThat(log).contains("stopping").contains("stopped after");
+
+      for (int i = 0; i < tasks; i++) {
+        assertThat(futures.get(i).get(90, TimeUnit.SECONDS).get(0))
+            .as("task %d's result", i)
+            .isEqualTo((long) i * i);
+      }
+      assertThat(futures.stream().filter(f -> f.join().get(1) == secondPid).count())
+          .as("results from the node that joined mid-run")
+          .isPositive();
+      assertThat(runs())
+          .as("task %d, running on the first node at its SIGTERM, went back to the broker", caught)
+          .containsOnlyOnce(caught + "-" + first.pid(), caught + "-" + secondPid)
+          .hasSize(tasks + 1);
+      assertThat(futures.get(caught).join().get(1)).isEqualTo(secondPid);
+      second.destroy(); // SIGTERM, idle
+      assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(second.exitValue())
+          .as(Files.readString(dir.resolve("second.log"), StandardCharsets.UTF_8))
+          .isZero();
+    } finally {
+      cleanUp(first);
+      if (second != null) {
+        cleanUp(second);
       }
     }
+  }
+
+  private static long done(List<? extends CompletableFuture<?>> futures) {
+    return futures.stream().filter(CompletableFuture::isDone).count();
   }
 }
