@@ -8,13 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -156,17 +153,21 @@ class WorkerCommandTest {
 
   /**
    * The task of the test below, run in a worker process of some {@code mp4j worker}: records its
-   * run as an empty file {@code runs/<n>-<node-pid>-<random>} under {@code dir}, waits while {@code
-   * hold-<node-pid>} exists (so the test can catch that node mid-task), works 100 ms, and returns
-   * {@code [n * n, node pid]}.
+   * run as an empty file {@code runs/<n>-<node-pid>-<random>} under {@code dir}; if {@code
+   * hold-<node-pid>} exists, writes {@code n} into {@code held-<node-pid>} and waits while the hold
+   * exists (so the test can catch that node mid-task); works 100 ms, and returns {@code [n * n,
+   * node pid]}.
    */
   static List<Long> loggedTask(String dir, int n) throws Exception {
     long node = ProcessHandle.current().parent().orElseThrow().pid();
     Files.createFile(
         Path.of(dir, "runs", n + "-" + node + "-" + UUID.randomUUID().toString().replace("-", "")));
     Path hold = Path.of(dir, "hold-" + node);
-    while (Files.exists(hold)) {
-      Thread.sleep(10);
+    if (Files.exists(hold)) {
+      Files.writeString(Path.of(dir, "held-" + node), Integer.toString(n));
+      while (Files.exists(hold)) {
+        Thread.sleep(10);
+      }
     }
     Thread.sleep(100);
     return List.of((long) n * n, node);
@@ -180,15 +181,6 @@ class WorkerCommandTest {
           .map(name -> name.substring(0, name.lastIndexOf('-')))
           .toList();
     }
-  }
-
-  /** The tasks that ran on node {@code pid}, once per run. */
-  private Set<Integer> runsOn(long pid) throws Exception {
-    String suffix = "-" + pid;
-    return runs().stream()
-        .filter(r -> r.endsWith(suffix))
-        .map(r -> Integer.parseInt(r.substring(0, r.length() - suffix.length())))
-        .collect(Collectors.toSet());
   }
 
   /**
@@ -224,14 +216,11 @@ class WorkerCommandTest {
 
       Path hold = dir.resolve("hold-" + first.pid());
       Files.writeString(hold, "");
-      Set<Integer> before = runsOn(first.pid()); // taken after the hold: every later run is held
+      Path held = dir.resolve("held-" + first.pid());
       await()
           .atMost(Duration.ofSeconds(60))
-          .until(() -> runsOn(first.pid()).size() > before.size());
-      Set<Integer> held = new HashSet<>(runsOn(first.pid()));
-      held.removeAll(before);
-      assertThat(held).as("one task held on the first node").hasSize(1);
-      int caught = held.iterator().next();
+          .until(() -> Files.exists(held) && Files.size(held) > 0);
+      int caught = Integer.parseInt(Files.readString(held));
       first.destroy(); // SIGTERM while that task runs
       assertThat(first.waitFor(60, TimeUnit.SECONDS)).isTrue();
       String log = Files.readString(dir.resolve("first.log"), StandardCharsets.UTF_8);

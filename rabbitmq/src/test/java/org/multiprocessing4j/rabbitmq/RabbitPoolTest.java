@@ -250,9 +250,10 @@ class RabbitPoolTest extends TestContexts {
 
   /**
    * The body of the tasks of the tests below, run in a worker of some node: appends "{@code n
-   * node-pid}" to {@code runs.log} in {@code dir} (one line per execution, from every JVM), then
-   * waits while the file {@code hold-<node-pid>} exists, so that a test can catch a task of a given
-   * node mid-task and kill or stop that node then. Returns the node's pid.
+   * node-pid}" to {@code runs.log} in {@code dir} (one line per execution, from every JVM); then,
+   * if the file {@code hold-<node-pid>} exists, writes {@code n} into {@code held-<node-pid>} and
+   * waits while the hold exists, so that a test can catch a task of a given node mid-task and kill
+   * or stop that node then. Returns the node's pid.
    */
   static long runLogged(String dir, int n) throws Exception {
     long node = ProcessHandle.current().parent().orElseThrow().pid();
@@ -262,8 +263,11 @@ class RabbitPoolTest extends TestContexts {
         StandardOpenOption.CREATE,
         StandardOpenOption.APPEND);
     Path hold = Path.of(dir, "hold-" + node);
-    while (Files.exists(hold)) {
-      Thread.sleep(10);
+    if (Files.exists(hold)) {
+      Files.writeString(Path.of(dir, "held-" + node), Integer.toString(n));
+      while (Files.exists(hold)) {
+        Thread.sleep(10);
+      }
     }
     return node;
   }
@@ -314,13 +318,13 @@ class RabbitPoolTest extends TestContexts {
 
   /**
    * Holds every task that starts on node {@code pid} from now on (see {@link #runLogged}) and
-   * returns the first one held, once it has started: that node is then mid-task.
+   * returns the first one held, once it is held: that node is then mid-task.
    */
   private int holdNextTaskOn(long pid) throws Exception {
     Files.writeString(dir.resolve("hold-" + pid), "");
-    int before = runsOn(pid).size(); // counted after the hold exists: every later run is held
-    await().atMost(WAIT).until(() -> runsOn(pid).size() > before);
-    return runsOn(pid).get(before);
+    Path held = dir.resolve("held-" + pid);
+    await().atMost(WAIT).until(() -> Files.exists(held) && Files.size(held) > 0);
+    return Integer.parseInt(Files.readString(held));
   }
 
   private static long doneCount(List<? extends CompletableFuture<?>> futures) {
