@@ -22,7 +22,8 @@ import org.multiprocessing4j.rabbitmq.RabbitContext;
 
 /**
  * {@code mp4j worker}: bad input is a usage error at once; on a real broker (the one of {@code
- * MP4J_AMQP_URI}, which CI sets) a worker JVM serves a pool and stops on SIGTERM with exit code 0.
+ * MP4J_AMQP_URI}, which CI sets) a worker JVM serves a pool and stops on SIGTERM with exit code 0,
+ * and worker JVMs join and leave while a pool's tasks run without any task lost or answered wrong.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class WorkerCommandTest {

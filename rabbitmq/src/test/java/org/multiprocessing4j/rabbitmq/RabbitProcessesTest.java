@@ -22,7 +22,8 @@ import org.multiprocessing4j.SimpleQueue;
 
 /**
  * Producers and consumers in separate JVMs on one broker: no item lost or duplicated, order kept
- * per producer, and a consumer killed mid-item does not lose it.
+ * per producer, and a consumer killed mid-item does not lose it, whatever the queue (process,
+ * joinable, simple; classic or quorum) or the consumer's prefetch.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class RabbitProcessesTest extends TestContexts {
