@@ -106,13 +106,7 @@ class RabbitProcessesTest extends TestContexts {
   @Test
   void consumerKilledMidItem_quorumQueues_itemRedeliveredExactlyOnce(RabbitBroker.Broker broker)
       throws Exception {
-    try (RabbitContext quorum =
-        RabbitContext.builder()
-            .uri(broker.uri())
-            .authKey(KEY)
-            .namespace("mp4j-quorum")
-            .quorumQueues(true)
-            .build()) {
+    try (RabbitContext quorum = quorum(broker)) {
       consumerKilledMidItem(quorum);
     }
   }
