@@ -1,13 +1,17 @@
 package org.multiprocessing4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -18,7 +22,8 @@ import org.multiprocessing4j.rabbitmq.RabbitContext;
 /**
  * {@code mp4j worker}: bad input is a usage error at once; on a real broker (the one of {@code
  * MP4J_AMQP_URI}, which CI sets) a worker JVM serves a pool and stops on SIGTERM with exit code 0,
- * and one whose broker connection is lost exits 1 saying that nothing reconnects it.
+ * one whose broker connection is lost exits 1 saying that nothing reconnects it, and worker JVMs
+ * join and leave while a pool's tasks run without any task lost or answered wrong.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class WorkerCommandTest {
@@ -78,20 +83,30 @@ class WorkerCommandTest {
 
   /** Starts {@code mp4j worker} of {@code pool} with one process, in a JVM of its own. */
   private Child worker(String brokerUri, String pool) throws Exception {
-    ProcessBuilder pb =
-        Child.builder(
-            List.of(),
-            "worker",
-            "--broker",
-            brokerUri,
-            "--pool",
-            pool,
-            "--namespace",
-            NAMESPACE,
-            "--processes",
-            "1");
+    return worker(brokerUri, pool, "worker.log");
+  }
+
+  /**
+   * Starts {@code mp4j worker} of {@code pool} with one process and {@code more} arguments, in a
+   * JVM of its own logging to {@code log} in the test's folder.
+   */
+  private Child worker(String brokerUri, String pool, String log, String... more) throws Exception {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "worker",
+                "--broker",
+                brokerUri,
+                "--pool",
+                pool,
+                "--namespace",
+                NAMESPACE,
+                "--processes",
+                "1"));
+    args.addAll(List.of(more));
+    ProcessBuilder pb = Child.builder(List.of(), args.toArray(String[]::new));
     pb.environment().put("MP4J_AUTHKEY", KEY);
-    return new Child(pb, dir.resolve("worker.log"));
+    return new Child(pb, dir.resolve(log));
   }
 
   /** Submits a task to {@code pool} and checks that a worker process of {@code node} ran it. */
@@ -140,5 +155,108 @@ class WorkerCommandTest {
           .contains("supervisor")
           .doesNotContain("stopped after");
     }
+  }
+
+  /**
+   * The task of the test below, run in a worker process of some {@code mp4j worker}: records its
+   * run as an empty file {@code runs/<n>-<node-pid>-<random>} under {@code dir}; if {@code
+   * hold-<node-pid>} exists, writes {@code n} into {@code held-<node-pid>} and waits while the hold
+   * exists (so the test can catch that node mid-task); works 100 ms, and returns {@code [n * n,
+   * node pid]}.
+   */
+  static List<Long> loggedTask(String dir, int n) throws Exception {
+    long node = ProcessHandle.current().parent().orElseThrow().pid();
+    Files.createFile(
+        Path.of(dir, "runs", n + "-" + node + "-" + UUID.randomUUID().toString().replace("-", "")));
+    Path hold = Path.of(dir, "hold-" + node);
+    if (Files.exists(hold)) {
+      Files.writeString(Path.of(dir, "held-" + node), Integer.toString(n));
+      while (Files.exists(hold)) {
+        Thread.sleep(10);
+      }
+    }
+    Thread.sleep(100);
+    return List.of((long) n * n, node);
+  }
+
+  /** Every run so far, as a "{@code n-node}" string (once per run). */
+  private List<String> runs() throws Exception {
+    try (Stream<Path> files = Files.list(dir.resolve("runs"))) {
+      return files
+          .map(f -> f.getFileName().toString())
+          .map(name -> name.substring(0, name.lastIndexOf('-')))
+          .toList();
+    }
+  }
+
+  /**
+   * Nodes come and go while work runs: a second {@code mp4j worker} joins mid-run and takes a share
+   * of the tasks; then the first one is sent SIGTERM while its process runs a task ({@code --grace
+   * 0}: that task goes back to the broker at once) and exits 0. Every task completes with its right
+   * value; the one given back ran again on the node that joined.
+   */
+  @Test
+  void worker_joinsMidRunThenFirstStopsOnSigtermMidTask_everyTaskCompletes() throws Exception {
+    String uri = Child.brokerUri();
+    String pool = "cli" + System.nanoTime();
+    String d = dir.toString();
+    Files.createDirectory(dir.resolve("runs"));
+    int tasks = 60;
+    try (Child firstNode = worker(uri, pool, "first.log", "--grace", "0");
+        RabbitContext ctx =
+            RabbitContext.builder().uri(uri).authKey(KEY).namespace(NAMESPACE).build();
+        ProcessPoolExecutor client = ctx.poolBuilder().poolName(pool).workers(0).build()) {
+      Process first = firstNode.process();
+      List<CompletableFuture<List<Long>>> futures = new ArrayList<>();
+      for (int i = 0; i < tasks; i++) {
+        int n = i;
+        futures.add(client.submit(() -> loggedTask(d, n)));
+      }
+      await().atMost(Duration.ofSeconds(90)).until(() -> done(futures) >= 5);
+      assertThat(done(futures)).as("the second node is not there yet").isLessThan(tasks / 2);
+      try (Child secondNode = worker(uri, pool, "second.log", "--grace", "0")) {
+        long secondPid = secondNode.process().pid();
+        await()
+            .atMost(Duration.ofSeconds(90))
+            .until(
+                () -> futures.stream().anyMatch(f -> f.isDone() && f.join().get(1) == secondPid));
+
+        Path hold = dir.resolve("hold-" + first.pid());
+        Files.writeString(hold, "");
+        Path held = dir.resolve("held-" + first.pid());
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> Files.exists(held) && Files.size(held) > 0);
+        int caught = Integer.parseInt(Files.readString(held));
+        first.destroy(); // SIGTERM while that task runs
+        int exit = firstNode.exitCode(Duration.ofSeconds(60));
+        String log = firstNode.log();
+        assertThat(exit).as(log).isZero();
+        assertThat(log).contains("stopping").contains("stopped after");
+
+        for (int i = 0; i < tasks; i++) {
+          assertThat(futures.get(i).get(90, TimeUnit.SECONDS).get(0))
+              .as("task %d's result", i)
+              .isEqualTo((long) i * i);
+        }
+        assertThat(futures.stream().filter(f -> f.join().get(1) == secondPid).count())
+            .as("results from the node that joined mid-run")
+            .isPositive();
+        assertThat(runs())
+            .as(
+                "task %d, running on the first node at its SIGTERM, went back to the broker",
+                caught)
+            .containsOnlyOnce(caught + "-" + first.pid(), caught + "-" + secondPid)
+            .hasSize(tasks + 1);
+        assertThat(futures.get(caught).join().get(1)).isEqualTo(secondPid);
+        secondNode.process().destroy(); // SIGTERM, idle
+        int secondExit = secondNode.exitCode(Duration.ofSeconds(60));
+        assertThat(secondExit).as(secondNode.log()).isZero();
+      }
+    }
+  }
+
+  private static long done(List<? extends CompletableFuture<?>> futures) {
+    return futures.stream().filter(CompletableFuture::isDone).count();
   }
 }

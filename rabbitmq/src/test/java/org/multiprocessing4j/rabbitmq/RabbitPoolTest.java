@@ -50,8 +50,7 @@ class RabbitPoolTest extends TestContexts {
     String uri = broker.uri();
     return ctx.process(
             () -> {
-              try (RabbitContext c =
-                  RabbitContext.builder().uri(uri).authKey(KEY).namespace("mp4j-test").build()) {
+              try (RabbitContext c = open(uri)) {
                 c.workerNode(pool, processes).awaitStop();
               }
             })
@@ -247,9 +246,95 @@ class RabbitPoolTest extends TestContexts {
     }
   }
 
+  // ------------------------------------------------ nodes that die, leave and come mid-run
+
   /**
-   * Nodes SIGKILLed mid-task give their unacknowledged tasks back to the broker: every task
-   * completes, once, with the right result, though some ran twice.
+   * The body of the tasks of the tests below, run in a worker of some node: appends "{@code n
+   * node-pid}" to {@code runs.log} in {@code dir} (one line per execution, from every JVM); then,
+   * if the file {@code hold-<node-pid>} exists, writes {@code n} into {@code held-<node-pid>} and
+   * waits while the hold exists, so that a test can catch a task of a given node mid-task and kill
+   * or stop that node then. Returns the node's pid.
+   */
+  static long runLogged(String dir, int n) throws Exception {
+    long node = ProcessHandle.current().parent().orElseThrow().pid();
+    Files.writeString(
+        Path.of(dir, "runs.log"),
+        n + " " + node + "\n",
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
+    Path hold = Path.of(dir, "hold-" + node);
+    if (Files.exists(hold)) {
+      Files.writeString(Path.of(dir, "held-" + node), Integer.toString(n));
+      while (Files.exists(hold)) {
+        Thread.sleep(10);
+      }
+    }
+    return node;
+  }
+
+  /** Submits task {@code n}: {@link #runLogged}, 100 ms of work, then {@code [n * n, node pid]}. */
+  private static CompletableFuture<List<Long>> submitLogged(
+      ProcessPoolExecutor client, String dir, int n) {
+    return client.submit(
+        () -> {
+          long node = runLogged(dir, n);
+          Thread.sleep(100);
+          return List.of((long) n * n, node);
+        });
+  }
+
+  /** The complete lines of {@code runs.log} as {@code [n, node pid]} pairs, in order. */
+  private List<long[]> runs() throws Exception {
+    Path log = dir.resolve("runs.log");
+    if (!Files.exists(log)) {
+      return List.of();
+    }
+    String text = Files.readString(log);
+    List<long[]> out = new ArrayList<>();
+    // a line being appended by another JVM right now has no newline yet: left out
+    text.substring(0, text.lastIndexOf('\n') + 1)
+        .lines()
+        .forEach(
+            line -> {
+              int space = line.indexOf(' ');
+              out.add(
+                  new long[] {
+                    Long.parseLong(line.substring(0, space)),
+                    Long.parseLong(line.substring(space + 1))
+                  });
+            });
+    return out;
+  }
+
+  /** The tasks that ran on node {@code pid}, in the order they started there. */
+  private List<Integer> runsOn(long pid) throws Exception {
+    return runs().stream().filter(r -> r[1] == pid).map(r -> (int) r[0]).toList();
+  }
+
+  /** The nodes that ran task {@code n}, once per execution. */
+  private List<Long> nodesThatRan(int n) throws Exception {
+    return runs().stream().filter(r -> r[0] == n).map(r -> r[1]).toList();
+  }
+
+  /**
+   * Holds every task that starts on node {@code pid} from now on (see {@link #runLogged}) and
+   * returns the first one held, once it is held: that node is then mid-task.
+   */
+  private int holdNextTaskOn(long pid) throws Exception {
+    Files.writeString(dir.resolve("hold-" + pid), "");
+    Path held = dir.resolve("held-" + pid);
+    await().atMost(WAIT).until(() -> Files.exists(held) && Files.size(held) > 0);
+    return Integer.parseInt(Files.readString(held));
+  }
+
+  private static long doneCount(List<? extends CompletableFuture<?>> futures) {
+    return futures.stream().filter(CompletableFuture::isDone).count();
+  }
+
+  /**
+   * Nodes SIGKILLed mid-task give their unacknowledged tasks back to the broker: the task each was
+   * running runs again on another node, yet every future completes with its right result, and the
+   * submitter sees each task complete once.
    */
   @Test
   void nodesKilledMidTask_everyTaskCompletesExactlyOnceWithTheRightResult(
@@ -259,48 +344,165 @@ class RabbitPoolTest extends TestContexts {
     for (int i = 0; i < 3; i++) {
       nodes.add(node(broker, pool, 1));
     }
-    Path runs = dir.resolve("runs.log");
-    String runsPath = runs.toString();
+    String d = dir.toString();
     int tasks = 40;
     ConcurrentHashMap<Integer, AtomicInteger> completions = new ConcurrentHashMap<>();
     try (ProcessPoolExecutor client = client(pool)) {
-      List<CompletableFuture<Integer>> futures = new ArrayList<>();
+      List<CompletableFuture<List<Long>>> futures = new ArrayList<>();
       for (int i = 0; i < tasks; i++) {
         int n = i;
-        CompletableFuture<Integer> f =
-            client.submit(
-                () -> {
-                  Files.writeString(
-                      Path.of(runsPath),
-                      n + "\n",
-                      StandardOpenOption.CREATE,
-                      StandardOpenOption.APPEND);
-                  Thread.sleep(150);
-                  return n * n;
-                });
         futures.add(
-            f.whenComplete(
-                (v, e) ->
-                    completions.computeIfAbsent(n, k -> new AtomicInteger()).incrementAndGet()));
+            submitLogged(client, d, n)
+                .whenComplete(
+                    (v, e) ->
+                        completions
+                            .computeIfAbsent(n, k -> new AtomicInteger())
+                            .incrementAndGet()));
       }
-      await()
-          .atMost(WAIT)
-          .until(() -> futures.stream().filter(CompletableFuture::isDone).count() >= 5);
-      nodes.get(0).kill();
-      await()
-          .atMost(WAIT)
-          .until(() -> futures.stream().filter(CompletableFuture::isDone).count() >= 15);
-      nodes.get(1).kill();
+      await().atMost(WAIT).until(() -> doneCount(futures) >= 5);
+      List<Integer> caught = new ArrayList<>();
+      for (JvmProcess doomed : nodes.subList(0, 2)) {
+        caught.add(holdNextTaskOn(doomed.pid()));
+        doomed.kill();
+        assertThat(doomed.join(WAIT)).isTrue();
+        assertThat(doomed.exitCode()).hasValue(-9);
+      }
       for (int i = 0; i < tasks; i++) {
-        assertThat(futures.get(i).get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(i * i);
+        assertThat(futures.get(i).get(WAIT.toSeconds(), TimeUnit.SECONDS).get(0))
+            .as("task %d's result", i)
+            .isEqualTo((long) i * i);
       }
+      for (int k = 0; k < 2; k++) {
+        int n = caught.get(k);
+        assertThat(nodesThatRan(n))
+            .as("task %d, caught mid-task on the killed node %d, ran again elsewhere", n, k)
+            .hasSizeGreaterThanOrEqualTo(2)
+            .contains(nodes.get(k).pid())
+            .containsAnyElementsOf(
+                List.of(nodes.get(k + 1).pid(), nodes.get(2).pid())); // a node alive after it
+        assertThat(futures.get(n).join().get(1))
+            .as("task %d's result came from a node that outlived it", n)
+            .isNotEqualTo(nodes.get(k).pid());
+      }
+      assertThat(runs()).as("runs, counting the re-runs").hasSizeGreaterThan(tasks);
       await().atMost(Duration.ofSeconds(10)).until(() -> completions.size() == tasks);
       assertThat(completions.values()).allMatch(c -> c.get() == 1);
-      assertThat(Files.readAllLines(runs)).hasSizeGreaterThanOrEqualTo(tasks);
     }
-    for (JvmProcess n : nodes.subList(0, 2)) {
-      assertThat(n.join(WAIT)).isTrue();
-      assertThat(n.exitCode()).hasValue(-9);
+  }
+
+  /**
+   * A worker node stopped with a grace period while its process runs a task: it takes no more
+   * tasks, finishes that one and the one it held in reserve, answers them, and its JVM exits 0;
+   * nothing goes back to the broker, so every task ran once, and the other node does the rest.
+   */
+  @Test
+  void nodeStoppedWithGraceMidTask_finishesItsTasksThereAndExitsZero(RabbitBroker.Broker broker)
+      throws Exception {
+    String pool = pool();
+    String uri = broker.uri();
+    String d = dir.toString();
+    JvmProcess leaving =
+        ctx.process(
+                () -> {
+                  long me = ProcessHandle.current().pid();
+                  try (RabbitContext c = open(uri)) {
+                    WorkerNode n = c.workerNode(pool, 1);
+                    while (!Files.exists(Path.of(d, "stop-" + me))) {
+                      Thread.sleep(10);
+                    }
+                    Files.writeString(Path.of(d, "stopping-" + me), "");
+                    n.stop(Duration.ofSeconds(60));
+                    Files.writeString(
+                        Path.of(d, "completed-" + me), Long.toString(n.tasksCompleted()));
+                  }
+                })
+            .setName("leaving-node")
+            .start();
+    JvmProcess staying = node(broker, pool, 1);
+    int tasks = 20;
+    try (ProcessPoolExecutor client = client(pool)) {
+      List<CompletableFuture<List<Long>>> futures = new ArrayList<>();
+      for (int i = 0; i < tasks; i++) {
+        futures.add(submitLogged(client, d, i));
+      }
+      await().atMost(WAIT).until(() -> doneCount(futures) >= 3);
+      long pid = leaving.pid();
+      int caught = holdNextTaskOn(pid);
+      Files.writeString(dir.resolve("stop-" + pid), "");
+      await().atMost(WAIT).until(() -> Files.exists(dir.resolve("stopping-" + pid)));
+      Thread.sleep(300); // let stop() begin while the task is still held
+      assertThat(leaving.isAlive()).as("stop waits for the task in progress").isTrue();
+      Files.delete(dir.resolve("hold-" + pid));
+      assertThat(leaving.join(WAIT)).isTrue();
+      assertThat(leaving.exitCode()).hasValue(0);
+
+      List<List<Long>> results = new ArrayList<>();
+      for (int i = 0; i < tasks; i++) {
+        List<Long> r = futures.get(i).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(r.get(0)).as("task %d's result", i).isEqualTo((long) i * i);
+        results.add(r);
+      }
+      assertThat(results.get(caught).get(1))
+          .as("the task in progress at the stop finished on the stopping node")
+          .isEqualTo(pid);
+      long answeredThere = results.stream().filter(r -> r.get(1) == pid).count();
+      assertThat(Long.parseLong(Files.readString(dir.resolve("completed-" + pid))))
+          .as("the stopped node's count of tasks it answered")
+          .isEqualTo(answeredThere);
+      assertThat(results.stream().filter(r -> r.get(1) == staying.pid()).count())
+          .as("the node that stayed did the rest")
+          .isEqualTo(tasks - answeredThere);
+      assertThat(runs()).as("no task was given back and run again").hasSize(tasks);
+    }
+  }
+
+  /**
+   * A submitter JVM SIGKILLed with tasks in the broker and in the node: the node runs on (the
+   * results of the dead submitter's tasks have no one to go to), serves a new submitter, and its
+   * count of completed tasks keeps growing.
+   */
+  @Test
+  void submitterKilledWithTasksInFlight_nodeServesOnAndANewClient(RabbitBroker.Broker broker)
+      throws Exception {
+    String pool = pool();
+    String uri = broker.uri();
+    String d = dir.toString();
+    try (WorkerNode node = ctx.workerNode(pool, 1)) {
+      JvmProcess submitter =
+          ctx.process(
+                  () -> {
+                    try (RabbitContext c = open(uri);
+                        ProcessPoolExecutor p = c.poolBuilder().poolName(pool).workers(0).build()) {
+                      List<CompletableFuture<List<Long>>> inFlight = new ArrayList<>();
+                      for (int i = 0; i < 20; i++) {
+                        inFlight.add(submitLogged(p, d, i));
+                      }
+                      // killed while it waits for its tasks
+                      CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get();
+                      Thread.sleep(Long.MAX_VALUE);
+                    }
+                  })
+              .setName("submitter")
+              .start();
+      await().atMost(WAIT).until(() -> runs().size() >= 3);
+      submitter.kill();
+      assertThat(submitter.join(WAIT)).isTrue();
+      assertThat(submitter.exitCode()).hasValue(-9);
+      long atKill = node.tasksCompleted();
+      assertThat(atKill).as("the node answered the first tasks").isGreaterThanOrEqualTo(2);
+
+      try (ProcessPoolExecutor client = client(pool)) {
+        assertThat(submitLogged(client, d, 100).get(WAIT.toSeconds(), TimeUnit.SECONDS))
+            .as("a new submitter served, after the dead one's tasks left in the queue")
+            .containsExactly(10_000L, ProcessHandle.current().pid());
+      }
+      assertThat(node.isStopped()).isFalse();
+      assertThat(runsOn(ProcessHandle.current().pid()))
+          .as("the dead submitter's 20 tasks ran, then the new one's")
+          .hasSize(21)
+          .endsWith(100);
+      await().atMost(WAIT).until(() -> node.tasksCompleted() == 21);
+      assertThat(node.tasksCompleted()).isGreaterThan(atKill);
     }
   }
 

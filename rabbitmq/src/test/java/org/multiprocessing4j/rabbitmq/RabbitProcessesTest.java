@@ -1,6 +1,7 @@
 package org.multiprocessing4j.rabbitmq;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,14 +11,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.multiprocessing4j.JoinableQueue;
 import org.multiprocessing4j.JvmProcess;
 import org.multiprocessing4j.ProcessQueue;
+import org.multiprocessing4j.SimpleQueue;
 
 /**
  * Producers and consumers in separate JVMs on one broker: no item lost or duplicated, order kept
- * per producer, and a consumer killed mid-item does not lose it.
+ * per producer, and a consumer killed mid-item does not lose it, whatever the queue (process,
+ * joinable, simple; classic or quorum) or the consumer's prefetch.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class RabbitProcessesTest extends TestContexts {
@@ -93,14 +99,27 @@ class RabbitProcessesTest extends TestContexts {
    */
   @Test
   void consumerKilledMidItem_itemRedeliveredExactlyOnce() throws Exception {
-    ProcessQueue<Integer> work = ctx.queue();
-    ProcessQueue<Integer> results = ctx.queue();
-    ProcessQueue<Integer> started = ctx.queue();
+    consumerKilledMidItem(ctx);
+  }
+
+  /** The same on quorum queues, whose redelivery is the broker's Raft log, not a classic queue. */
+  @Test
+  void consumerKilledMidItem_quorumQueues_itemRedeliveredExactlyOnce(RabbitBroker.Broker broker)
+      throws Exception {
+    try (RabbitContext quorum = quorum(broker)) {
+      consumerKilledMidItem(quorum);
+    }
+  }
+
+  private static void consumerKilledMidItem(RabbitContext c) throws Exception {
+    ProcessQueue<Integer> work = c.queue();
+    ProcessQueue<Integer> results = c.queue();
+    ProcessQueue<Integer> started = c.queue();
     for (int i = 0; i < 10; i++) {
       work.put(i);
     }
     JvmProcess doomed =
-        ctx.process(
+        c.process(
                 () -> {
                   while (true) {
                     Integer i = work.get();
@@ -121,7 +140,7 @@ class RabbitProcessesTest extends TestContexts {
     assertThat(doomed.exitCode()).hasValue(-9);
 
     JvmProcess survivor =
-        ctx.process(
+        c.process(
                 () -> {
                   while (true) {
                     results.put(work.get());
@@ -137,6 +156,160 @@ class RabbitProcessesTest extends TestContexts {
     assertThat(results.poll(200, TimeUnit.MILLISECONDS)).isNull();
     survivor.kill();
     survivor.join();
+  }
+
+  /**
+   * A joinable queue's consumer killed after it took an item and before its {@code taskDone}: the
+   * item goes back to the queue and its unfinished count stays, so {@code join} waits until another
+   * consumer has taken it again and reported it done, then returns.
+   */
+  @Test
+  void joinable_consumerKilledBeforeTaskDone_itemComesBackAndJoinWaitsForIt() throws Exception {
+    JoinableQueue<Integer> work = ctx.joinableQueue();
+    ProcessQueue<Integer> started = ctx.queue();
+    ProcessQueue<Integer> done = ctx.queue();
+    for (int i = 0; i < 5; i++) {
+      work.put(i);
+    }
+    JvmProcess doomed =
+        ctx.process(
+                () -> {
+                  while (true) {
+                    Integer i = work.get();
+                    started.put(i);
+                    if (i == 2) {
+                      Thread.sleep(Long.MAX_VALUE); // killed before its taskDone
+                    }
+                    done.put(i);
+                    work.taskDone();
+                  }
+                })
+            .start();
+    int last;
+    do {
+      last = started.get(WAIT);
+    } while (last != 2);
+    doomed.kill();
+    assertThat(doomed.join(WAIT)).isTrue();
+    assertThat(work.join(Duration.ofMillis(500)))
+        .as("join with 3 items never taken and 1 taken by the dead consumer")
+        .isFalse();
+
+    JvmProcess survivor =
+        ctx.process(
+                () -> {
+                  while (true) {
+                    Integer i = work.get();
+                    done.put(i);
+                    work.taskDone();
+                  }
+                })
+            .setDaemon(true)
+            .start();
+    assertThat(work.join(WAIT)).as("join once every item was done").isTrue();
+    List<Integer> got = new ArrayList<>();
+    for (int n = 0; n < 5; n++) {
+      got.add(done.get(WAIT));
+    }
+    assertThat(got).containsExactlyInAnyOrder(0, 1, 2, 3, 4);
+    assertThat(done.poll(200, TimeUnit.MILLISECONDS)).isNull();
+    survivor.kill();
+    survivor.join();
+  }
+
+  /** A simple queue's consumer JVM killed mid-item: the item goes to the next consumer. */
+  @Test
+  void simpleQueue_consumerKilledMidItem_itemRedelivered() throws Exception {
+    SimpleQueue<@Nullable String> work = ctx.simpleQueue();
+    SimpleQueue<@Nullable String> started = ctx.simpleQueue();
+    SimpleQueue<@Nullable String> results = ctx.simpleQueue();
+    JvmProcess producer =
+        ctx.process(
+                () -> {
+                  for (int i = 0; i < 6; i++) {
+                    work.put(i == 4 ? null : "item" + i); // a null item travels as one
+                  }
+                })
+            .start();
+    assertThat(producer.join(WAIT)).isTrue();
+    assertThat(producer.exitCode()).hasValue(0);
+    JvmProcess doomed =
+        ctx.process(
+                () -> {
+                  while (true) {
+                    String s = work.get();
+                    started.put(s);
+                    if ("item2".equals(s)) {
+                      Thread.sleep(Long.MAX_VALUE); // "processing" when killed
+                    }
+                    results.put(s);
+                  }
+                })
+            .start();
+    String s;
+    do {
+      s = started.get();
+    } while (!"item2".equals(s));
+    doomed.kill();
+    assertThat(doomed.join(WAIT)).isTrue();
+
+    JvmProcess survivor =
+        ctx.process(
+                () -> {
+                  while (true) {
+                    results.put(work.get());
+                  }
+                })
+            .setDaemon(true)
+            .start();
+    List<@Nullable String> got = new ArrayList<>();
+    for (int n = 0; n < 6; n++) {
+      got.add(results.get());
+    }
+    assertThat(got).containsExactlyInAnyOrder("item0", "item1", "item2", "item3", null, "item5");
+    survivor.kill();
+    survivor.join();
+    assertThat(results.empty()).isTrue();
+  }
+
+  /**
+   * With {@code prefetch(50)} a consumer's buffer holds the whole queue while it works on its first
+   * item; killed then, it gives every item back, and another consumer gets them all.
+   */
+  @Test
+  void prefetch50_consumerKilledAfterOneItem_everyItemComesBackToAnother(RabbitBroker.Broker broker)
+      throws Exception {
+    try (RabbitContext wide =
+        RabbitContext.builder()
+            .uri(broker.uri())
+            .authKey(KEY)
+            .namespace("mp4j-prefetch")
+            .prefetch(50)
+            .build()) {
+      ProcessQueue<Integer> work = wide.queue();
+      ProcessQueue<Integer> started = wide.queue();
+      for (int i = 0; i < 20; i++) {
+        work.put(i);
+      }
+      JvmProcess doomed =
+          wide.process(
+                  () -> {
+                    started.put(work.get());
+                    Thread.sleep(Long.MAX_VALUE); // holding one item, 19 in its buffer
+                  })
+              .start();
+      assertThat(started.get(WAIT)).isZero();
+      // the doomed consumer's buffer took every item: none is left ready for another consumer
+      await().atMost(WAIT).until(() -> work.qsize() == 0);
+      doomed.kill();
+      assertThat(doomed.join(WAIT)).isTrue();
+      List<Integer> got = new ArrayList<>();
+      for (int n = 0; n < 20; n++) {
+        got.add(work.get(WAIT));
+      }
+      assertThat(got).containsExactlyInAnyOrderElementsOf(IntStream.range(0, 20).boxed().toList());
+      assertThat(work.poll(200, TimeUnit.MILLISECONDS)).isNull();
+    }
   }
 
   /**

@@ -232,13 +232,7 @@ class RabbitQueueTest extends TestContexts {
    */
   @Test
   void quorumQueues_boundedQueue_boundWithinOne(RabbitBroker.Broker broker) throws Exception {
-    try (RabbitContext quorum =
-        RabbitContext.builder()
-            .uri(broker.uri())
-            .authKey(KEY)
-            .namespace("mp4j-quorum")
-            .quorumQueues(true)
-            .build()) {
+    try (RabbitContext quorum = quorum(broker)) {
       ProcessQueue<Integer> q = quorum.queue(2);
       int accepted = 0;
       while (accepted < 10 && q.offer(accepted)) {

@@ -14,7 +14,22 @@ abstract class TestContexts {
   RabbitContext ctx;
 
   static RabbitContext open(RabbitBroker.Broker broker) {
-    return RabbitContext.builder().uri(broker.uri()).authKey(KEY).namespace("mp4j-test").build();
+    return open(broker.uri());
+  }
+
+  /** Opens a context whose queues are quorum queues, in a namespace of its own. */
+  static RabbitContext quorum(RabbitBroker.Broker broker) {
+    return RabbitContext.builder()
+        .uri(broker.uri())
+        .authKey(KEY)
+        .namespace("mp4j-quorum")
+        .quorumQueues(true)
+        .build();
+  }
+
+  /** Opens a context like the test's, on the broker at {@code uri} (for use in a child JVM). */
+  static RabbitContext open(String uri) {
+    return RabbitContext.builder().uri(uri).authKey(KEY).namespace("mp4j-test").build();
   }
 
   @BeforeEach
