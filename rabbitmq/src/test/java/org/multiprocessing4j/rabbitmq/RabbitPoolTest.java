@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -243,6 +245,51 @@ class RabbitPoolTest extends TestContexts {
                 return "second try";
               });
       assertThat(f.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("second try");
+    }
+  }
+
+  /**
+   * A pool on a context with quorum queues: its task queue is a quorum queue (declaring it as a
+   * classic one is refused), tasks are answered, and a task whose worker died runs again from it.
+   */
+  @Test
+  void quorumQueues_pool_tasksServedAndAWorkerDeathRetriedFromTheQuorumTaskQueue(
+      RabbitBroker.Broker broker) throws Exception {
+    String pool = pool();
+    String marker = dir.resolve("died-once").toString();
+    try (RabbitContext quorum = quorum(broker);
+        ProcessPoolExecutor p = quorum.poolBuilder().poolName(pool).workers(1).retries(1).build()) {
+      List<CompletableFuture<Integer>> squares = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        int n = i;
+        squares.add(p.submit(() -> n * n));
+      }
+      CompletableFuture<String> dies =
+          p.submit(
+              () -> {
+                Path m = Path.of(marker);
+                if (!Files.exists(m)) {
+                  Files.writeString(m, "x");
+                  Runtime.getRuntime().halt(9);
+                }
+                return "second try";
+              });
+      for (int i = 0; i < 10; i++) {
+        assertThat(squares.get(i).get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(i * i);
+      }
+      assertThat(dies.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("second try");
+
+      ConnectionFactory f = new ConnectionFactory();
+      f.setUri(broker.uri());
+      try (Connection c = f.newConnection()) {
+        String tasks = quorum.namespace() + ".pool." + pool + ".tasks";
+        Channel ch = c.createChannel(); // closed by the refusal below
+        assertThatThrownBy(
+                () -> ch.queueDeclare(tasks, true, false, false, Map.of("x-queue-type", "classic")))
+            .as("the task queue is a quorum queue: a classic declaration of it is refused")
+            .isInstanceOf(IOException.class)
+            .hasStackTraceContaining("PRECONDITION_FAILED");
+      }
     }
   }
 
