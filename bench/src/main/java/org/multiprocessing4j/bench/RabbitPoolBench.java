@@ -124,6 +124,7 @@ public final class RabbitPoolBench {
     double[][] direct = new double[ROWS][rounds];
     double[][] local = new double[ROWS][rounds];
     String pool = "bench" + UUID.randomUUID().toString().substring(0, 8);
+    String namespace;
     try (RabbitContext nodeCtx = RabbitContext.builder().uri(uri).authKey(key).build();
         RabbitContext clientCtx = RabbitContext.builder().uri(uri).authKey(key).build();
         WorkerNode node = nodeCtx.workerNode(pool, 1);
@@ -132,6 +133,7 @@ public final class RabbitPoolBench {
         Connection clientConn = f.newConnection();
         ProcessPoolExecutor localPool = new ProcessPoolExecutor(1);
         ProcessPoolExecutor hopPool = new ProcessPoolExecutor(1)) {
+      namespace = clientCtx.namespace();
       RawRpc wq = new RawRpc(serverConn, clientConn, true);
       RawHopRpc wh = new RawHopRpc(serverConn, clientConn, hopPool);
       RawRpc dr = new RawRpc(serverConn, clientConn, false);
@@ -177,8 +179,8 @@ public final class RabbitPoolBench {
     // runs on one broker does not pile them up.
     try (Connection c = f.newConnection();
         Channel ch = c.createChannel()) {
-      ch.queueDelete("mp4j.pool." + pool + ".tasks");
-      ch.exchangeDelete("mp4j.pool." + pool + ".cancel");
+      ch.queueDelete(namespace + ".pool." + pool + ".tasks");
+      ch.exchangeDelete(namespace + ".pool." + pool + ".cancel");
     }
     System.out.printf(
         Locale.ROOT,

@@ -69,7 +69,8 @@ public interface WorkerNode extends AutoCloseable {
   boolean isStopped();
 
   /**
-   * Blocks until the node stopped ({@link #stop} or its context closed).
+   * Blocks, without a time limit, until the node stopped: by {@link #stop}, its context's close, or
+   * by itself when it lost its broker connection.
    *
    * @throws InterruptedException if interrupted while waiting
    */

@@ -227,6 +227,19 @@ class RabbitPoolTest extends TestContexts {
     }
   }
 
+  /**
+   * A task that kills its worker process the first time it runs (leaving {@code marker}), and
+   * answers "second try" when it runs again.
+   */
+  static String diesOnceThenAnswers(String marker) throws Exception {
+    Path m = Path.of(marker);
+    if (!Files.exists(m)) {
+      Files.writeString(m, "x");
+      Runtime.getRuntime().halt(9);
+    }
+    return "second try";
+  }
+
   @Test
   void retries_workerDiedOnce_taskRunsAgain(RabbitBroker.Broker broker) throws Exception {
     String pool = pool();
@@ -234,16 +247,7 @@ class RabbitPoolTest extends TestContexts {
     String marker = dir.resolve("died-once").toString();
     try (ProcessPoolExecutor client =
         ctx.poolBuilder().poolName(pool).workers(0).retries(1).build()) {
-      CompletableFuture<String> f =
-          client.submit(
-              () -> {
-                Path m = Path.of(marker);
-                if (!Files.exists(m)) {
-                  Files.writeString(m, "x");
-                  Runtime.getRuntime().halt(9);
-                }
-                return "second try";
-              });
+      CompletableFuture<String> f = client.submit(() -> diesOnceThenAnswers(marker));
       assertThat(f.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("second try");
     }
   }
@@ -264,16 +268,7 @@ class RabbitPoolTest extends TestContexts {
         int n = i;
         squares.add(p.submit(() -> n * n));
       }
-      CompletableFuture<String> dies =
-          p.submit(
-              () -> {
-                Path m = Path.of(marker);
-                if (!Files.exists(m)) {
-                  Files.writeString(m, "x");
-                  Runtime.getRuntime().halt(9);
-                }
-                return "second try";
-              });
+      CompletableFuture<String> dies = p.submit(() -> diesOnceThenAnswers(marker));
       for (int i = 0; i < 10; i++) {
         assertThat(squares.get(i).get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(i * i);
       }

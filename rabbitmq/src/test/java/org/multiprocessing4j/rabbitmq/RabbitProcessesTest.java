@@ -9,7 +9,9 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.jspecify.annotations.Nullable;
@@ -111,6 +113,20 @@ class RabbitProcessesTest extends TestContexts {
     }
   }
 
+  /**
+   * Waits until {@code consumer} reports (through {@code nextStarted}) that it started on {@code
+   * item}, which it then holds, and SIGKILLs it there.
+   */
+  private static <T extends @Nullable Object> void killWhenItStarts(
+      JvmProcess consumer, Callable<T> nextStarted, T item) throws Exception {
+    T last;
+    do {
+      last = nextStarted.call();
+    } while (!Objects.equals(last, item));
+    consumer.kill();
+    assertThat(consumer.join(WAIT)).isTrue();
+  }
+
   private static void consumerKilledMidItem(RabbitContext c) throws Exception {
     ProcessQueue<Integer> work = c.queue();
     ProcessQueue<Integer> results = c.queue();
@@ -131,12 +147,7 @@ class RabbitProcessesTest extends TestContexts {
                   }
                 })
             .start();
-    int last;
-    do {
-      last = started.get(WAIT);
-    } while (last != 3);
-    doomed.kill();
-    assertThat(doomed.join(WAIT)).isTrue();
+    killWhenItStarts(doomed, () -> started.get(WAIT), 3);
     assertThat(doomed.exitCode()).hasValue(-9);
 
     JvmProcess survivor =
@@ -185,12 +196,7 @@ class RabbitProcessesTest extends TestContexts {
                   }
                 })
             .start();
-    int last;
-    do {
-      last = started.get(WAIT);
-    } while (last != 2);
-    doomed.kill();
-    assertThat(doomed.join(WAIT)).isTrue();
+    killWhenItStarts(doomed, () -> started.get(WAIT), 2);
     assertThat(work.join(Duration.ofMillis(500)))
         .as("join with 3 items never taken and 1 taken by the dead consumer")
         .isFalse();
@@ -246,12 +252,7 @@ class RabbitProcessesTest extends TestContexts {
                   }
                 })
             .start();
-    String s;
-    do {
-      s = started.get();
-    } while (!"item2".equals(s));
-    doomed.kill();
-    assertThat(doomed.join(WAIT)).isTrue();
+    killWhenItStarts(doomed, started::get, "item2");
 
     JvmProcess survivor =
         ctx.process(

@@ -17,16 +17,6 @@ public final class RabbitContexts {
   private RabbitContexts() {}
 
   /**
-   * Connects a new context that owns the queues it creates.
-   *
-   * @param settings the builder's choices
-   * @return the context
-   */
-  public static RabbitContext create(Settings settings) {
-    return create(settings, null);
-  }
-
-  /**
    * Connects a new context that owns the queues it creates, with TLS through {@code ssl}.
    *
    * @param settings the builder's choices
